@@ -26,6 +26,7 @@ struct topo_diags {
 	size_t cap;
 	size_t nerrors;
 	size_t nwarnings;
+	int syntax;      /* 1 when the input is not well-formed YAML/JSON at all */
 };
 
 void topo_diags_init(struct topo_diags *);

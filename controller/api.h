@@ -1,0 +1,39 @@
+/*
+ * api.h: the controller's HTTP API handlers (docs/api.md). Each answers its
+ * server_req exactly once.
+ */
+#ifndef FABFED_API_H
+#define FABFED_API_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+struct server_req;
+struct etcd_result;
+struct topo_diags;
+
+#define API_PREFIX "/fabfed/v1/"
+
+void api_consortium_put(struct server_req *);
+void api_consortium_get(struct server_req *);
+void api_consortium_delete(struct server_req *);
+void api_consortia_list(struct server_req *);
+void api_healthz(struct server_req *);
+void api_readyz(struct server_req *);
+void api_metrics(struct server_req *);
+
+/* Error mapping (api_error.c), pure functions. */
+/* HTTP status for an etcd failure (503 unreachable, 500 otherwise). */
+int api_etcd_status(const struct etcd_result *);
+/* The JSON error body; details stolen, may be NULL. Caller decrefs. */
+json_t *api_error_body(const char *msg, json_t *details);
+/* Parses an If-Match value ("7", "\"7\"", W/ not allowed): 0 ok, -1 bad. */
+int api_parse_if_match(const char *value, long long *rev);
+/* The etcd key of a consortium's spec, and of its subtree. Caller frees. */
+char *api_spec_key(const char *name);
+char *api_consortium_prefix(const char *name);
+/* The name in a spec key ".../consortia/<name>/spec", or NULL. Caller frees. */
+char *api_spec_key_name(const char *key, size_t len);
+
+#endif

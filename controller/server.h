@@ -1,0 +1,65 @@
+/*
+ * server.h: the controller's HTTPS server: libevent evhttp over
+ * bufferevent_openssl, TLS 1.3 only, mutual TLS against the federation CA.
+ * A request becomes a struct server_req handed to an api_* handler, which
+ * answers it exactly once (now or later, from an etcd callback) with one of
+ * the server_reply_* functions; the reply frees the server_req.
+ */
+#ifndef FABFED_SERVER_H
+#define FABFED_SERVER_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+struct event_base;
+struct evhttp_request;
+struct etcd_client;
+struct topo_diags;
+
+#define SERVER_MAX_BODY    (1024 * 1024)        /* 413 past this */
+#define SERVER_MAX_HEADERS (16 * 1024)
+
+enum server_role { ROLE_NONE, ROLE_ADMIN, ROLE_AGENT };
+
+struct server {
+	struct event_base *base;
+	struct evhttp *http;
+	struct ssl_ctx_st *ssl_ctx;
+	struct etcd_client *etcd;    /* borrowed */
+	char addr[128];              /* "HOST:PORT" actually bound */
+	unsigned long inflight;      /* requests handed out and not answered */
+};
+
+struct server_req {
+	struct server *srv;
+	struct evhttp_request *req;
+	const char *route;          /* route template, for metrics */
+	enum server_role role;
+	char *peer_uri;             /* the client certificate's fabfed:// URI */
+	char *name;                 /* {name} from the path, decoded */
+	int method;                 /* EVHTTP_REQ_* */
+	char *body;                 /* request body, NUL-terminated */
+	size_t body_len;
+	int dry_run;                /* ?dryRun=true */
+	void *state;                /* handler's own state, handler frees */
+};
+
+/*
+ * listen: "HOST:PORT" (port 0 picks one). Certificates and the CA are files
+ * in PEM. Returns NULL and *cause (caller frees) on failure.
+ */
+struct server *server_new(struct event_base *, struct etcd_client *,
+    const char *listen, const char *ca, const char *cert, const char *key,
+    char **cause);
+void server_free(struct server *);
+
+void server_reply_json(struct server_req *, int code, json_t *body /* stolen */);
+void server_reply_text(struct server_req *, int code, const char *ctype, const char *text);
+/* {"error": msg, "details": details} ; details stolen, may be NULL. */
+void server_reply_error(struct server_req *, int code, const char *msg, json_t *details);
+
+/* Splits "HOST:PORT" / "[V6]:PORT". Returns 0; host is caller-freed. */
+int server_split_hostport(const char *s, char **host, int *port);
+
+#endif
