@@ -1,0 +1,435 @@
+/*
+ * ctl_args.c: fabfedctl's command line.
+ *
+ * fabfedctl [--config FILE] [--controller URL] [--timeout SECONDS] COMMAND
+ * Options may come before or after the command ("--" ends them) and take
+ * their value as "--opt VALUE", "--opt=VALUE" or, for -f and -o, "-fVALUE".
+ * Parsing only looks at argv; ctl_args_env() adds the environment.
+ */
+#include "ctl.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xmalloc.h"
+
+#define CTL_ARGS_MAXPOS	8
+
+enum ctl_opt {
+	OPT_CONFIG,
+	OPT_CONTROLLER,
+	OPT_TIMEOUT,
+	OPT_FILE,
+	OPT_IF_MATCH,
+	OPT_OUTPUT,
+	OPT_HELP,
+	OPT_COUNT
+};
+
+static const struct {
+	const char *name;	/* long form */
+	char short_name;	/* 0 = none */
+	int has_value;
+} ctl_opts[OPT_COUNT] = {
+	[OPT_CONFIG] = { "config", 0, 1 },
+	[OPT_CONTROLLER] = { "controller", 0, 1 },
+	[OPT_TIMEOUT] = { "timeout", 0, 1 },
+	[OPT_FILE] = { "filename", 'f', 1 },
+	[OPT_IF_MATCH] = { "if-match", 0, 1 },
+	[OPT_OUTPUT] = { "output", 'o', 1 },
+	[OPT_HELP] = { "help", 'h', 0 },
+};
+
+void
+ctl_args_usage(FILE *fp)
+{
+	fputs("usage: fabfedctl [--config FILE] [--controller URL] "
+	    "[--timeout SECONDS] COMMAND\n"
+	    "\n"
+	    "Commands:\n"
+	    "  apply -f FILE [--if-match REV]    create or replace the "
+	    "consortium in FILE (- = stdin)\n"
+	    "  diff -f FILE                      show what apply would change\n"
+	    "  get consortia [-o table|json|yaml]\n"
+	    "                                    list the consortia\n"
+	    "  get consortium NAME [-o table|json|yaml]\n"
+	    "                                    show one consortium\n"
+	    "  delete consortium NAME [--if-match REV]\n"
+	    "                                    delete a consortium and all "
+	    "under it\n"
+	    "  version                           print the version\n"
+	    "\n"
+	    "Options:\n"
+	    "  --config FILE       admin.conf (default $FABFED_CONFIG)\n"
+	    "  --controller URL    controller URL (default $FABFED_CONTROLLER, "
+	    "else admin.conf)\n"
+	    "  --timeout SECONDS   per-request timeout (default 30)\n"
+	    "  -f, --filename FILE the consortium document, YAML or JSON\n"
+	    "  --if-match REV      only if the stored revision is REV "
+	    "(0 = must not exist)\n"
+	    "  -o, --output FMT    table, json or yaml\n"
+	    "\n"
+	    "Exit status: 0 done (diff: no differences), 1 rejected by the "
+	    "controller\n"
+	    "(diff: differences), 2 usage, file, connection or TLS error.\n",
+	    fp);
+}
+
+/* Checked decimal revision: digits only, at most INT64_MAX. */
+static int
+ctl_args_revision(const char *s, char **cause)
+{
+	uintmax_t v;
+	char *end;
+
+	if (*s == '\0' || strspn(s, "0123456789") != strlen(s)) {
+		*cause = xasprintf("--if-match wants a revision number, "
+		    "not \"%s\"", s);
+		return -1;
+	}
+	errno = 0;
+	v = strtoumax(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v > INT64_MAX) {
+		*cause = xasprintf("--if-match revision \"%s\" is out of range",
+		    s);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+ctl_args_timeout(const char *s, long *out, char **cause)
+{
+	long v;
+	char *end;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (*s == '\0' || *end != '\0' || errno != 0 || v < 1 ||
+	    v > CTL_TIMEOUT_MAX) {
+		*cause = xasprintf("--timeout wants seconds from 1 to %d, "
+		    "not \"%s\"", CTL_TIMEOUT_MAX, s);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+static int
+ctl_args_format(const char *s, enum ctl_format *out, char **cause)
+{
+	if (strcmp(s, "table") == 0 || strcmp(s, "wide") == 0)
+		*out = CTL_FORMAT_TABLE;
+	else if (strcmp(s, "json") == 0)
+		*out = CTL_FORMAT_JSON;
+	else if (strcmp(s, "yaml") == 0)
+		*out = CTL_FORMAT_YAML;
+	else {
+		*cause = xasprintf("-o wants table, json or yaml, not \"%s\"",
+		    s);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Recognizes argv[*i] as an option; sets *opt and *value (value borrowed
+ * from argv) and advances *i past a separate value. Returns 0, or -1 with
+ * *cause.
+ */
+static int
+ctl_args_option(int argc, char *argv[], int *i, enum ctl_opt *opt,
+    const char **value, char **cause)
+{
+	const char *arg = argv[*i], *attached = NULL;
+	size_t n;
+	int k;
+
+	*value = NULL;
+	if (arg[1] == '-') {
+		n = strcspn(arg + 2, "=");
+		for (k = 0; k < OPT_COUNT; k++)
+			if (strlen(ctl_opts[k].name) == n &&
+			    strncmp(ctl_opts[k].name, arg + 2, n) == 0)
+				break;
+		if (k == OPT_COUNT) {
+			*cause = xasprintf("unknown option \"%.*s\"",
+			    (int)(n + 2), arg);
+			return -1;
+		}
+		if (arg[2 + n] == '=')
+			attached = arg + 3 + n;
+	} else {
+		for (k = 0; k < OPT_COUNT; k++)
+			if (ctl_opts[k].short_name != 0 &&
+			    ctl_opts[k].short_name == arg[1])
+				break;
+		if (k == OPT_COUNT) {
+			*cause = xasprintf("unknown option \"-%c\"", arg[1]);
+			return -1;
+		}
+		if (arg[2] != '\0')
+			attached = arg + 2;
+	}
+	*opt = (enum ctl_opt)k;
+	if (!ctl_opts[k].has_value) {
+		if (attached != NULL) {
+			*cause = xasprintf("option \"--%s\" takes no value",
+			    ctl_opts[k].name);
+			return -1;
+		}
+		return 0;
+	}
+	if (attached != NULL) {
+		*value = attached;
+		return 0;
+	}
+	if (*i + 1 >= argc) {
+		*cause = xasprintf("option \"%s\" needs a value", arg);
+		return -1;
+	}
+	(*i)++;
+	*value = argv[*i];
+	return 0;
+}
+
+static int
+ctl_args_is_consortium(const char *s)
+{
+	return strcmp(s, "consortium") == 0 || strcmp(s, "consortia") == 0;
+}
+
+/*
+ * Resource words for get and delete: "consortia", "consortium NAME" or
+ * "consortium/NAME". Sets args->name (NULL for the list).
+ */
+static int
+ctl_args_resource(const char *verb, const char **pos, int npos,
+    struct ctl_args *args, char **cause)
+{
+	const char *slash;
+
+	if (npos < 2) {
+		*cause = xasprintf("%s needs a resource, as in "
+		    "\"fabfedctl %s consortium NAME\"", verb, verb);
+		return -1;
+	}
+	slash = strchr(pos[1], '/');
+	if (slash != NULL) {
+		if (strncmp(pos[1], "consortium/", 11) != 0 &&
+		    strncmp(pos[1], "consortia/", 10) != 0)
+			goto unknown;
+		if (npos > 2) {
+			*cause = xasprintf("unexpected argument \"%s\"",
+			    pos[2]);
+			return -1;
+		}
+		args->name = slash + 1;
+	} else {
+		if (!ctl_args_is_consortium(pos[1]))
+			goto unknown;
+		if (npos > 3) {
+			*cause = xasprintf("unexpected argument \"%s\"",
+			    pos[3]);
+			return -1;
+		}
+		args->name = npos == 3 ? pos[2] : NULL;
+	}
+	if (args->name != NULL && args->name[0] == '\0') {
+		*cause = xstrdup("the consortium name is empty");
+		return -1;
+	}
+	return 0;
+unknown:
+	*cause = xasprintf("unknown resource \"%s\" (fabfedctl knows "
+	    "\"consortia\" and \"consortium NAME\")", pos[1]);
+	return -1;
+}
+
+int
+ctl_args_parse(int argc, char *argv[], struct ctl_args *args, char **cause)
+{
+	const char *pos[CTL_ARGS_MAXPOS], *value;
+	const char *seen[OPT_COUNT] = { NULL };
+	int i, npos = 0, options = 1, ret = -1;
+	enum ctl_opt opt;
+
+	memset(args, 0, sizeof(*args));
+	args->timeout = CTL_TIMEOUT_DEFAULT;
+	args->format = CTL_FORMAT_TABLE;
+	*cause = NULL;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (options && strcmp(a, "--") == 0) {
+			options = 0;
+			continue;
+		}
+		if (!options || a[0] != '-' || a[1] == '\0') {
+			if (npos == CTL_ARGS_MAXPOS) {
+				*cause = xasprintf("too many arguments "
+				    "(\"%s\")", a);
+				goto done;
+			}
+			pos[npos++] = a;
+			continue;
+		}
+		if (ctl_args_option(argc, argv, &i, &opt, &value, cause) == -1)
+			goto done;
+		if (opt != OPT_HELP && seen[opt] != NULL) {
+			*cause = xasprintf("option \"--%s\" given twice",
+			    ctl_opts[opt].name);
+			goto done;
+		}
+		if (opt != OPT_HELP && value == NULL) {
+			*cause = xasprintf("option \"%s\" needs a value", a);
+			goto done;
+		}
+		seen[opt] = value != NULL ? value : "";
+		switch (opt) {
+		case OPT_CONFIG:
+			if (*value == '\0') {
+				*cause = xstrdup("--config needs a file name");
+				goto done;
+			}
+			args->config = value;
+			break;
+		case OPT_CONTROLLER:
+			if (*value == '\0') {
+				*cause = xstrdup("--controller needs a URL");
+				goto done;
+			}
+			args->controller = value;
+			break;
+		case OPT_TIMEOUT:
+			if (ctl_args_timeout(value, &args->timeout,
+			    cause) == -1)
+				goto done;
+			break;
+		case OPT_FILE:
+			if (*value == '\0') {
+				*cause = xstrdup("-f needs a file name "
+				    "(- for stdin)");
+				goto done;
+			}
+			args->file = value;
+			break;
+		case OPT_IF_MATCH:
+			if (ctl_args_revision(value, cause) == -1)
+				goto done;
+			args->if_match = value;
+			break;
+		case OPT_OUTPUT:
+			if (ctl_args_format(value, &args->format,
+			    cause) == -1)
+				goto done;
+			break;
+		case OPT_HELP:
+		case OPT_COUNT:
+			break;
+		}
+	}
+
+	if (seen[OPT_HELP] != NULL || npos == 0 ||
+	    strcmp(pos[0], "help") == 0) {
+		if (npos == 0 && seen[OPT_HELP] == NULL) {
+			*cause = xstrdup("no command given");
+			goto done;
+		}
+		args->cmd = CTL_CMD_HELP;
+		ret = 0;
+		goto done;
+	}
+
+	if (strcmp(pos[0], "version") == 0) {
+		args->cmd = CTL_CMD_VERSION;
+		if (npos > 1) {
+			*cause = xasprintf("unexpected argument \"%s\"",
+			    pos[1]);
+			goto done;
+		}
+	} else if (strcmp(pos[0], "apply") == 0 ||
+	    strcmp(pos[0], "diff") == 0) {
+		args->cmd = pos[0][0] == 'a' ? CTL_CMD_APPLY : CTL_CMD_DIFF;
+		if (npos > 1) {
+			*cause = xasprintf("unexpected argument \"%s\" "
+			    "(the document is given with -f FILE)", pos[1]);
+			goto done;
+		}
+		if (args->file == NULL) {
+			*cause = xasprintf("%s needs -f FILE (- for stdin)",
+			    pos[0]);
+			goto done;
+		}
+	} else if (strcmp(pos[0], "get") == 0) {
+		if (ctl_args_resource("get", pos, npos, args, cause) == -1)
+			goto done;
+		args->cmd = args->name == NULL ? CTL_CMD_GET_LIST :
+		    CTL_CMD_GET_ONE;
+	} else if (strcmp(pos[0], "delete") == 0) {
+		if (ctl_args_resource("delete", pos, npos, args, cause) == -1)
+			goto done;
+		if (args->name == NULL) {
+			*cause = xstrdup("delete needs a name, as in "
+			    "\"fabfedctl delete consortium NAME\"");
+			goto done;
+		}
+		args->cmd = CTL_CMD_DELETE;
+	} else {
+		*cause = xasprintf("unknown command \"%s\"", pos[0]);
+		goto done;
+	}
+
+	/* Options that make no sense for the command are refused. */
+	if (seen[OPT_FILE] != NULL && args->cmd != CTL_CMD_APPLY &&
+	    args->cmd != CTL_CMD_DIFF) {
+		*cause = xasprintf("-f is for apply and diff, not %s", pos[0]);
+		goto done;
+	}
+	if (seen[OPT_IF_MATCH] != NULL && args->cmd != CTL_CMD_APPLY &&
+	    args->cmd != CTL_CMD_DELETE) {
+		*cause = xasprintf("--if-match is for apply and delete, not %s",
+		    pos[0]);
+		goto done;
+	}
+	if (seen[OPT_OUTPUT] != NULL && args->cmd != CTL_CMD_GET_LIST &&
+	    args->cmd != CTL_CMD_GET_ONE) {
+		*cause = xasprintf("-o is for get, not %s", pos[0]);
+		goto done;
+	}
+	ret = 0;
+done:
+	if (ret == -1 && *cause == NULL)
+		*cause = xstrdup("bad command line");
+	return ret;
+}
+
+int
+ctl_args_needs_controller(const struct ctl_args *args)
+{
+	return args->cmd != CTL_CMD_HELP && args->cmd != CTL_CMD_VERSION;
+}
+
+int
+ctl_args_env(struct ctl_args *args, char **cause)
+{
+	const char *s;
+
+	*cause = NULL;
+	if (args->config == NULL && (s = getenv("FABFED_CONFIG")) != NULL &&
+	    *s != '\0')
+		args->config = s;
+	if (args->controller == NULL &&
+	    (s = getenv("FABFED_CONTROLLER")) != NULL && *s != '\0')
+		args->controller = s;
+	if (ctl_args_needs_controller(args) && args->config == NULL) {
+		*cause = xstrdup("no admin.conf: pass --config FILE or set "
+		    "FABFED_CONFIG (\"fabfed-controller init --state-dir DIR\" "
+		    "writes DIR/admin.conf)");
+		return -1;
+	}
+	return 0;
+}

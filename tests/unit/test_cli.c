@@ -1,0 +1,1031 @@
+/*
+ * test_cli.c: fabfedctl's modules (cli/ctl_*.c): command line, admin.conf,
+ * the consortium document's name, tables, YAML, diff, error printing and
+ * exit codes, and a connection failure through the real libcurl client.
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "ctl.h"
+
+/* ---- helpers ---- */
+
+struct capture {
+	FILE *fp;
+	char *data;
+	size_t len;
+};
+
+static void
+cap_open(struct capture *c)
+{
+	c->data = NULL;
+	c->len = 0;
+	c->fp = open_memstream(&c->data, &c->len);
+	assert_non_null(c->fp);
+}
+
+/* Closes the stream; c->data stays for the test to read and free. */
+static const char *
+cap_close(struct capture *c)
+{
+	assert_int_equal(fclose(c->fp), 0);
+	c->fp = NULL;
+	return c->data;
+}
+
+/* The end of parse()'s arguments: a typed null pointer. */
+#define END ((const char *)NULL)
+
+static int
+parse(struct ctl_args *a, char **cause, ...)
+{
+	char *argv[32];
+	int argc = 0, ret;
+	va_list ap;
+	const char *s;
+
+	argv[argc++] = (char *)"fabfedctl";
+	va_start(ap, cause);
+	while ((s = va_arg(ap, const char *)) != NULL && argc < 31)
+		argv[argc++] = (char *)(uintptr_t)s;
+	va_end(ap);
+	argv[argc] = NULL;
+	*cause = NULL;
+	ret = ctl_args_parse(argc, argv, a, cause);
+	if (ret == 0)
+		assert_null(*cause);
+	else
+		assert_non_null(*cause);
+	return ret;
+}
+
+static char tmpdir[64];
+
+static int
+setup_tmp(void **state)
+{
+	strcpy(tmpdir, "/tmp/test_cli.XXXXXX");
+	assert_non_null(mkdtemp(tmpdir));
+	return 0;
+}
+
+static int
+teardown_tmp(void **state)
+{
+	char *cmd;
+
+	if (asprintf(&cmd, "rm -rf '%s'", tmpdir) < 0)
+		return -1;
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	return 0;
+}
+
+/* Writes data to tmpdir/name with mode; returns the path (caller frees). */
+static char *
+write_file(const char *name, const char *data, size_t len, mode_t mode)
+{
+	char *path;
+	int fd;
+
+	assert_true(asprintf(&path, "%s/%s", tmpdir, name) > 0);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
+	assert_true(fd != -1);
+	assert_int_equal(fchmod(fd, mode), 0);
+	assert_int_equal(write(fd, data, len), (ssize_t)len);
+	close(fd);
+	return path;
+}
+
+static json_t *
+js(const char *text)
+{
+	json_error_t e;
+	json_t *v = json_loads(text, JSON_DECODE_ANY, &e);
+
+	if (v == NULL)
+		fail_msg("bad test JSON at %d:%d: %s", e.line, e.column, e.text);
+	return v;
+}
+
+/* ---- command line ---- */
+
+static void
+test_args_apply(void **state)
+{
+	struct ctl_args a;
+	char *cause;
+
+	assert_int_equal(parse(&a, &cause, "--config", "/etc/admin.conf",
+	    "--timeout=5", "apply", "-f", "topo.yaml", "--if-match", "7",
+	    END), 0);
+	assert_int_equal(a.cmd, CTL_CMD_APPLY);
+	assert_string_equal(a.config, "/etc/admin.conf");
+	assert_string_equal(a.file, "topo.yaml");
+	assert_string_equal(a.if_match, "7");
+	assert_int_equal(a.timeout, 5);
+	assert_null(a.controller);
+
+	/* Options after the command, attached values, stdin. */
+	assert_int_equal(parse(&a, &cause, "apply", "-f-",
+	    "--controller=https://h:1", END), 0);
+	assert_string_equal(a.file, "-");
+	assert_string_equal(a.controller, "https://h:1");
+	assert_int_equal(a.timeout, CTL_TIMEOUT_DEFAULT);
+
+	assert_int_equal(parse(&a, &cause, "diff", "--filename", "x.json",
+	    END), 0);
+	assert_int_equal(a.cmd, CTL_CMD_DIFF);
+	assert_string_equal(a.file, "x.json");
+}
+
+static void
+test_args_get_delete(void **state)
+{
+	struct ctl_args a;
+	char *cause;
+
+	assert_int_equal(parse(&a, &cause, "get", "consortia", END), 0);
+	assert_int_equal(a.cmd, CTL_CMD_GET_LIST);
+	assert_int_equal(a.format, CTL_FORMAT_TABLE);
+	assert_null(a.name);
+
+	assert_int_equal(parse(&a, &cause, "get", "consortia", "-o", "json",
+	    END), 0);
+	assert_int_equal(a.format, CTL_FORMAT_JSON);
+
+	assert_int_equal(parse(&a, &cause, "get", "consortium",
+	    "trade-finance", "-oyaml", END), 0);
+	assert_int_equal(a.cmd, CTL_CMD_GET_ONE);
+	assert_string_equal(a.name, "trade-finance");
+	assert_int_equal(a.format, CTL_FORMAT_YAML);
+
+	assert_int_equal(parse(&a, &cause, "get", "consortium/tf", END), 0);
+	assert_int_equal(a.cmd, CTL_CMD_GET_ONE);
+	assert_string_equal(a.name, "tf");
+
+	assert_int_equal(parse(&a, &cause, "delete", "consortium", "tf",
+	    "--if-match", "0", END), 0);
+	assert_int_equal(a.cmd, CTL_CMD_DELETE);
+	assert_string_equal(a.name, "tf");
+	assert_string_equal(a.if_match, "0");
+
+	assert_int_equal(parse(&a, &cause, "version", END), 0);
+	assert_int_equal(a.cmd, CTL_CMD_VERSION);
+	assert_false(ctl_args_needs_controller(&a));
+	assert_int_equal(parse(&a, &cause, "-h", END), 0);
+	assert_int_equal(a.cmd, CTL_CMD_HELP);
+	assert_int_equal(parse(&a, &cause, "get", "--help", END), 0);
+	assert_int_equal(a.cmd, CTL_CMD_HELP);
+}
+
+static void
+test_args_errors(void **state)
+{
+	static const struct {
+		const char *argv[6];
+		const char *needle;
+	} bad[] = {
+		{ { NULL }, "no command" },
+		{ { "frobnicate", NULL }, "unknown command \"frobnicate\"" },
+		{ { "apply", NULL }, "apply needs -f FILE" },
+		{ { "apply", "-f", NULL }, "needs a value" },
+		{ { "apply", "-f", "a", "-f", "b", NULL }, "given twice" },
+		{ { "apply", "-f", "a", "extra", NULL }, "unexpected argument" },
+		{ { "apply", "-f", "a", "--if-match", "abc", NULL },
+		    "revision number" },
+		{ { "apply", "-f", "a", "--if-match", "-1", NULL },
+		    "revision number" },
+		{ { "apply", "-f", "a", "--if-match",
+		    "99999999999999999999", NULL }, "out of range" },
+		{ { "--timeout", "0", "version", NULL }, "--timeout" },
+		{ { "--timeout", "10s", "version", NULL }, "--timeout" },
+		{ { "--timeout", "", "version", NULL }, "--timeout" },
+		{ { "get", NULL }, "get needs a resource" },
+		{ { "get", "peers", NULL }, "unknown resource \"peers\"" },
+		{ { "get", "consortia", "-o", "xml", NULL }, "-o wants" },
+		{ { "get", "consortia", "-f", "x", NULL }, "-f is for apply" },
+		{ { "get", "consortium", "a", "b", NULL },
+		    "unexpected argument \"b\"" },
+		{ { "delete", "consortium", NULL }, "delete needs a name" },
+		{ { "delete", "consortium/", NULL }, "name is empty" },
+		{ { "diff", "-f", "x", "--if-match", "1", NULL },
+		    "--if-match is for apply and delete" },
+		{ { "apply", "-f", "x", "-o", "json", NULL }, "-o is for get" },
+		{ { "--bogus", "version", NULL }, "unknown option \"--bogus\"" },
+		{ { "-z", "version", NULL }, "unknown option \"-z\"" },
+		{ { "--help=yes", NULL }, "takes no value" },
+		{ { "version", "now", NULL }, "unexpected argument" },
+	};
+	struct ctl_args a;
+	char *argv[8], *cause;
+	size_t i;
+	int argc;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		argc = 0;
+		argv[argc++] = (char *)"fabfedctl";
+		while (argc < 7 && bad[i].argv[argc - 1] != NULL) {
+			argv[argc] = (char *)(uintptr_t)bad[i].argv[argc - 1];
+			argc++;
+		}
+		argv[argc] = NULL;
+		cause = NULL;
+		if (ctl_args_parse(argc, argv, &a, &cause) != -1)
+			fail_msg("case %zu parsed", i);
+		assert_non_null(cause);
+		if (strstr(cause, bad[i].needle) == NULL)
+			fail_msg("case %zu: \"%s\" lacks \"%s\"", i, cause,
+			    bad[i].needle);
+		free(cause);
+	}
+}
+
+static void
+test_args_env(void **state)
+{
+	struct ctl_args a;
+	char *cause;
+
+	unsetenv("FABFED_CONFIG");
+	unsetenv("FABFED_CONTROLLER");
+	assert_int_equal(parse(&a, &cause, "get", "consortia", END), 0);
+	assert_int_equal(ctl_args_env(&a, &cause), -1);
+	assert_non_null(strstr(cause, "--config FILE"));
+	assert_non_null(strstr(cause, "FABFED_CONFIG"));
+	free(cause);
+
+	/* version needs no admin.conf. */
+	assert_int_equal(parse(&a, &cause, "version", END), 0);
+	assert_int_equal(ctl_args_env(&a, &cause), 0);
+
+	setenv("FABFED_CONFIG", "/srv/fabfed/admin.conf", 1);
+	setenv("FABFED_CONTROLLER", "https://10.0.0.1:7443", 1);
+	assert_int_equal(parse(&a, &cause, "get", "consortia", END), 0);
+	assert_int_equal(ctl_args_env(&a, &cause), 0);
+	assert_string_equal(a.config, "/srv/fabfed/admin.conf");
+	assert_string_equal(a.controller, "https://10.0.0.1:7443");
+
+	/* The command line wins over the environment. */
+	assert_int_equal(parse(&a, &cause, "--config", "mine.conf",
+	    "--controller", "https://h:2", "get", "consortia", END), 0);
+	assert_int_equal(ctl_args_env(&a, &cause), 0);
+	assert_string_equal(a.config, "mine.conf");
+	assert_string_equal(a.controller, "https://h:2");
+	unsetenv("FABFED_CONFIG");
+	unsetenv("FABFED_CONTROLLER");
+}
+
+/* ---- admin.conf ---- */
+
+static void
+test_conf_relative(void **state)
+{
+	static const char conf_text[] =
+	    "{\"controller\": \"https://127.0.0.1:7443/\",\n"
+	    " \"ca\": \"ca.crt\", \"cert\": \"sub/admin.crt\",\n"
+	    " \"key\": \"/abs/admin.key\"}\n";
+	struct ctl_conf conf;
+	char *path, *cause, *want;
+
+	path = write_file("admin.conf", conf_text, strlen(conf_text), 0600);
+	assert_int_equal(ctl_conf_load(path, NULL, &conf, &cause), 0);
+	assert_null(cause);
+	assert_string_equal(conf.controller, "https://127.0.0.1:7443");
+	assert_true(asprintf(&want, "%s/ca.crt", tmpdir) > 0);
+	assert_string_equal(conf.ca, want);
+	free(want);
+	assert_true(asprintf(&want, "%s/sub/admin.crt", tmpdir) > 0);
+	assert_string_equal(conf.cert, want);
+	free(want);
+	assert_string_equal(conf.key, "/abs/admin.key");
+	ctl_conf_free(&conf);
+
+	/* --controller overrides; "host:port" gets https://. */
+	assert_int_equal(ctl_conf_load(path, "127.0.0.1:9999", &conf, &cause),
+	    0);
+	assert_string_equal(conf.controller, "https://127.0.0.1:9999");
+	ctl_conf_free(&conf);
+	free(path);
+
+	/* A conf named without a directory: relative to the cwd. */
+	assert_int_equal(ctl_conf_parse(conf_text, strlen(conf_text),
+	    "admin.conf", NULL, NULL, &conf, &cause), 0);
+	assert_string_equal(conf.ca, "ca.crt");
+	ctl_conf_free(&conf);
+	assert_int_equal(ctl_conf_parse(conf_text, strlen(conf_text),
+	    "/admin.conf", "/", NULL, &conf, &cause), 0);
+	assert_string_equal(conf.ca, "/ca.crt");
+	ctl_conf_free(&conf);
+}
+
+static void
+test_conf_errors(void **state)
+{
+	static const struct {
+		const char *text;
+		const char *override;
+		const char *needle;
+	} bad[] = {
+		{ "{\"ca\": \"a\", \"cert\": \"b\", \"key\": \"c\"}", NULL,
+		    "\"controller\" is missing" },
+		{ "{\"controller\": \"https://h:1\", \"cert\": \"b\", "
+		    "\"key\": \"c\"}", NULL, "\"ca\" is missing" },
+		{ "{\"controller\": \"https://h:1\", \"ca\": \"a\", "
+		    "\"cert\": \"b\"}", NULL, "\"key\" is missing" },
+		{ "{\"controller\": \"https://h:1\", \"ca\": 7, "
+		    "\"cert\": \"b\", \"key\": \"c\"}", NULL,
+		    "\"ca\" must be a non-empty string" },
+		{ "{\"controller\": \"https://h:1\", \"ca\": \"\", "
+		    "\"cert\": \"b\", \"key\": \"c\"}", NULL,
+		    "\"ca\" must be a non-empty string" },
+		{ "{\"controller\": \"http://h:1\", \"ca\": \"a\", "
+		    "\"cert\": \"b\", \"key\": \"c\"}", NULL, "not https://" },
+		{ "{\"ca\": \"a\", \"cert\": \"b\", \"key\": \"c\"}",
+		    "ftp://h", "--controller/FABFED_CONTROLLER" },
+		{ "{\"controller\": \"https://\", \"ca\": \"a\", "
+		    "\"cert\": \"b\", \"key\": \"c\"}", NULL, "no usable host" },
+		{ "{\"controller\": \"https://h:1\",\n \"ca\": }", NULL,
+		    "x.conf:2:8: not valid JSON" },
+		{ "[1, 2]", NULL, "not a JSON object" },
+		{ "{\"ca\": \"a\", \"ca\": \"b\"}", NULL, "not valid JSON" },
+	};
+	struct ctl_conf conf;
+	char *cause;
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cause = NULL;
+		if (ctl_conf_parse(bad[i].text, strlen(bad[i].text), "x.conf",
+		    "/d", bad[i].override, &conf, &cause) != -1)
+			fail_msg("case %zu parsed", i);
+		assert_non_null(cause);
+		if (strstr(cause, bad[i].needle) == NULL)
+			fail_msg("case %zu: \"%s\" lacks \"%s\"", i, cause,
+			    bad[i].needle);
+		assert_null(conf.controller);
+		free(cause);
+	}
+
+	/* Missing file. */
+	assert_int_equal(ctl_conf_load("/nonexistent/admin.conf", NULL, &conf,
+	    &cause), -1);
+	assert_non_null(strstr(cause, "cannot open /nonexistent/admin.conf"));
+	free(cause);
+}
+
+static void
+test_conf_check(void **state)
+{
+	static const char conf_text[] = "{\"controller\": \"https://h:1\", "
+	    "\"ca\": \"ca.crt\", \"cert\": \"admin.crt\", \"key\": "
+	    "\"admin.key\"}";
+	struct capture err;
+	struct ctl_conf conf;
+	char *path, *p, *cause;
+
+	path = write_file("admin.conf", conf_text, strlen(conf_text), 0600);
+	assert_int_equal(ctl_conf_load(path, NULL, &conf, &cause), 0);
+	cap_open(&err);
+	assert_int_equal(ctl_conf_check(&conf, err.fp, &cause), -1);
+	assert_non_null(strstr(cause, "cannot read the CA certificate"));
+	free(cause);
+	free(write_file("ca.crt", "x", 1, 0644));
+	free(write_file("admin.crt", "x", 1, 0644));
+	p = write_file("admin.key", "x", 1, 0644);
+	assert_int_equal(ctl_conf_check(&conf, err.fp, &cause), 0);
+	cap_close(&err);
+	assert_non_null(strstr(err.data, "warning: the client key"));
+	assert_non_null(strstr(err.data, "chmod 600"));
+	free(err.data);
+
+	assert_int_equal(chmod(p, 0600), 0);
+	cap_open(&err);
+	assert_int_equal(ctl_conf_check(&conf, err.fp, &cause), 0);
+	cap_close(&err);
+	assert_int_equal(err.len, 0);
+	free(err.data);
+	free(p);
+	free(path);
+	ctl_conf_free(&conf);
+}
+
+/* ---- the document's name ---- */
+
+static void
+test_doc_name(void **state)
+{
+	static const struct {
+		const char *text;
+		const char *name;
+	} good[] = {
+		{ "apiVersion: fabfed.io/v1alpha1\nkind: Consortium\n"
+		    "metadata:\n  name: trade-finance\nspec: {}\n",
+		    "trade-finance" },
+		/* metadata after a deep spec, labels before name */
+		{ "spec:\n  orgs:\n  - mspId: A\n    peers: [{name: x}]\n"
+		    "  channels: []\nmetadata:\n  labels: {a: [1, {b: 2}]}\n"
+		    "  name: late\n", "late" },
+		{ "{\"apiVersion\": \"fabfed.io/v1alpha1\", \"metadata\": "
+		    "{\"uid\": [1], \"name\": \"json-doc\"}}", "json-doc" },
+		{ "---\nmetadata: {name: \"quoted\"}\n", "quoted" },
+		/* a later syntax error is the controller's to report */
+		{ "metadata:\n  name: early\nspec: [\n", "early" },
+	};
+	static const struct {
+		const char *text;
+		const char *needle;
+	} bad[] = {
+		{ "apiVersion: x\nkind: Consortium\n", "has no metadata.name" },
+		{ "metadata:\n  labels: {}\n", "has no metadata.name" },
+		{ "metadata: trade\n", "metadata that is not a mapping" },
+		{ "metadata: [a]\n", "metadata that is not a mapping" },
+		{ "metadata:\n  name: [a]\n", "metadata.name that is not a "
+		    "string" },
+		{ "metadata:\n  name: \"\"\n", "empty metadata.name" },
+		{ "- a\n- b\n", "is not a mapping" },
+		{ "just text\n", "is not a mapping" },
+		{ "m: &x {name: a}\nmetadata: *x\n", "alias" },
+		{ "kind: Consortium\n  bad: indent\nmetadata:\n  name: x\n",
+		    "doc.yaml:2:6: not valid YAML or JSON" },
+		{ "{\"kind\": \"C\",, \"metadata\": {\"name\": \"x\"}}",
+		    "doc.yaml:1:" },
+		{ "metadata:\n  name:\n", "empty metadata.name" },
+	};
+	char *name, *cause;
+	size_t i;
+
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		if (ctl_doc_name(good[i].text, strlen(good[i].text), "doc.yaml",
+		    &name, &cause) != 0)
+			fail_msg("good case %zu: %s", i, cause);
+		assert_string_equal(name, good[i].name);
+		free(name);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cause = NULL;
+		if (ctl_doc_name(bad[i].text, strlen(bad[i].text), "doc.yaml",
+		    &name, &cause) != -1)
+			fail_msg("bad case %zu found \"%s\"", i, name);
+		assert_null(name);
+		if (strstr(cause, bad[i].needle) == NULL)
+			fail_msg("bad case %zu: \"%s\" lacks \"%s\"", i, cause,
+			    bad[i].needle);
+		free(cause);
+	}
+}
+
+static void
+test_doc_read(void **state)
+{
+	struct ctl_doc doc;
+	char *path, *big, *cause;
+
+	path = write_file("c.yaml", "metadata: {name: a}\n", 20, 0644);
+	assert_int_equal(ctl_doc_read(path, &doc, &cause), 0);
+	assert_string_equal(doc.label, path);
+	assert_int_equal(doc.len, 20);
+	assert_string_equal(doc.data, "metadata: {name: a}\n");
+	ctl_doc_free(&doc);
+	free(path);
+
+	/* Exactly the limit is fine, one byte more is refused. */
+	big = malloc(CTL_DOC_MAX + 1);
+	assert_non_null(big);
+	memset(big, '#', CTL_DOC_MAX + 1);
+	big[0] = 'a';
+	big[1] = ':';
+	big[2] = ' ';
+	big[3] = '1';
+	big[4] = '\n';
+	path = write_file("max.yaml", big, CTL_DOC_MAX, 0644);
+	assert_int_equal(ctl_doc_read(path, &doc, &cause), 0);
+	assert_int_equal(doc.len, CTL_DOC_MAX);
+	ctl_doc_free(&doc);
+	free(path);
+	path = write_file("big.yaml", big, CTL_DOC_MAX + 1, 0644);
+	assert_int_equal(ctl_doc_read(path, &doc, &cause), -1);
+	assert_non_null(strstr(cause, "larger than 1 MiB"));
+	assert_null(doc.data);
+	free(cause);
+	free(path);
+	free(big);
+
+	path = write_file("empty.yaml", "  \n\n", 4, 0644);
+	assert_int_equal(ctl_doc_read(path, &doc, &cause), -1);
+	assert_non_null(strstr(cause, "is empty"));
+	free(cause);
+	free(path);
+
+	assert_int_equal(ctl_doc_read("/nonexistent.yaml", &doc, &cause), -1);
+	assert_non_null(strstr(cause, "cannot open /nonexistent.yaml"));
+	free(cause);
+}
+
+/* ---- tables ---- */
+
+static void
+test_table(void **state)
+{
+	static const char *const hdr[] = { "NAME", "ORGS", "REVISION" };
+	static const char *const r1[] = { "trade-finance", "3", "7" };
+	static const char *const r2[] = { "b\x1b[31m", NULL, "12" };
+	static const char *const r3[] = { "caf\xc3\xa9", "", "1" };
+	struct ctl_table *t;
+	struct capture out;
+
+	t = ctl_table_new(3, hdr);
+	assert_int_equal(ctl_table_rows(t), 0);
+	ctl_table_add(t, r1);
+	ctl_table_add(t, r2);
+	ctl_table_add(t, r3);
+	assert_int_equal(ctl_table_rows(t), 3);
+	cap_open(&out);
+	ctl_table_print(t, out.fp);
+	cap_close(&out);
+	assert_string_equal(out.data,
+	    "NAME            ORGS     REVISION\n"
+	    "trade-finance   3        7\n"
+	    "b?[31m          <none>   12\n"
+	    "caf\xc3\xa9            <none>   1\n");
+	free(out.data);
+	ctl_table_free(t);
+	ctl_table_free(NULL);
+}
+
+static void
+test_get_list(void **state)
+{
+	struct capture out;
+	json_t *answer;
+	char *cause;
+
+	answer = js("{\"items\": ["
+	    "{\"name\": \"alpha\", \"revision\": 12, \"orgs\": 3, "
+	    "\"peers\": 6, \"orderers\": 3, \"channels\": 2},"
+	    "{\"name\": \"trade-finance\", \"revision\": 7, \"orgs\": 10, "
+	    "\"peers\": 20, \"orderers\": 5, \"channels\": 1}]}");
+	cap_open(&out);
+	assert_int_equal(ctl_get_print_list(out.fp, answer, &cause), 0);
+	cap_close(&out);
+	assert_string_equal(out.data,
+	    "NAME            ORGS   PEERS   ORDERERS   CHANNELS   REVISION\n"
+	    "alpha           3      6       3          2          12\n"
+	    "trade-finance   10     20      5          1          7\n");
+	free(out.data);
+	json_decref(answer);
+
+	answer = js("{\"nothing\": 1}");
+	cap_open(&out);
+	assert_int_equal(ctl_get_print_list(out.fp, answer, &cause), -1);
+	cap_close(&out);
+	assert_non_null(strstr(cause, "\"items\""));
+	free(cause);
+	free(out.data);
+	json_decref(answer);
+}
+
+static const char consortium_answer[] =
+    "{\"name\": \"trade-finance\", \"revision\": 7, \"createRevision\": 5,"
+    " \"document\": {\"apiVersion\": \"fabfed.io/v1alpha1\","
+    " \"kind\": \"Consortium\", \"metadata\": {\"name\": \"trade-finance\"},"
+    " \"spec\": {\"fabricVersion\": \"2.5\", \"orgs\": ["
+    "  {\"mspId\": \"Org1MSP\", \"domain\": \"org1.example.com\","
+    "   \"cluster\": {\"name\": \"beijing-prod\", \"region\": \"cn-north\"},"
+    "   \"peers\": [{\"name\": \"peer0\", \"endpoint\": \"p0:7051\","
+    "     \"anchor\": true, \"stateDatabase\": \"leveldb\"},"
+    "    {\"name\": \"peer1\", \"endpoint\": \"p1:7051\", \"anchor\": false,"
+    "     \"stateDatabase\": \"couchdb\"}],"
+    "   \"orderers\": [{\"name\": \"orderer0\", \"endpoint\": \"o0:7050\"}]},"
+    "  {\"mspId\": \"Org2MSP\", \"domain\": \"org2.example.com\","
+    "   \"cluster\": {\"name\": \"shanghai-prod\", \"region\": \"cn-east\"},"
+    "   \"peers\": [], \"orderers\": []}],"
+    " \"channels\": [{\"name\": \"trade\","
+    "   \"consenters\": [\"Org1MSP/orderer0\"],"
+    "   \"members\": [\"Org1MSP\", \"Org2MSP\"],"
+    "   \"policies\": {\"admins\": \"MAJORITY\", \"endorsement\": \"ANY\"},"
+    "   \"batch\": {\"timeout\": \"2s\", \"maxMessageCount\": 500}}]}}}";
+
+static void
+test_get_one(void **state)
+{
+	struct capture out;
+	json_t *answer;
+	char *cause;
+
+	answer = js(consortium_answer);
+	cap_open(&out);
+	assert_int_equal(ctl_get_print_one(out.fp, answer, &cause), 0);
+	cap_close(&out);
+	assert_string_equal(out.data,
+	    "Name:            trade-finance\n"
+	    "Revision:        7\n"
+	    "Fabric version:  2.5\n"
+	    "\n"
+	    "ORGS\n"
+	    "MSP ID    DOMAIN             CLUSTER         REGION     "
+	    "PEERS         ORDERERS\n"
+	    "Org1MSP   org1.example.com   beijing-prod    cn-north   "
+	    "peer0,peer1   orderer0\n"
+	    "Org2MSP   org2.example.com   shanghai-prod   cn-east    "
+	    "<none>        <none>\n"
+	    "\n"
+	    "CHANNELS\n"
+	    "NAME    MEMBERS           CONSENTERS         ADMINS     "
+	    "ENDORSEMENT   BATCH\n"
+	    "trade   Org1MSP,Org2MSP   Org1MSP/orderer0   MAJORITY   "
+	    "ANY           2s/500\n");
+	free(out.data);
+	json_decref(answer);
+}
+
+/* ---- YAML ---- */
+
+static void
+test_yaml(void **state)
+{
+	struct buf b;
+	json_t *v;
+	char *cause;
+
+	v = js("{\"apiVersion\": \"fabfed.io/v1alpha1\", \"kind\": "
+	    "\"Consortium\", \"metadata\": {\"name\": \"tf\"}, \"spec\": "
+	    "{\"fabricVersion\": \"2.5\", \"zeta\": 1, \"alpha\": 2.5, "
+	    "\"orgs\": [{\"mspId\": \"Org1MSP\", \"peers\": [{\"name\": "
+	    "\"peer0\", \"anchor\": true}], \"orderers\": []}], "
+	    "\"words\": [\"yes\", \"No\", \"true\", \"null\", \"~\", \"\", "
+	    "\"0x1F\", \"12:30\", \"1e3\", \".inf\", \"2s\", \"- dash\", "
+	    "\"a: b\", \"#c\", \"peer0.org1.example.com:7051\"], "
+	    "\"none\": null, \"off\": false, \"empty\": {}}}");
+	buf_init(&b, 0);
+	assert_int_equal(ctl_yaml_emit(v, &b, &cause), 0);
+	assert_string_equal(b.data,
+	    "apiVersion: fabfed.io/v1alpha1\n"
+	    "kind: Consortium\n"
+	    "metadata:\n"
+	    "  name: tf\n"
+	    "spec:\n"
+	    "  fabricVersion: \"2.5\"\n"
+	    "  zeta: 1\n"
+	    "  alpha: 2.5\n"
+	    "  orgs:\n"
+	    "  - mspId: Org1MSP\n"
+	    "    peers:\n"
+	    "    - name: peer0\n"
+	    "      anchor: true\n"
+	    "    orderers: []\n"
+	    "  words:\n"
+	    "  - \"yes\"\n"
+	    "  - \"No\"\n"
+	    "  - \"true\"\n"
+	    "  - \"null\"\n"
+	    "  - \"~\"\n"
+	    "  - \"\"\n"
+	    "  - \"0x1F\"\n"
+	    "  - \"12:30\"\n"
+	    "  - \"1e3\"\n"
+	    "  - \".inf\"\n"
+	    "  - 2s\n"
+	    "  - '- dash'\n"
+	    "  - 'a: b'\n"
+	    "  - '#c'\n"
+	    "  - peer0.org1.example.com:7051\n"
+	    "  none: null\n"
+	    "  \"off\": false\n"
+	    "  empty: {}\n");
+	buf_free(&b);
+	json_decref(v);
+
+	/* A scalar document. */
+	v = json_string("true");
+	buf_init(&b, 0);
+	assert_int_equal(ctl_yaml_emit(v, &b, &cause), 0);
+	assert_string_equal(b.data, "\"true\"\n");
+	buf_free(&b);
+	json_decref(v);
+}
+
+/* The YAML of a document reads back with the same name. */
+static void
+test_yaml_roundtrip_name(void **state)
+{
+	struct buf b;
+	json_t *v;
+	char *cause, *name;
+
+	v = js(consortium_answer);
+	buf_init(&b, 0);
+	assert_int_equal(ctl_yaml_emit(json_object_get(v, "document"), &b,
+	    &cause), 0);
+	assert_int_equal(ctl_doc_name(b.data, b.len, "x", &name, &cause), 0);
+	assert_string_equal(name, "trade-finance");
+	free(name);
+	buf_free(&b);
+	json_decref(v);
+}
+
+/* ---- diff ---- */
+
+static char *
+diff(const char *cur, const char *doc, size_t *n)
+{
+	struct capture out;
+	json_t *a = cur != NULL ? js(cur) : NULL, *b = js(doc);
+
+	cap_open(&out);
+	*n = ctl_diff_render(a, b, out.fp);
+	cap_close(&out);
+	json_decref(a);
+	json_decref(b);
+	return out.data;
+}
+
+static void
+test_diff(void **state)
+{
+	static const struct {
+		const char *cur, *doc, *want;
+		size_t n;
+	} cases[] = {
+		/* equal, key order aside */
+		{ "{\"a\": 1, \"b\": [1, 2]}", "{\"b\": [1, 2], \"a\": 1}", "",
+		    0 },
+		/* a changed leaf, an added and a removed key */
+		{ "{\"spec\": {\"fabricVersion\": \"2.4\", \"x\": 1}}",
+		    "{\"spec\": {\"fabricVersion\": \"2.5\", \"y\": {\"z\": 1}}}",
+		    "~ spec.fabricVersion: \"2.4\" -> \"2.5\"\n"
+		    "+ spec.y: {\"z\": 1}\n"
+		    "- spec.x: 1\n", 3 },
+		/* an org removed in the middle: one line, by mspId */
+		{ "{\"orgs\": [{\"mspId\": \"A\"}, {\"mspId\": \"B\", \"d\": 1},"
+		    " {\"mspId\": \"C\", \"d\": 2}]}",
+		    "{\"orgs\": [{\"mspId\": \"A\"}, {\"mspId\": \"C\", "
+		    "\"d\": 3}, {\"mspId\": \"D\"}]}",
+		    "- orgs[1]: {\"mspId\": \"B\", \"d\": 1}\n"
+		    "~ orgs[1].d: 2 -> 3\n"
+		    "+ orgs[2]: {\"mspId\": \"D\"}\n", 3 },
+		/* by name, and strings by value */
+		{ "{\"channels\": [{\"name\": \"t\", \"members\": [\"A\", "
+		    "\"B\", \"C\"]}]}",
+		    "{\"channels\": [{\"name\": \"t\", \"members\": [\"A\", "
+		    "\"C\", \"D\"]}]}",
+		    "- channels[0].members[1]: \"B\"\n"
+		    "+ channels[0].members[2]: \"D\"\n", 2 },
+		/* reordered: said once */
+		{ "{\"m\": [\"A\", \"B\"]}", "{\"m\": [\"B\", \"A\"]}",
+		    "~ m: [\"A\", \"B\"] -> [\"B\", \"A\"]\n", 1 },
+		/* no identity: by index; type changes */
+		{ "{\"l\": [1, 2, 3], \"t\": \"1\"}",
+		    "{\"l\": [1, 5], \"t\": 1}",
+		    "~ l[1]: 2 -> 5\n- l[2]: 3\n~ t: \"1\" -> 1\n", 3 },
+		/* odd keys */
+		{ "{\"a.b\": 1}", "{\"a.b\": 2}", "~ [\"a.b\"]: 1 -> 2\n", 1 },
+		/* nothing stored yet */
+		{ NULL, "{\"kind\": \"Consortium\", \"spec\": {}}",
+		    "+ kind: \"Consortium\"\n+ spec: {}\n", 2 },
+		{ "null", "{\"kind\": \"C\"}", "+ kind: \"C\"\n", 1 },
+	};
+	size_t i, n;
+	char *got;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		got = diff(cases[i].cur, cases[i].doc, &n);
+		if (strcmp(got, cases[i].want) != 0 || n != cases[i].n)
+			fail_msg("case %zu: got %zu lines:\n%s\nwant %zu:\n%s",
+			    i, n, got, cases[i].n, cases[i].want);
+		free(got);
+	}
+}
+
+/* ---- errors and exit codes ---- */
+
+static void
+test_exit_codes(void **state)
+{
+	assert_int_equal(ctl_out_exit_for_status(200), CTL_EXIT_OK);
+	assert_int_equal(ctl_out_exit_for_status(201), CTL_EXIT_OK);
+	assert_int_equal(ctl_out_exit_for_status(204), CTL_EXIT_OK);
+	assert_int_equal(ctl_out_exit_for_status(302), CTL_EXIT_REJECTED);
+	assert_int_equal(ctl_out_exit_for_status(400), CTL_EXIT_REJECTED);
+	assert_int_equal(ctl_out_exit_for_status(403), CTL_EXIT_REJECTED);
+	assert_int_equal(ctl_out_exit_for_status(404), CTL_EXIT_REJECTED);
+	assert_int_equal(ctl_out_exit_for_status(409), CTL_EXIT_REJECTED);
+	assert_int_equal(ctl_out_exit_for_status(413), CTL_EXIT_REJECTED);
+	assert_int_equal(ctl_out_exit_for_status(422), CTL_EXIT_REJECTED);
+	assert_int_equal(ctl_out_exit_for_status(503), CTL_EXIT_REJECTED);
+	assert_int_equal(ctl_out_exit_for_status(0), CTL_EXIT_USAGE);
+	assert_int_equal(ctl_out_exit_for_status(100), CTL_EXIT_USAGE);
+	assert_int_equal(ctl_out_exit_for_status(600), CTL_EXIT_USAGE);
+	assert_string_equal(ctl_out_reason(422), "Unprocessable Content");
+	assert_string_equal(ctl_out_reason(799), "");
+}
+
+static const char *
+render_error(long status, const char *statusline, const char *body,
+    const char *file, struct capture *out)
+{
+	struct ctl_response r;
+
+	memset(&r, 0, sizeof(r));
+	r.status = status;
+	r.statusline = (char *)(uintptr_t)statusline;
+	r.body = (char *)(uintptr_t)body;
+	r.len = body != NULL ? strlen(body) : 0;
+	cap_open(out);
+	ctl_out_error_response(out->fp, file, &r);
+	return cap_close(out);
+}
+
+static void
+test_error_printing(void **state)
+{
+	struct capture out;
+
+	render_error(422, "HTTP/1.1 422 Unprocessable Entity",
+	    "{\"error\": \"the consortium document has 2 errors\","
+	    " \"details\": [{\"path\": \"spec.orgs[1].mspId\", \"line\": 12,"
+	    " \"column\": 15, \"message\": \"duplicate MSP ID \\\"Org1MSP\\\"\"},"
+	    " {\"path\": \"spec.channels\", \"line\": 0, \"column\": 0,"
+	    " \"message\": \"no channel\\u001b[2J\"},"
+	    " {\"path\": \"\", \"line\": 3, \"column\": 1,"
+	    " \"message\": \"whole\"}]}", "topo.yaml", &out);
+	assert_string_equal(out.data,
+	    "error: topo.yaml:12:15: spec.orgs[1].mspId: duplicate MSP ID "
+	    "\"Org1MSP\"\n"
+	    "error: topo.yaml: spec.channels: no channel?[2J\n"
+	    "error: topo.yaml:3:1: whole\n"
+	    "error: the consortium document has 2 errors\n");
+	free(out.data);
+
+	/* No file (get, delete). */
+	render_error(404, NULL, "{\"error\": \"no consortium \\\"x\\\"\"}",
+	    NULL, &out);
+	assert_string_equal(out.data, "error: no consortium \"x\"\n");
+	free(out.data);
+
+	/* STYLE.md's single-field form. */
+	render_error(400, NULL, "{\"error\": \"bad value\", \"field\": "
+	    "\"If-Match\"}", NULL, &out);
+	assert_string_equal(out.data, "error: If-Match: bad value\n");
+	free(out.data);
+
+	/* Not JSON: the status line and the start of the body. */
+	render_error(502, "HTTP/1.1 502 Bad Gateway",
+	    "<html>upstream down</html>\nmore", NULL, &out);
+	assert_string_equal(out.data,
+	    "error: HTTP/1.1 502 Bad Gateway: <html>upstream down</html>\n");
+	free(out.data);
+	render_error(503, "HTTP/2 503", "", NULL, &out);
+	assert_string_equal(out.data, "error: HTTP 503 Service Unavailable\n");
+	free(out.data);
+}
+
+static void
+test_warnings_and_result(void **state)
+{
+	struct capture out;
+	json_t *answer;
+	char *cause;
+
+	answer = js("{\"name\": \"trade-finance\", \"revision\": 7, "
+	    "\"result\": \"created\", \"warnings\": [{\"path\": "
+	    "\"spec.channels[0].consenters\", \"line\": 40, \"column\": 19, "
+	    "\"message\": \"even number of consenters (2)\"}]}");
+	cap_open(&out);
+	ctl_out_diags(out.fp, "warning", "<stdin>",
+	    json_object_get(answer, "warnings"));
+	assert_int_equal(ctl_apply_print_result(out.fp, answer, &cause), 0);
+	cap_close(&out);
+	assert_string_equal(out.data,
+	    "warning: <stdin>:40:19: spec.channels[0].consenters: even number "
+	    "of consenters (2)\n"
+	    "consortium/trade-finance created (revision 7)\n");
+	free(out.data);
+	json_decref(answer);
+
+	answer = js("{\"revision\": 7}");
+	cap_open(&out);
+	assert_int_equal(ctl_apply_print_result(out.fp, answer, &cause), -1);
+	cap_close(&out);
+	assert_non_null(cause);
+	free(cause);
+	free(out.data);
+	json_decref(answer);
+}
+
+static void
+test_sanitize_escape(void **state)
+{
+	char *s;
+
+	s = ctl_out_sanitize("a\tb\x1b" "c\x7f" "d\xc2\x9b" "e\xc3\xa9");
+	assert_string_equal(s, "a?b?c?d?e\xc3\xa9");
+	free(s);
+	s = ctl_client_escape("trade-finance");
+	assert_string_equal(s, "trade-finance");
+	free(s);
+	s = ctl_client_escape("a b/../c?d");
+	assert_string_equal(s, "a%20b%2F..%2Fc%3Fd");
+	free(s);
+	s = ctl_conf_url("https://h:1//", NULL);
+	assert_string_equal(s, "https://h:1");
+	free(s);
+	s = ctl_conf_url("HTTPS://h:1", NULL);
+	assert_string_equal(s, "https://h:1");
+	free(s);
+}
+
+/*
+ * The real client against a port where nothing listens: a connection
+ * error with curl's message, which fabfedctl turns into exit 2.
+ */
+static void
+test_client_refused(void **state)
+{
+	struct sockaddr_in sin;
+	socklen_t slen = sizeof(sin);
+	struct ctl_conf conf;
+	struct ctl_client *c;
+	struct ctl_response resp;
+	char *cause;
+	int s;
+
+	/* A port bound but not listening refuses connections. */
+	s = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(s != -1);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(s, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	assert_int_equal(getsockname(s, (struct sockaddr *)&sin, &slen), 0);
+
+	memset(&conf, 0, sizeof(conf));
+	assert_true(asprintf(&conf.controller, "https://127.0.0.1:%u",
+	    ntohs(sin.sin_port)) > 0);
+	conf.ca = strdup("/nonexistent/ca.crt");
+	conf.cert = strdup("/nonexistent/admin.crt");
+	conf.key = strdup("/nonexistent/admin.key");
+	assert_int_equal(curl_global_init(CURL_GLOBAL_DEFAULT), CURLE_OK);
+	c = ctl_client_new(&conf, 5, &cause);
+	assert_non_null(c);
+	assert_int_equal(ctl_client_request(c, "GET", "/v1/consortia", NULL,
+	    NULL, 0, &resp, &cause), -1);
+	assert_non_null(cause);
+	assert_non_null(strstr(cause, conf.controller));
+	assert_non_null(strstr(cause, "is the controller running"));
+	assert_int_equal(resp.status, 0);
+	assert_null(resp.body);
+	free(cause);
+	ctl_client_free(c);
+	curl_global_cleanup();
+	ctl_conf_free(&conf);
+	close(s);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_args_apply),
+		cmocka_unit_test(test_args_get_delete),
+		cmocka_unit_test(test_args_errors),
+		cmocka_unit_test(test_args_env),
+		cmocka_unit_test_setup_teardown(test_conf_relative, setup_tmp,
+		    teardown_tmp),
+		cmocka_unit_test(test_conf_errors),
+		cmocka_unit_test_setup_teardown(test_conf_check, setup_tmp,
+		    teardown_tmp),
+		cmocka_unit_test(test_doc_name),
+		cmocka_unit_test_setup_teardown(test_doc_read, setup_tmp,
+		    teardown_tmp),
+		cmocka_unit_test(test_table),
+		cmocka_unit_test(test_get_list),
+		cmocka_unit_test(test_get_one),
+		cmocka_unit_test(test_yaml),
+		cmocka_unit_test(test_yaml_roundtrip_name),
+		cmocka_unit_test(test_diff),
+		cmocka_unit_test(test_exit_codes),
+		cmocka_unit_test(test_error_printing),
+		cmocka_unit_test(test_warnings_and_result),
+		cmocka_unit_test(test_sanitize_escape),
+		cmocka_unit_test(test_client_refused),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
