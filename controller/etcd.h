@@ -15,6 +15,11 @@
 struct event_base;
 struct etcd_client;
 
+/* The largest answer (or watch message) accepted from etcd. */
+#define ETCD_MAX_ANSWER (64u * 1024 * 1024)
+/* Default per-request timeout (ms), covering all endpoints tried. */
+#define ETCD_DEFAULT_TIMEOUT_MS 5000
+
 struct etcd_kv {
 	char *key;           /* NUL-terminated copy */
 	size_t key_len;
@@ -44,8 +49,11 @@ struct etcd_op_result {
 
 struct etcd_result {
 	int ok;                  /* 1: etcd answered and did the call */
-	char *error;             /* !ok: a sentence ("etcd: no member reachable (...)") */
+	char *error;             /* !ok: a sentence ("etcd: no member answered (...)") */
 	int http_status;         /* !ok: etcd's HTTP status, 0 if none */
+	int grpc_code;           /* !ok: etcd's gRPC code (5 not found, 9 failed
+	                            precondition, 11 compacted, 14 unavailable),
+	                            0 if none */
 	int64_t revision;        /* header.revision */
 	struct etcd_range_result range;   /* range */
 	int64_t deleted;                  /* deleterange */
@@ -86,6 +94,17 @@ void etcd_txn_range(struct etcd_txn *, int success, const char *key, int flags);
 void etcd_txn_delete(struct etcd_txn *, int success, const char *key, int flags);
 
 /*
+ * Failover (see etcd.c): a request starts at the endpoint that last worked
+ * and tries each endpoint at most once, all within the timeout. It moves on
+ * when nothing was sent (connect refused, DNS, connect timeout), and, for
+ * calls that are safe to repeat (range, read-only txn, keepalive, revoke),
+ * also on a timeout, a broken connection or a 503 / "leader changed" / "no
+ * leader" answer. A put, delete, mutating txn or lease grant that failed
+ * after it was sent is NOT resent, since etcd may have applied it: the
+ * error then says "... after the request was sent; it may have been
+ * applied". When every member failed: "etcd: no member answered (URL:
+ * why; URL: why; ...)".
+ *
  * endpoints: comma-separated base URLs ("http://127.0.0.1:2379,http://...").
  * Returns NULL and sets *cause (caller frees) when the list is unusable.
  */
@@ -114,15 +133,32 @@ int etcd_lease_keepalive(struct etcd_client *, int64_t id, etcd_cb, void *arg);
 int etcd_lease_revoke(struct etcd_client *, int64_t id, etcd_cb, void *arg);
 
 /*
- * Watch: a long-lived stream of events on key (or prefix). The callback runs
- * for every event; the watch restarts on another member after a failure,
- * from the revision after the last one seen. Freed by etcd_watch_cancel.
+ * Watch: a long-lived stream of events on key (or prefix with ETCD_PREFIX;
+ * other flags are ignored), from start_revision (0: from now). The callback
+ * runs for every event; the watch restarts on the next member after a
+ * failure (backoff 100 ms doubling to 5 s), from the revision after the
+ * last one seen. Compaction: see ETCD_EVENT_COMPACTED. Returns NULL only
+ * for bad arguments. Freed by etcd_watch_cancel (also from its callback).
  */
 struct etcd_watch;
+#define ETCD_EVENT_PUT       0
+#define ETCD_EVENT_DELETE    1
+/*
+ * The watch's next revision was compacted away: events were lost. kv is
+ * NULL and revision is etcd's compact revision; the watch goes on from that
+ * revision, so the caller must re-read (range) what it mirrors.
+ */
+#define ETCD_EVENT_COMPACTED 2
+/*
+ * etcd cancelled the watch for good (e.g. an empty key range): kv is NULL,
+ * revision 0; no more events come. The caller still calls etcd_watch_cancel.
+ */
+#define ETCD_EVENT_CANCELED  3
 struct etcd_event {
-	int type;                  /* 0 = PUT, 1 = DELETE */
-	const struct etcd_kv *kv;  /* borrowed */
+	int type;                  /* ETCD_EVENT_* */
+	const struct etcd_kv *kv;  /* borrowed; NULL for COMPACTED, CANCELED */
 };
+/* revision: the event's mod_revision (for a DELETE, the deletion's). */
 typedef void (*etcd_watch_cb)(const struct etcd_event *, int64_t revision, void *arg);
 struct etcd_watch *etcd_watch(struct etcd_client *, const char *key, int flags,
     int64_t start_revision, etcd_watch_cb, void *arg);
@@ -147,5 +183,38 @@ char *etcd_encode_txn(const struct etcd_txn *);
 int etcd_decode(const char *method, int http_status, const char *body, size_t len,
     struct etcd_result *res);
 void etcd_result_clear(struct etcd_result *);
+
+/* {"<field>":"<v>"} for the lease calls ("TTL" or "ID"). Caller frees. */
+char *etcd_encode_lease(const char *field, int64_t v);
+/* {"create_request":{...}}; start_revision 0 = from now. Caller frees. */
+char *etcd_encode_watch(const char *key, size_t len, int flags,
+    int64_t start_revision);
+/* Compares plus ops in both branches (etcd refuses more than 128 by default). */
+size_t etcd_txn_nops(const struct etcd_txn *);
+/* 1 when the txn holds no put and no delete (safe to resend). */
+int etcd_txn_read_only(const struct etcd_txn *);
+
+/* One message of a watch stream ({"result":{...}}), decoded. */
+struct etcd_watch_event {
+	int type;                  /* ETCD_EVENT_PUT or ETCD_EVENT_DELETE */
+	struct etcd_kv kv;
+};
+struct etcd_watch_response {
+	int64_t revision;          /* header.revision */
+	int64_t watch_id;
+	int created;
+	int canceled;
+	int64_t compact_revision;  /* canceled because compacted */
+	char *cancel_reason;       /* NULL if none */
+	struct etcd_watch_event *events;
+	size_t nevents;
+};
+/*
+ * Returns 0, or -1 with *cause set (caller frees) for junk or an error
+ * message in the stream. Free with etcd_watch_response_clear.
+ */
+int etcd_decode_watch(const char *body, size_t len,
+    struct etcd_watch_response *, char **cause);
+void etcd_watch_response_clear(struct etcd_watch_response *);
 
 #endif

@@ -1,0 +1,1215 @@
+/*
+ * etcd.c: the etcd v3 client's I/O half. One libcurl multi handle driven by
+ * the caller's libevent loop (the hiperfifo pattern: curl tells us which
+ * sockets and which timeout to wait for, libevent tells curl what fired).
+ * No threads, no blocking calls.
+ *
+ * A request is a small state machine over the endpoint list:
+ *
+ *	ATTEMPT(ep) --answer ok----------------------------> DONE (ok)
+ *	     |------answer: etcd error -------------------->  DONE (!ok)
+ *	     |------failure, safe to resend, time left ---->  ATTEMPT(next ep)
+ *	     '------failure, not safe or no endpoint left -->  DONE (!ok)
+ *
+ * It starts at the endpoint that last worked and tries each endpoint at
+ * most once, all within one deadline (the client's timeout). Resending is
+ * safe when the request never left us (connect refused, DNS, a timeout
+ * before any byte was sent) or when the call cannot change anything twice
+ * (range, read-only txn, keepalive, revoke). A put, delete, mutating txn or
+ * lease grant that failed after it was sent (timeout, connection reset,
+ * 503 "leader changed") may have been applied by etcd; it is NOT resent and
+ * fails with a sentence saying so: the caller decides (a txn guarded by
+ * mod_revision can simply be retried by the caller after a re-read).
+ *
+ * Callbacks run from the loop, after curl has returned, exactly once per
+ * request; a failure found while queueing is delivered from a zero timer.
+ * etcd_client_free() drops pending requests without calling them, even from
+ * inside a callback (the client is then torn down once the dispatch unwinds).
+ *
+ * Watches: one long-lived POST /v3/watch per watch. The gateway answers a
+ * stream of JSON lines ({"result":{...}}); bytes are buffered in curl's write
+ * callback and parsed after curl returns, so user callbacks never run inside
+ * curl. When the stream breaks, the watch reconnects to the next endpoint
+ * after a backoff (100 ms doubling to 5 s, reset after a stream was
+ * established) from the revision after the last event seen. If that
+ * revision was compacted, the callback gets ETCD_EVENT_COMPACTED (events
+ * were lost: the caller must re-read) and the watch goes on from the
+ * compact revision. A watch that etcd cancels for another reason reports
+ * ETCD_EVENT_CANCELED once and stops. A member that hangs without closing
+ * the TCP connection is noticed by TCP keepalive (about 30 s), and a stream
+ * not created within the request timeout is abandoned for the next member.
+ */
+#include "etcd.h"
+
+#include <sys/queue.h>
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <curl/curl.h>
+#include <event2/event.h>
+
+#include "buf.h"
+#include "log.h"
+#include "xmalloc.h"
+
+#define ETCD_MAX_ENDPOINTS    32
+#define ETCD_MAX_ENDPOINT_LEN 256
+#define ETCD_MAX_TIMEOUT_MS   (3600L * 1000)
+#define WATCH_BACKOFF_MIN_MS  100
+#define WATCH_BACKOFF_MAX_MS  5000
+#define ETCD_MAX_REASONS      1024
+
+enum etcd_kind { KIND_REQ, KIND_WATCH };
+
+struct etcd_method {
+	const char *name;     /* etcd_decode's and the observer's name */
+	const char *path;
+	int mutating;         /* not resent once it may have been sent */
+};
+
+static const struct etcd_method method_range = { "range", "/v3/kv/range", 0 };
+static const struct etcd_method method_put = { "put", "/v3/kv/put", 1 };
+static const struct etcd_method method_delete = { "deleterange",
+    "/v3/kv/deleterange", 1 };
+static const struct etcd_method method_txn = { "txn", "/v3/kv/txn", 1 };
+static const struct etcd_method method_txn_ro = { "txn", "/v3/kv/txn", 0 };
+static const struct etcd_method method_grant = { "lease_grant",
+    "/v3/lease/grant", 1 };
+static const struct etcd_method method_keepalive = { "lease_keepalive",
+    "/v3/lease/keepalive", 0 };
+/* Revoking twice leaves the same state (the second says "not found"). */
+static const struct etcd_method method_revoke = { "lease_revoke",
+    "/v3/lease/revoke", 0 };
+
+struct etcd_sock {
+	LIST_ENTRY(etcd_sock) entry;
+	struct etcd_client *client;
+	curl_socket_t fd;
+	struct event *ev;
+};
+
+struct etcd_req {
+	enum etcd_kind kind;                 /* first: CURLINFO_PRIVATE tag */
+	TAILQ_ENTRY(etcd_req) entry;
+	struct etcd_client *client;
+	const struct etcd_method *method;
+	char *body;
+	etcd_cb cb;
+	void *arg;
+	CURL *easy;
+	struct buf answer;
+	int too_big;
+	char errbuf[CURL_ERROR_SIZE];
+	struct event *ev;                    /* deferred completion */
+	size_t first;                        /* endpoint tried first */
+	size_t tried;                        /* endpoints tried so far */
+	size_t cur;                          /* endpoint of this attempt */
+	double start;
+	double deadline;
+	struct buf reasons;                  /* "ep: why; ep: why" */
+	int last_http;
+	int last_grpc;
+	char *pending_error;                 /* for the deferred completion */
+};
+
+enum watch_state {
+	WATCH_STREAMING,      /* easy handle in the multi */
+	WATCH_BACKOFF,        /* timer armed to reconnect */
+	WATCH_STOPPED         /* cancelled by etcd; waits for etcd_watch_cancel */
+};
+
+struct etcd_watch {
+	enum etcd_kind kind;                 /* first: CURLINFO_PRIVATE tag */
+	TAILQ_ENTRY(etcd_watch) entry;
+	struct etcd_client *client;
+	char *key;
+	size_t key_len;
+	int flags;
+	int64_t next_rev;                    /* 0: from now */
+	etcd_watch_cb cb;
+	void *arg;
+	enum watch_state state;
+	CURL *easy;
+	char *body;
+	struct buf stream;
+	int overflow;
+	unsigned int gen;                    /* connections made */
+	int created;                         /* this stream said created */
+	int pending;                         /* stream holds unparsed bytes */
+	int in_cb;
+	int dead;                            /* cancelled inside its callback */
+	size_t ep;
+	long backoff_ms;
+	struct event *timer;                 /* backoff, or create deadline */
+	char errbuf[CURL_ERROR_SIZE];
+};
+
+struct etcd_client {
+	struct event_base *base;
+	CURLM *multi;
+	struct event *timer;
+	struct curl_slist *headers;
+	char **endpoints;
+	size_t nendpoints;
+	size_t preferred;
+	long timeout_ms;
+	etcd_observe_cb observe;
+	void *observe_arg;
+	TAILQ_HEAD(, etcd_req) reqs;
+	TAILQ_HEAD(, etcd_watch) watches;
+	LIST_HEAD(, etcd_sock) socks;
+	int busy;                            /* dispatch depth */
+	int freeing;                         /* etcd_client_free called */
+};
+
+static void	 client_check_done(struct etcd_client *);
+static void	 client_deliver_watches(struct etcd_client *);
+static void	 req_attempt(struct etcd_req *);
+static void	 watch_connect(struct etcd_watch *);
+static void	 watch_free(struct etcd_watch *);
+static void	 watch_done(struct etcd_watch *, CURLcode);
+
+static double
+now_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void
+ms_to_tv(long ms, struct timeval *tv)
+{
+	if (ms < 0)
+		ms = 0;
+	tv->tv_sec = ms / 1000;
+	tv->tv_usec = (ms % 1000) * 1000;
+}
+
+/* libcurl multi <-> libevent glue. */
+
+static void
+client_destroy(struct etcd_client *c)
+{
+	struct etcd_sock *s;
+	size_t i;
+
+	if (c->multi != NULL)
+		curl_multi_cleanup(c->multi);
+	while ((s = LIST_FIRST(&c->socks)) != NULL) {
+		LIST_REMOVE(s, entry);
+		event_free(s->ev);
+		free(s);
+	}
+	if (c->timer != NULL)
+		event_free(c->timer);
+	curl_slist_free_all(c->headers);
+	for (i = 0; i < c->nendpoints; i++)
+		free(c->endpoints[i]);
+	free(c->endpoints);
+	free(c);
+	curl_global_cleanup();
+}
+
+static void
+client_enter(struct etcd_client *c)
+{
+	c->busy++;
+}
+
+/* Returns -1 when the client is gone (the caller must not touch it). */
+static int
+client_leave(struct etcd_client *c)
+{
+	if (--c->busy == 0 && c->freeing) {
+		client_destroy(c);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+client_after_curl(struct etcd_client *c)
+{
+	client_deliver_watches(c);
+	client_check_done(c);
+}
+
+static void
+sock_event(evutil_socket_t fd, short what, void *arg)
+{
+	struct etcd_sock *s = arg;
+	struct etcd_client *c = s->client;   /* s may be freed by curl below */
+	int action = 0, running;
+
+	if (what & EV_READ)
+		action |= CURL_CSELECT_IN;
+	if (what & EV_WRITE)
+		action |= CURL_CSELECT_OUT;
+	client_enter(c);
+	curl_multi_socket_action(c->multi, fd, action, &running);
+	client_after_curl(c);
+	client_leave(c);
+}
+
+static void
+timer_event(evutil_socket_t fd, short what, void *arg)
+{
+	struct etcd_client *c = arg;
+	int running;
+
+	client_enter(c);
+	curl_multi_socket_action(c->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	client_after_curl(c);
+	client_leave(c);
+}
+
+static int
+curl_sock_cb(CURL *easy, curl_socket_t fd, int what, void *userp, void *sockp)
+{
+	struct etcd_client *c = userp;
+	struct etcd_sock *s = sockp;
+	short kind = EV_PERSIST;
+
+	if (what == CURL_POLL_REMOVE) {
+		if (s != NULL) {
+			LIST_REMOVE(s, entry);
+			event_free(s->ev);
+			free(s);
+		}
+		return 0;
+	}
+	if (what & CURL_POLL_IN)
+		kind |= EV_READ;
+	if (what & CURL_POLL_OUT)
+		kind |= EV_WRITE;
+	if (s == NULL) {
+		s = xcalloc(1, sizeof(*s));
+		s->client = c;
+		s->fd = fd;
+		LIST_INSERT_HEAD(&c->socks, s, entry);
+		curl_multi_assign(c->multi, fd, s);
+	} else
+		event_free(s->ev);
+	if ((s->ev = event_new(c->base, fd, kind, sock_event, s)) == NULL)
+		fatalx("etcd: event_new failed");
+	event_add(s->ev, NULL);
+	return 0;
+}
+
+static int
+curl_timer_cb(CURLM *multi, long ms, void *userp)
+{
+	struct etcd_client *c = userp;
+	struct timeval tv;
+
+	if (ms < 0) {
+		evtimer_del(c->timer);
+		return 0;
+	}
+	ms_to_tv(ms, &tv);
+	evtimer_add(c->timer, &tv);
+	return 0;
+}
+
+/* Endpoints. */
+
+static int
+parse_endpoints(struct etcd_client *c, const char *list, char **cause)
+{
+	char *copy, *p, *tok, *ep;
+	size_t n;
+	int ret = -1;
+
+	p = copy = xstrdup(list);
+	while ((tok = strsep(&p, ",")) != NULL) {
+		tok += strspn(tok, " \t");
+		n = strcspn(tok, " \t");
+		if (tok[n] != '\0' && tok[n + strspn(tok + n, " \t")] != '\0') {
+			*cause = xasprintf("etcd: endpoint \"%.64s\" has a "
+			    "blank inside", tok);
+			goto done;
+		}
+		tok[n] = '\0';
+		while (n > 0 && tok[n - 1] == '/')
+			tok[--n] = '\0';
+		if (n == 0) {
+			*cause = xstrdup("etcd: an endpoint in the list is "
+			    "empty");
+			goto done;
+		}
+		if (n > ETCD_MAX_ENDPOINT_LEN) {
+			*cause = xasprintf("etcd: an endpoint is longer than "
+			    "%d characters", ETCD_MAX_ENDPOINT_LEN);
+			goto done;
+		}
+		if ((strncmp(tok, "http://", 7) != 0 || n == 7) &&
+		    (strncmp(tok, "https://", 8) != 0 || n == 8)) {
+			*cause = xasprintf("etcd: endpoint \"%.64s\" is not an "
+			    "http:// or https:// URL", tok);
+			goto done;
+		}
+		if (strpbrk(tok, "?#") != NULL) {
+			*cause = xasprintf("etcd: endpoint \"%.64s\" has a "
+			    "query or fragment", tok);
+			goto done;
+		}
+		if (c->nendpoints == ETCD_MAX_ENDPOINTS) {
+			*cause = xasprintf("etcd: more than %d endpoints",
+			    ETCD_MAX_ENDPOINTS);
+			goto done;
+		}
+		ep = xstrdup(tok);
+		c->endpoints = xreallocarray(c->endpoints, c->nendpoints + 1,
+		    sizeof(*c->endpoints));
+		c->endpoints[c->nendpoints++] = ep;
+	}
+	if (c->nendpoints == 0) {
+		*cause = xstrdup("etcd: no endpoint given");
+		goto done;
+	}
+	ret = 0;
+ done:
+	free(copy);
+	return ret;
+}
+
+struct etcd_client *
+etcd_client_new(struct event_base *base, const char *endpoints, char **cause)
+{
+	struct etcd_client *c;
+
+	*cause = NULL;
+	if (base == NULL || endpoints == NULL) {
+		*cause = xstrdup("etcd: no event loop or no endpoints");
+		return NULL;
+	}
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		*cause = xstrdup("etcd: libcurl failed to initialize");
+		return NULL;
+	}
+	c = xcalloc(1, sizeof(*c));
+	c->base = base;
+	c->timeout_ms = ETCD_DEFAULT_TIMEOUT_MS;
+	TAILQ_INIT(&c->reqs);
+	TAILQ_INIT(&c->watches);
+	LIST_INIT(&c->socks);
+	if (parse_endpoints(c, endpoints, cause) == -1)
+		goto fail;
+	if ((c->multi = curl_multi_init()) == NULL) {
+		*cause = xstrdup("etcd: curl_multi_init failed");
+		goto fail;
+	}
+	if ((c->timer = evtimer_new(base, timer_event, c)) == NULL) {
+		*cause = xstrdup("etcd: evtimer_new failed");
+		goto fail;
+	}
+	curl_multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION, curl_sock_cb);
+	curl_multi_setopt(c->multi, CURLMOPT_SOCKETDATA, c);
+	curl_multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION, curl_timer_cb);
+	curl_multi_setopt(c->multi, CURLMOPT_TIMERDATA, c);
+	curl_multi_setopt(c->multi, CURLMOPT_MAXCONNECTS, 64L);
+	c->headers = curl_slist_append(NULL, "Content-Type: application/json");
+	c->headers = curl_slist_append(c->headers, "Expect:");
+	if (c->headers == NULL) {
+		*cause = xstrdup("etcd: out of memory");
+		goto fail;
+	}
+	return c;
+ fail:
+	client_destroy(c);
+	return NULL;
+}
+
+void
+etcd_client_set_timeout(struct etcd_client *c, long ms)
+{
+	if (ms <= 0)
+		ms = ETCD_DEFAULT_TIMEOUT_MS;
+	if (ms > ETCD_MAX_TIMEOUT_MS)
+		ms = ETCD_MAX_TIMEOUT_MS;
+	c->timeout_ms = ms;
+}
+
+const char *
+etcd_client_endpoint(const struct etcd_client *c)
+{
+	return c->endpoints[c->preferred];
+}
+
+void
+etcd_client_set_observer(struct etcd_client *c, etcd_observe_cb cb, void *arg)
+{
+	c->observe = cb;
+	c->observe_arg = arg;
+}
+
+/* Requests. */
+
+static void
+req_drop_easy(struct etcd_req *r)
+{
+	if (r->easy == NULL)
+		return;
+	curl_multi_remove_handle(r->client->multi, r->easy);
+	curl_easy_cleanup(r->easy);
+	r->easy = NULL;
+}
+
+static void
+req_free(struct etcd_req *r)
+{
+	req_drop_easy(r);
+	if (r->ev != NULL)
+		event_free(r->ev);
+	free(r->body);
+	buf_free(&r->answer);
+	buf_free(&r->reasons);
+	free(r->pending_error);
+	free(r);
+}
+
+/* Hands res to the callback (exactly once) and frees r. */
+static void
+req_finish(struct etcd_req *r, struct etcd_result *res)
+{
+	struct etcd_client *c = r->client;
+
+	TAILQ_REMOVE(&c->reqs, r, entry);
+	req_drop_easy(r);
+	res->elapsed = now_seconds() - r->start;
+	if (c->observe != NULL)
+		c->observe(r->method->name, res->ok, res->elapsed,
+		    c->observe_arg);
+	if (!c->freeing)
+		r->cb(res, r->arg);
+	req_free(r);
+}
+
+static void
+req_finish_error(struct etcd_req *r, const char *error)
+{
+	struct etcd_result res;
+
+	memset(&res, 0, sizeof(res));
+	res.error = xstrdup(error);
+	res.http_status = r->last_http;
+	res.grpc_code = r->last_grpc;
+	req_finish(r, &res);
+	etcd_result_clear(&res);
+}
+
+static void
+req_deferred(evutil_socket_t fd, short what, void *arg)
+{
+	struct etcd_req *r = arg;
+	struct etcd_client *c = r->client;
+	char *error = r->pending_error;
+
+	r->pending_error = NULL;
+	client_enter(c);
+	req_finish_error(r, error);
+	free(error);
+	client_leave(c);
+}
+
+/* Fails r from a zero timer: never inside the etcd_* call that queued it. */
+static void
+req_fail_later(struct etcd_req *r, char *error)
+{
+	struct timeval tv = { 0, 0 };
+
+	req_drop_easy(r);
+	free(r->pending_error);
+	r->pending_error = error;
+	if (r->ev == NULL &&
+	    (r->ev = evtimer_new(r->client->base, req_deferred, r)) == NULL)
+		fatalx("etcd: evtimer_new failed");
+	evtimer_add(r->ev, &tv);
+}
+
+static void
+req_note(struct etcd_req *r, const char *why)
+{
+	if (strncmp(why, "etcd: ", 6) == 0)
+		why += 6;
+	if (r->reasons.len >= ETCD_MAX_REASONS)
+		return;
+	buf_printf(&r->reasons, "%s%s: %.200s", r->reasons.len > 0 ? "; " :
+	    "", r->client->endpoints[r->cur], why);
+}
+
+/* All endpoints (or the time) used up: the one sentence for the caller. */
+static void
+req_give_up(struct etcd_req *r, const char *why_stop)
+{
+	char *error;
+
+	error = xasprintf("etcd: no member answered%s (%s)", why_stop,
+	    r->reasons.len > 0 ? r->reasons.data : "nothing tried");
+	req_finish_error(r, error);
+	free(error);
+}
+
+static size_t
+req_write(char *p, size_t size, size_t n, void *arg)
+{
+	struct etcd_req *r = arg;
+
+	if (size != 1 || buf_add(&r->answer, p, n) == -1) {
+		r->too_big = 1;
+		return 0;
+	}
+	return n;
+}
+
+static CURL *
+easy_new(struct etcd_client *c, const char *ep, const char *path,
+    const char *body, void *priv, char *errbuf)
+{
+	CURL *easy;
+	char *url;
+
+	if ((easy = curl_easy_init()) == NULL)
+		return NULL;
+	url = xasprintf("%s%s", ep, path);
+	curl_easy_setopt(easy, CURLOPT_URL, url);
+	free(url);
+	curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(easy, CURLOPT_PROXY, "");
+	curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(easy, CURLOPT_HTTPHEADER, c->headers);
+	curl_easy_setopt(easy, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE,
+	    (curl_off_t)strlen(body));
+	curl_easy_setopt(easy, CURLOPT_PRIVATE, priv);
+	curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_setopt(easy, CURLOPT_TCP_KEEPIDLE, 10L);
+	curl_easy_setopt(easy, CURLOPT_TCP_KEEPINTVL, 5L);
+	errbuf[0] = '\0';
+	return easy;
+}
+
+static void
+req_attempt(struct etcd_req *r)
+{
+	struct etcd_client *c = r->client;
+	double remaining;
+	long ms, connect_ms;
+	size_t left;
+
+	remaining = r->deadline - now_seconds();
+	/* The first attempt always starts: its end is never synchronous. */
+	if (r->tried > 0 && remaining <= 0.001) {
+		req_give_up(r, " in time");
+		return;
+	}
+	r->cur = (r->first + r->tried) % c->nendpoints;
+	r->tried++;
+	left = c->nendpoints - r->tried + 1;
+	ms = remaining > 0.001 ? (long)(remaining * 1000) : 1;
+	/*
+	 * Connecting gets a share of the time (at least a second), so that a
+	 * member that drops SYNs leaves time for the others. A request that
+	 * may be resent gets the same share to answer in, so that a member
+	 * that accepts connections but never answers does too; one that may
+	 * not be resent keeps all the time left.
+	 */
+	connect_ms = ms;
+	if (left > 1 && ms / (long)left >= 1000)
+		connect_ms = ms / (long)left;
+	else if (left > 1 && ms > 1000)
+		connect_ms = 1000;
+	if (!r->method->mutating)
+		ms = connect_ms;
+	buf_reset(&r->answer);
+	r->too_big = 0;
+	r->easy = easy_new(c, c->endpoints[r->cur], r->method->path, r->body,
+	    r, r->errbuf);
+	if (r->easy == NULL) {
+		req_fail_later(r, xstrdup("etcd: curl_easy_init failed"));
+		return;
+	}
+	curl_easy_setopt(r->easy, CURLOPT_MAXFILESIZE_LARGE,
+	    (curl_off_t)ETCD_MAX_ANSWER);
+	curl_easy_setopt(r->easy, CURLOPT_WRITEFUNCTION, req_write);
+	curl_easy_setopt(r->easy, CURLOPT_WRITEDATA, r);
+	curl_easy_setopt(r->easy, CURLOPT_TIMEOUT_MS, ms > 0 ? ms : 1L);
+	curl_easy_setopt(r->easy, CURLOPT_CONNECTTIMEOUT_MS,
+	    connect_ms > 0 ? connect_ms : 1L);
+	if (curl_multi_add_handle(c->multi, r->easy) != CURLM_OK) {
+		curl_easy_cleanup(r->easy);
+		r->easy = NULL;
+		req_fail_later(r, xstrdup("etcd: curl_multi_add_handle "
+		    "failed"));
+	}
+}
+
+/* An etcd answer meaning "this member cannot serve now, another may". */
+static int
+answer_unavailable(const struct etcd_result *res)
+{
+	if (res->http_status == 503 || res->grpc_code == 14)
+		return 1;
+	if (res->error == NULL)
+		return 0;
+	return strstr(res->error, "leader changed") != NULL ||
+	    strstr(res->error, "no leader") != NULL ||
+	    strstr(res->error, "not leader") != NULL;
+}
+
+/* Curl failures where nothing of the request reached the server. */
+static int
+curl_not_sent(CURL *easy, CURLcode rc)
+{
+	long sent = -1;
+
+	switch (rc) {
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_RESOLVE_PROXY:
+	case CURLE_UNSUPPORTED_PROTOCOL:
+	case CURLE_URL_MALFORMAT:
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_PEER_FAILED_VERIFICATION:
+		return 1;
+	default:
+		break;
+	}
+	if (curl_easy_getinfo(easy, CURLINFO_REQUEST_SIZE, &sent) == CURLE_OK &&
+	    sent == 0)
+		return 1;
+	return 0;
+}
+
+static void
+req_done(struct etcd_req *r, CURLcode rc)
+{
+	struct etcd_client *c = r->client;
+	struct etcd_result res;
+	long http = 0;
+	int more, sent;
+	char *error;
+
+	more = r->tried < c->nendpoints;
+	curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &http);
+	if (rc == CURLE_OK) {
+		etcd_decode(r->method->name, (int)http, r->answer.data,
+		    r->answer.len, &res);
+		if (res.ok) {
+			c->preferred = r->cur;
+			req_finish(r, &res);
+		} else if (answer_unavailable(&res) &&
+		    !r->method->mutating && more) {
+			r->last_http = res.http_status;
+			r->last_grpc = res.grpc_code;
+			req_note(r, res.error);
+			req_drop_easy(r);
+			req_attempt(r);
+		} else if (answer_unavailable(&res) && r->tried > 1) {
+			/* Say what the other members did too. */
+			r->last_http = res.http_status;
+			r->last_grpc = res.grpc_code;
+			req_note(r, res.error);
+			req_give_up(r, "");
+		} else
+			req_finish(r, &res);
+		etcd_result_clear(&res);
+		return;
+	}
+	if (r->too_big) {
+		error = xasprintf("etcd: the answer from %s is larger than "
+		    "%u bytes", c->endpoints[r->cur], (unsigned)ETCD_MAX_ANSWER);
+		req_finish_error(r, error);
+		free(error);
+		return;
+	}
+	sent = !curl_not_sent(r->easy, rc);
+	req_note(r, curl_easy_strerror(rc));
+	if (sent && r->method->mutating) {
+		error = xasprintf("etcd: %s: %s after the request was sent; "
+		    "it may have been applied%s%s%s", c->endpoints[r->cur],
+		    curl_easy_strerror(rc), r->tried > 1 ? " (" : "",
+		    r->tried > 1 ? r->reasons.data : "",
+		    r->tried > 1 ? ")" : "");
+		req_finish_error(r, error);
+		free(error);
+		return;
+	}
+	if (!more) {
+		req_give_up(r, "");
+		return;
+	}
+	req_drop_easy(r);
+	req_attempt(r);
+}
+
+static void
+client_check_done(struct etcd_client *c)
+{
+	CURLMsg *msg;
+	CURL *easy;
+	CURLcode rc;
+	enum etcd_kind *kind;
+	int left;
+
+	while (!c->freeing && (msg = curl_multi_info_read(c->multi, &left))
+	    != NULL) {
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		easy = msg->easy_handle;
+		rc = msg->data.result;
+		kind = NULL;
+		curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&kind);
+		if (kind == NULL)
+			continue;
+		if (*kind == KIND_REQ)
+			req_done((struct etcd_req *)kind, rc);
+		else
+			watch_done((struct etcd_watch *)kind, rc);
+	}
+}
+
+static int
+req_queue(struct etcd_client *c, const struct etcd_method *m, char *body,
+    etcd_cb cb, void *arg)
+{
+	struct etcd_req *r;
+
+	if (c == NULL || c->freeing || cb == NULL) {
+		free(body);
+		return -1;
+	}
+	r = xcalloc(1, sizeof(*r));
+	r->kind = KIND_REQ;
+	r->client = c;
+	r->method = m;
+	r->body = body;
+	r->cb = cb;
+	r->arg = arg;
+	buf_init(&r->answer, ETCD_MAX_ANSWER);
+	buf_init(&r->reasons, 0);
+	r->start = now_seconds();
+	r->deadline = r->start + (double)c->timeout_ms / 1000.0;
+	r->first = c->preferred;
+	TAILQ_INSERT_TAIL(&c->reqs, r, entry);
+	req_attempt(r);
+	return 0;
+}
+
+int
+etcd_range(struct etcd_client *c, const char *key, int flags, etcd_cb cb,
+    void *arg)
+{
+	if (key == NULL)
+		return -1;
+	return req_queue(c, &method_range,
+	    etcd_encode_range(key, strlen(key), flags), cb, arg);
+}
+
+int
+etcd_put(struct etcd_client *c, const char *key, const void *value,
+    size_t len, int64_t lease, etcd_cb cb, void *arg)
+{
+	if (key == NULL || (value == NULL && len > 0))
+		return -1;
+	if (value == NULL)
+		value = "";
+	return req_queue(c, &method_put, etcd_encode_put(key, value, len,
+	    lease), cb, arg);
+}
+
+int
+etcd_delete(struct etcd_client *c, const char *key, int flags, etcd_cb cb,
+    void *arg)
+{
+	if (key == NULL)
+		return -1;
+	return req_queue(c, &method_delete,
+	    etcd_encode_delete(key, strlen(key), flags), cb, arg);
+}
+
+int
+etcd_txn(struct etcd_client *c, const struct etcd_txn *txn, etcd_cb cb,
+    void *arg)
+{
+	if (txn == NULL)
+		return -1;
+	return req_queue(c, etcd_txn_read_only(txn) ? &method_txn_ro :
+	    &method_txn, etcd_encode_txn(txn), cb, arg);
+}
+
+int
+etcd_lease_grant(struct etcd_client *c, int64_t ttl, etcd_cb cb, void *arg)
+{
+	if (ttl <= 0)
+		return -1;
+	return req_queue(c, &method_grant, etcd_encode_lease("TTL", ttl), cb,
+	    arg);
+}
+
+int
+etcd_lease_keepalive(struct etcd_client *c, int64_t id, etcd_cb cb, void *arg)
+{
+	return req_queue(c, &method_keepalive, etcd_encode_lease("ID", id), cb,
+	    arg);
+}
+
+int
+etcd_lease_revoke(struct etcd_client *c, int64_t id, etcd_cb cb, void *arg)
+{
+	return req_queue(c, &method_revoke, etcd_encode_lease("ID", id), cb,
+	    arg);
+}
+
+/* Watches. */
+
+static void
+watch_drop_easy(struct etcd_watch *w)
+{
+	if (w->easy == NULL)
+		return;
+	curl_multi_remove_handle(w->client->multi, w->easy);
+	curl_easy_cleanup(w->easy);
+	w->easy = NULL;
+}
+
+static void
+watch_free(struct etcd_watch *w)
+{
+	watch_drop_easy(w);
+	if (w->timer != NULL)
+		event_free(w->timer);
+	free(w->key);
+	free(w->body);
+	buf_free(&w->stream);
+	free(w);
+}
+
+static void
+watch_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct etcd_watch *w = arg;
+	struct etcd_client *c = w->client;
+
+	client_enter(c);
+	if (w->state == WATCH_BACKOFF)
+		watch_connect(w);
+	else if (w->state == WATCH_STREAMING && !w->created) {
+		/* The member took the stream but never created the watch. */
+		log_warnx("etcd: watch on %s not created within %ld ms; trying "
+		    "the next member", c->endpoints[w->ep], c->timeout_ms);
+		watch_drop_easy(w);
+		w->ep = (w->ep + 1) % c->nendpoints;
+		watch_connect(w);
+	}
+	client_leave(c);
+}
+
+static void
+watch_schedule(struct etcd_watch *w, long ms)
+{
+	struct timeval tv;
+
+	w->state = WATCH_BACKOFF;
+	ms_to_tv(ms, &tv);
+	evtimer_add(w->timer, &tv);
+}
+
+/* A broken stream: reconnect to the next member after the backoff. */
+static void
+watch_retry(struct etcd_watch *w, const char *why)
+{
+	struct etcd_client *c = w->client;
+
+	watch_drop_easy(w);
+	if (w->created)
+		w->backoff_ms = WATCH_BACKOFF_MIN_MS;
+	else if (w->backoff_ms < WATCH_BACKOFF_MAX_MS)
+		w->backoff_ms = w->backoff_ms * 2 > WATCH_BACKOFF_MAX_MS ?
+		    WATCH_BACKOFF_MAX_MS : w->backoff_ms * 2;
+	if (w->next_rev > 0)
+		log_warnx("etcd: watch stream on %s ended (%s); resuming "
+		    "from revision %lld in %ld ms", c->endpoints[w->ep], why,
+		    (long long)w->next_rev, w->backoff_ms);
+	else
+		log_warnx("etcd: watch stream on %s ended (%s); starting "
+		    "again in %ld ms", c->endpoints[w->ep], why,
+		    w->backoff_ms);
+	w->ep = (w->ep + 1) % c->nendpoints;
+	watch_schedule(w, w->backoff_ms);
+}
+
+static size_t
+watch_write(char *p, size_t size, size_t n, void *arg)
+{
+	struct etcd_watch *w = arg;
+
+	if (size != 1 || buf_add(&w->stream, p, n) == -1) {
+		w->overflow = 1;
+		return 0;
+	}
+	if (memchr(p, '\n', n) != NULL)
+		w->pending = 1;
+	return n;
+}
+
+static void
+watch_connect(struct etcd_watch *w)
+{
+	struct etcd_client *c = w->client;
+	struct timeval tv;
+
+	w->gen++;
+	free(w->body);
+	w->body = etcd_encode_watch(w->key, w->key_len, w->flags, w->next_rev);
+	buf_reset(&w->stream);
+	w->overflow = 0;
+	w->created = 0;
+	w->pending = 0;
+	w->easy = easy_new(c, c->endpoints[w->ep], "/v3/watch", w->body, w,
+	    w->errbuf);
+	if (w->easy == NULL) {
+		watch_schedule(w, WATCH_BACKOFF_MAX_MS);
+		return;
+	}
+	curl_easy_setopt(w->easy, CURLOPT_WRITEFUNCTION, watch_write);
+	curl_easy_setopt(w->easy, CURLOPT_WRITEDATA, w);
+	curl_easy_setopt(w->easy, CURLOPT_CONNECTTIMEOUT_MS, c->timeout_ms);
+	if (curl_multi_add_handle(c->multi, w->easy) != CURLM_OK) {
+		curl_easy_cleanup(w->easy);
+		w->easy = NULL;
+		watch_schedule(w, WATCH_BACKOFF_MAX_MS);
+		return;
+	}
+	w->state = WATCH_STREAMING;
+	/* The create deadline; deleted once etcd says created. */
+	ms_to_tv(c->timeout_ms, &tv);
+	evtimer_add(w->timer, &tv);
+}
+
+/*
+ * Runs the callback for one decoded message. Returns -1 when the watch or
+ * the client went away inside it, or the stream must not be read further.
+ */
+static int
+watch_handle(struct etcd_watch *w, struct etcd_watch_response *wr)
+{
+	struct etcd_client *c = w->client;
+	struct etcd_event ev;
+	size_t i;
+
+	if (wr->created && !w->created) {
+		w->created = 1;
+		w->backoff_ms = WATCH_BACKOFF_MIN_MS;
+		evtimer_del(w->timer);
+		c->preferred = w->ep;
+		if (w->next_rev == 0 && wr->revision > 0)
+			w->next_rev = wr->revision + 1;
+	}
+	for (i = 0; i < wr->nevents; i++) {
+		const struct etcd_kv *kv = &wr->events[i].kv;
+
+		if (kv->mod_revision >= w->next_rev)
+			w->next_rev = kv->mod_revision + 1;
+		ev.type = wr->events[i].type;
+		ev.kv = kv;
+		w->in_cb = 1;
+		w->cb(&ev, kv->mod_revision, w->arg);
+		w->in_cb = 0;
+		if (w->dead || c->freeing)
+			return -1;
+	}
+	if (wr->canceled) {
+		ev.kv = NULL;
+		if (wr->compact_revision > 0) {
+			ev.type = ETCD_EVENT_COMPACTED;
+			log_warnx("etcd: watch from revision %lld: compacted "
+			    "at %lld; events were lost", (long long)w->next_rev,
+			    (long long)wr->compact_revision);
+			w->next_rev = wr->compact_revision;
+		} else {
+			ev.type = ETCD_EVENT_CANCELED;
+			log_warnx("etcd: watch cancelled by etcd: %s",
+			    wr->cancel_reason != NULL ? wr->cancel_reason :
+			    "no reason given");
+		}
+		w->in_cb = 1;
+		w->cb(&ev, ev.type == ETCD_EVENT_COMPACTED ?
+		    wr->compact_revision : 0, w->arg);
+		w->in_cb = 0;
+		if (w->dead || c->freeing)
+			return -1;
+		watch_drop_easy(w);
+		evtimer_del(w->timer);
+		if (ev.type == ETCD_EVENT_COMPACTED)
+			watch_connect(w);     /* same member, at once */
+		else
+			w->state = WATCH_STOPPED;
+		return -1;
+	}
+	return 0;
+}
+
+/* Parses the complete lines of w's stream. Returns -1 if w is gone. */
+static int
+watch_parse(struct etcd_watch *w)
+{
+	struct etcd_watch_response wr;
+	char *nl, *line, *cause;
+	size_t off = 0, len;
+	int r;
+
+	w->pending = 0;
+	while (w->state == WATCH_STREAMING && off < w->stream.len &&
+	    (nl = memchr(w->stream.data + off, '\n', w->stream.len - off))
+	    != NULL) {
+		line = w->stream.data + off;
+		len = (size_t)(nl - line);
+		off += len + 1;
+		if (len == 0 || (len == 1 && line[0] == '\r'))
+			continue;
+		if (etcd_decode_watch(line, len, &wr, &cause) == -1) {
+			watch_retry(w, cause);
+			free(cause);
+			return 0;
+		}
+		r = watch_handle(w, &wr);
+		etcd_watch_response_clear(&wr);
+		if (w->dead) {
+			TAILQ_REMOVE(&w->client->watches, w, entry);
+			watch_free(w);
+			return -1;
+		}
+		if (r == -1)
+			return w->client->freeing ? -1 : 0;
+	}
+	if (w->state == WATCH_STREAMING && off > 0) {
+		memmove(w->stream.data, w->stream.data + off,
+		    w->stream.len - off);
+		w->stream.len -= off;
+		w->stream.data[w->stream.len] = '\0';
+	}
+	return 0;
+}
+
+static void
+client_deliver_watches(struct etcd_client *c)
+{
+	struct etcd_watch *w;
+	int again = 1, rounds = 0;
+
+	/* Rescan after each callback: it may have cancelled any watch. */
+	while (again && !c->freeing && rounds++ < 100000) {
+		again = 0;
+		TAILQ_FOREACH(w, &c->watches, entry) {
+			if (w->pending && w->state == WATCH_STREAMING) {
+				watch_parse(w);
+				again = 1;
+				break;
+			}
+		}
+	}
+}
+
+static void
+watch_done(struct etcd_watch *w, CURLcode rc)
+{
+	const char *why;
+	char *msg;
+	unsigned int gen = w->gen;
+
+	/* Whatever arrived before the end is still news. */
+	if (w->stream.len > 0 && watch_parse(w) == -1)
+		return;
+	/* Gone, stopped, or already reconnected by what was parsed. */
+	if (w->client->freeing || w->state != WATCH_STREAMING || w->gen != gen)
+		return;
+	if (w->overflow)
+		why = "a message larger than the limit";
+	else if (rc == CURLE_OK)
+		why = "closed by the member";
+	else
+		why = w->errbuf[0] != '\0' ? w->errbuf : curl_easy_strerror(rc);
+	msg = xstrdup(why);
+	evtimer_del(w->timer);
+	watch_retry(w, msg);
+	free(msg);
+}
+
+struct etcd_watch *
+etcd_watch(struct etcd_client *c, const char *key, int flags,
+    int64_t start_revision, etcd_watch_cb cb, void *arg)
+{
+	struct etcd_watch *w;
+
+	if (c == NULL || c->freeing || key == NULL || cb == NULL ||
+	    start_revision < 0)
+		return NULL;
+	w = xcalloc(1, sizeof(*w));
+	w->kind = KIND_WATCH;
+	w->client = c;
+	w->key_len = strlen(key);
+	w->key = xstrdup(key);
+	w->flags = flags & ETCD_PREFIX;
+	w->next_rev = start_revision;
+	w->cb = cb;
+	w->arg = arg;
+	w->ep = c->preferred;
+	w->backoff_ms = WATCH_BACKOFF_MIN_MS;
+	buf_init(&w->stream, ETCD_MAX_ANSWER);
+	if ((w->timer = evtimer_new(c->base, watch_timer, w)) == NULL)
+		fatalx("etcd: evtimer_new failed");
+	TAILQ_INSERT_TAIL(&c->watches, w, entry);
+	watch_connect(w);
+	return w;
+}
+
+void
+etcd_watch_cancel(struct etcd_watch *w)
+{
+	if (w == NULL)
+		return;
+	if (w->in_cb) {
+		/* Freed by watch_parse once the callback returns. */
+		w->dead = 1;
+		watch_drop_easy(w);
+		evtimer_del(w->timer);
+		return;
+	}
+	TAILQ_REMOVE(&w->client->watches, w, entry);
+	watch_free(w);
+}
+
+void
+etcd_client_free(struct etcd_client *c)
+{
+	struct etcd_req *r;
+	struct etcd_watch *w, *next;
+
+	if (c == NULL || c->freeing)
+		return;
+	c->freeing = 1;
+	while ((r = TAILQ_FIRST(&c->reqs)) != NULL) {
+		TAILQ_REMOVE(&c->reqs, r, entry);
+		req_free(r);
+	}
+	for (w = TAILQ_FIRST(&c->watches); w != NULL; w = next) {
+		next = TAILQ_NEXT(w, entry);
+		if (w->in_cb) {
+			/* Freed by watch_parse once the callback returns. */
+			w->dead = 1;
+			watch_drop_easy(w);
+			evtimer_del(w->timer);
+			continue;
+		}
+		TAILQ_REMOVE(&c->watches, w, entry);
+		watch_free(w);
+	}
+	if (c->busy == 0)
+		client_destroy(c);
+}
