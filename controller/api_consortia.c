@@ -253,7 +253,7 @@ api_consortium_put(struct server_req *sr)
 	topo_diags_init(&d);
 	if (wr_if_match(sr, w) != 0)
 		goto done;
-	if (!topology_valid_consortium_name(sr->name)) {
+	if (topology_valid_consortium_name(sr->name) != 0) {
 		wr_error(sr, 400, "invalid consortium name in the path: use [a-z0-9-], "
 		    "1 to 63 characters", NULL);
 		goto done;
@@ -297,7 +297,7 @@ api_consortium_delete(struct server_req *sr)
 	w->is_delete = 1;
 	if (wr_if_match(sr, w) != 0)
 		return;
-	if (!topology_valid_consortium_name(sr->name)) {
+	if (topology_valid_consortium_name(sr->name) != 0) {
 		char *msg = xasprintf("consortium \"%s\" not found", sr->name);
 
 		wr_error(sr, 404, msg, NULL);
@@ -345,7 +345,7 @@ api_consortium_get(struct server_req *sr)
 {
 	char *key, *msg;
 
-	if (!topology_valid_consortium_name(sr->name)) {
+	if (topology_valid_consortium_name(sr->name) != 0) {
 		msg = xasprintf("consortium \"%s\" not found", sr->name);
 		server_reply_error(sr, 404, msg, NULL);
 		free(msg);

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +41,25 @@ struct embed {
 	struct event *sigchld;
 	struct event *restart;
 };
+
+/* Whether a loopback port can be bound now. */
+static int
+embed_port_free(int port)
+{
+	struct sockaddr_in sin;
+	int fd, one = 1, ok;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sin.sin_port = htons((uint16_t)port);
+	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return 0;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	ok = bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0;
+	close(fd);
+	return ok;
+}
 
 /* Two free loopback ports, chosen while both are held. */
 static int
@@ -189,7 +209,6 @@ embed_sigchld_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct embed *e = arg;
 	struct timeval tv;
-	char *cause = NULL;
 	int status;
 	pid_t pid;
 
@@ -204,11 +223,6 @@ embed_sigchld_cb(evutil_socket_t fd, short what, void *arg)
 			    WEXITSTATUS(status), e->dir);
 		else
 			log_warnx("embedded etcd killed by signal %d", WTERMSIG(status));
-		/* Died at once: its ports may be taken; pick new ones. */
-		if (time(NULL) - e->started < 5 && embed_new_ports(e, &cause) != 0) {
-			log_warnx("%s", cause);
-			free(cause);
-		}
 		e->backoff = e->backoff == 0 ? 1 : e->backoff * 2;
 		if (e->backoff > EMBED_MAX_BACKOFF)
 			e->backoff = EMBED_MAX_BACKOFF;
@@ -227,7 +241,13 @@ embed_start(struct event_base *base, const char *statedir, char **cause)
 
 	e->base = base;
 	e->dir = xstrdup(statedir);
-	if (embed_load_ports(e) != 0 && embed_new_ports(e, cause) != 0)
+	/*
+	 * The ports are kept across restarts; only if one was taken meanwhile
+	 * are new ones picked (etcd's data does not depend on them). They never
+	 * change while the controller runs: its etcd client holds the URL.
+	 */
+	if ((embed_load_ports(e) != 0 || !embed_port_free(e->client_port) ||
+	    !embed_port_free(e->peer_port)) && embed_new_ports(e, cause) != 0)
 		goto fail;
 	e->sigchld = evsignal_new(base, SIGCHLD, embed_sigchld_cb, e);
 	e->restart = evtimer_new(base, embed_restart_cb, e);

@@ -23,9 +23,9 @@ for round in $(seq 1 10); do
 	r=$(rev "$a")
 	sed "s/maxMessageCount: 500/maxMessageCount: $((round * 10 + 1))/" "$ex" >"$T/x.yaml"
 	sed "s/maxMessageCount: 500/maxMessageCount: $((round * 10 + 2))/" "$ex" >"$T/y.yaml"
-	acurl "$a" -X PUT -H "If-Match: $r" --data-binary @"$T/x.yaml" -o "$T/x.body" -w '%{http_code}' /v1/consortia/trade-finance >"$T/x.code" &
+	acurl "$a" -X PUT -H "If-Match: $r" --data-binary @"$T/x.yaml" -o "$T/x.body" -w '%{http_code}\n' /v1/consortia/trade-finance >"$T/x.code" &
 	p1=$!
-	acurl "$b" -X PUT -H "If-Match: $r" --data-binary @"$T/y.yaml" -o "$T/y.body" -w '%{http_code}' /v1/consortia/trade-finance >"$T/y.code" &
+	acurl "$b" -X PUT -H "If-Match: $r" --data-binary @"$T/y.yaml" -o "$T/y.body" -w '%{http_code}\n' /v1/consortia/trade-finance >"$T/y.code" &
 	p2=$!
 	wait "$p1" "$p2"
 	codes=$(cat "$T/x.code" "$T/y.code" | sort | tr '\n' ' ')
@@ -50,6 +50,7 @@ done
 ok "8 concurrent applies without If-Match all succeed"
 
 # One controller going away leaves the other serving.
-[ "$(ctrl_stop "$pid_a" KILL)" != 0 ] || true
+ctrl_stop "$pid_a" KILL
+[ "$STOP_RC" = 137 ] || fail "SIGKILLed controller exited $STOP_RC"
 expect_rc 0 ctl "$b" get consortium trade-finance -o json
 ok "killing one controller leaves the other serving"

@@ -142,6 +142,7 @@ expect_rc 2 ctl "$d" frobnicate
 expect_rc 2 "$FABFED_BIN/fabfedctl" --config "$T/missing.conf" get consortia
 ok "usage and config errors exit 2"
 
-[ "$(ctrl_stop "$CTRL_PID" TERM)" = 0 ] || fail "controller did not exit 0 on SIGTERM"
+ctrl_stop "$CTRL_PID" TERM
+[ "$STOP_RC" = 0 ] || fail "controller did not exit 0 on SIGTERM"
 [ ! -e "$d/controller.addr" ] || fail "controller.addr left behind"
 ok "SIGTERM stops the controller cleanly"

@@ -18,6 +18,7 @@ ok() { echo "ok - $*"; }
 
 _cleanup() {
 	local rc=$? pid log
+	set +e
 	for pid in $CTRL_PIDS; do
 		if kill -0 "$pid" 2>/dev/null; then
 			kill -TERM "$pid" 2>/dev/null || true
@@ -74,15 +75,16 @@ ctrl_start() {
 	fail "controller $name not ready in 30 s"
 }
 
-# ctrl_stop PID [SIGNAL]: stop a controller, wait for it (bounded); prints its
-# exit status.
+# ctrl_stop PID [SIGNAL]: stop a controller and wait for it (bounded); its
+# exit status is left in STOP_RC. Not in a subshell: only the parent can wait.
 ctrl_stop() {
-	local pid=$1 sig=${2:-TERM} i rc=0
+	local pid=$1 sig=${2:-TERM} i
+	STOP_RC=0
 	kill -"$sig" "$pid" 2>/dev/null || true
 	for ((i = 0; i < 150; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 	kill -0 "$pid" 2>/dev/null && { kill -KILL "$pid"; fail "controller $pid ignored SIG$sig"; }
-	wait "$pid" 2>/dev/null || rc=$?
-	echo "$rc"
+	wait "$pid" 2>/dev/null || STOP_RC=$?
+	return 0
 }
 
 # acurl DIR CURLARGS... PATH: curl the controller of DIR as the admin.

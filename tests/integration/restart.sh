@@ -42,6 +42,7 @@ done
 [ "$(acurl "$d" -o /dev/null -w '%{http_code}' /readyz)" = 200 ] || fail "embedded etcd not restarted"
 expect_rc 0 ctl "$d" get consortium alpha -o json
 ok "the controller restarts an embedded etcd that died"
-[ "$(ctrl_stop "$CTRL_PID" TERM)" = 0 ] || fail "controller did not exit 0"
+ctrl_stop "$CTRL_PID" TERM
+[ "$STOP_RC" = 0 ] || fail "controller did not exit 0"
 [ -z "$(pgrep -f -- "--data-dir $d/etcd")" ] || fail "etcd left running after SIGTERM"
 ok "SIGTERM stops the controller and its etcd"
