@@ -38,12 +38,14 @@ done
 ok "10 rounds of concurrent applies with the same If-Match: one 200, one 409, the winner's document stored"
 
 # Without If-Match both land (last writer wins), each as a txn: never a 5xx.
+zp=""
 for i in $(seq 1 8); do
 	sed "s/maxMessageCount: 500/maxMessageCount: $((900 + i))/" "$ex" >"$T/z$i.yaml"
 	c=$a; [ $((i % 2)) = 0 ] && c=$b
 	acurl "$c" -X PUT --data-binary @"$T/z$i.yaml" -o /dev/null -w '%{http_code}\n' /v1/consortia/trade-finance >"$T/z$i.code" &
+	zp="$zp $!"
 done
-wait
+wait $zp
 for i in $(seq 1 8); do
 	[ "$(cat "$T/z$i.code")" = 200 ] || fail "concurrent apply $i without If-Match got $(cat "$T/z$i.code")"
 done
