@@ -66,6 +66,9 @@ vlog_msg(const char *level, const char *fmt, va_list ap)
 	log_emit(level, msg);
 }
 
+static void vlog_errno(const char *, int, const char *, va_list)
+    __attribute__((format(printf, 3, 0)));
+
 static void
 vlog_errno(const char *level, int saved, const char *fmt, va_list ap)
 {
