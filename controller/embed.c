@@ -272,7 +272,7 @@ embed_endpoint(const struct embed *e)
 void
 embed_stop(struct embed *e)
 {
-	struct timespec ts = { 0, 50 * 1000 * 1000 };
+	struct timespec ts = { 0, 50L * 1000 * 1000 };
 	int i, status;
 
 	if (e == NULL)

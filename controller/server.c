@@ -335,6 +335,7 @@ server_new(struct event_base *base, struct etcd_client *etcd, const char *listen
 	char *host = NULL, ip[INET6_ADDRSTRLEN];
 	int port, ok = 0;
 
+	memset(&ss, 0, sizeof(ss));
 	srv->base = base;
 	srv->etcd = etcd;
 	if (server_split_hostport(listen, &host, &port) != 0) {

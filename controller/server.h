@@ -17,7 +17,7 @@ struct evhttp_request;
 struct etcd_client;
 struct topo_diags;
 
-#define SERVER_MAX_BODY    (1024 * 1024)        /* 413 past this */
+#define SERVER_MAX_BODY    ((size_t)1024 * 1024)       /* 413 past this */
 #define SERVER_MAX_HEADERS (16 * 1024)
 
 enum server_role { ROLE_NONE, ROLE_ADMIN, ROLE_AGENT };

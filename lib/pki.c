@@ -286,7 +286,7 @@ pki_open(const char *path, char **cause)
 		return NULL;
 	}
 	if (!S_ISREG(st.st_mode) || st.st_size > PKI_MAX_PEM) {
-		*cause = xasprintf("%s: not a regular file under %d bytes", path, PKI_MAX_PEM);
+		*cause = xasprintf("%s: not a regular file under %ld bytes", path, PKI_MAX_PEM);
 		return NULL;
 	}
 	if ((bio = BIO_new_file(path, "r")) == NULL)

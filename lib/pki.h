@@ -11,7 +11,7 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
-#define PKI_MAX_PEM (256 * 1024)  /* a PEM file past this is refused */
+#define PKI_MAX_PEM (256L * 1024)  /* a PEM file past this is refused */
 
 /* A new ECDSA P-256 key. Caller frees (EVP_PKEY_free). NULL on failure. */
 EVP_PKEY *pki_key_new(void);
