@@ -41,8 +41,10 @@ struct wr_ctx {
 static void wr_drive(struct server_req *, const struct etcd_result *);
 
 static void
-wr_free(struct wr_ctx *w)
+wr_free(void *arg)
 {
+	struct wr_ctx *w = arg;
+
 	if (w == NULL)
 		return;
 	free(w->key);
@@ -56,9 +58,7 @@ wr_free(struct wr_ctx *w)
 static void
 wr_reply(struct server_req *sr, int code, json_t *body)
 {
-	wr_free(sr->state);
-	sr->state = NULL;
-	server_reply_json(sr, code, body);
+	server_reply_json(sr, code, body);  /* frees sr->state with sr */
 }
 
 static void
@@ -250,6 +250,7 @@ api_consortium_put(struct server_req *sr)
 	char *msg;
 
 	sr->state = w;
+	sr->state_free = wr_free;
 	topo_diags_init(&d);
 	if (wr_if_match(sr, w) != 0)
 		goto done;
@@ -294,6 +295,7 @@ api_consortium_delete(struct server_req *sr)
 	struct wr_ctx *w = xcalloc(1, sizeof(*w));
 
 	sr->state = w;
+	sr->state_free = wr_free;
 	w->is_delete = 1;
 	if (wr_if_match(sr, w) != 0)
 		return;

@@ -212,8 +212,8 @@ cmd_run(int argc, char **argv)
 done:
 	if (addrp != NULL)
 		unlink(addrp);
-	server_free(srv);
-	etcd_client_free(etcd);
+	etcd_client_free(etcd);  /* drops pending callbacks first */
+	server_free(srv);        /* then frees the requests they held */
 	embed_stop(embed);
 	if (sigterm != NULL)
 		event_free(sigterm);

@@ -67,6 +67,9 @@ server_req_free(struct server_req *sr)
 	if (sr == NULL)
 		return;
 	sr->srv->inflight--;
+	TAILQ_REMOVE(&sr->srv->pending, sr, entry);
+	if (sr->state != NULL && sr->state_free != NULL)
+		sr->state_free(sr->state);
 	free(sr->peer_uri);
 	free(sr->name);
 	free(sr->body);
@@ -203,6 +206,7 @@ server_dispatch(struct evhttp_request *req, void *arg)
 	sr->route = "other";
 	sr->method = (int)evhttp_request_get_command(req);
 	srv->inflight++;
+	TAILQ_INSERT_TAIL(&srv->pending, sr, entry);
 	sr->role = server_role(req, &sr->peer_uri);
 
 	if (path == NULL) {
@@ -336,6 +340,7 @@ server_new(struct event_base *base, struct etcd_client *etcd, const char *listen
 	int port, ok = 0;
 
 	memset(&ss, 0, sizeof(ss));
+	TAILQ_INIT(&srv->pending);
 	srv->base = base;
 	srv->etcd = etcd;
 	if (server_split_hostport(listen, &host, &port) != 0) {
@@ -388,8 +393,12 @@ done:
 void
 server_free(struct server *srv)
 {
+	struct server_req *sr;
+
 	if (srv == NULL)
 		return;
+	while ((sr = TAILQ_FIRST(&srv->pending)) != NULL)
+		server_req_free(sr);
 	if (srv->http != NULL)
 		evhttp_free(srv->http);
 	SSL_CTX_free(srv->ssl_ctx);

@@ -9,6 +9,7 @@
 #define FABFED_SERVER_H
 
 #include <stddef.h>
+#include <sys/queue.h>
 
 #include <jansson.h>
 
@@ -22,6 +23,8 @@ struct topo_diags;
 
 enum server_role { ROLE_NONE, ROLE_ADMIN, ROLE_AGENT };
 
+struct server_req;
+
 struct server {
 	struct event_base *base;
 	struct evhttp *http;
@@ -29,6 +32,7 @@ struct server {
 	struct etcd_client *etcd;    /* borrowed */
 	char addr[128];              /* "HOST:PORT" actually bound */
 	unsigned long inflight;      /* requests handed out and not answered */
+	TAILQ_HEAD(, server_req) pending;  /* those requests, freed by server_free */
 };
 
 struct server_req {
@@ -42,7 +46,9 @@ struct server_req {
 	char *body;                 /* request body, NUL-terminated */
 	size_t body_len;
 	int dry_run;                /* ?dryRun=true */
-	void *state;                /* handler's own state, handler frees */
+	void *state;                /* handler's own state */
+	void (*state_free)(void *); /* frees state if the server goes first */
+	TAILQ_ENTRY(server_req) entry;
 };
 
 /*
@@ -52,6 +58,10 @@ struct server_req {
 struct server *server_new(struct event_base *, struct etcd_client *,
     const char *listen, const char *ca, const char *cert, const char *key,
     char **cause);
+/*
+ * Frees the server and every request still waiting on etcd: free the etcd
+ * client first (it drops its callbacks), then the server.
+ */
 void server_free(struct server *);
 
 void server_reply_json(struct server_req *, int code, json_t *body /* stolen */);
