@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/queue.h>
@@ -187,6 +188,24 @@ server_role(struct evhttp_request *req, char **uri)
 	return ROLE_NONE;
 }
 
+/*
+ * TLS records of one answer leave in several writes; with Nagle on, the
+ * last waits for the client's delayed ACK (~40 ms a request).
+ */
+static void
+server_nodelay(struct evhttp_request *req)
+{
+	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+	struct bufferevent *bev;
+	evutil_socket_t fd;
+	int one = 1;
+
+	if (evcon == NULL || (bev = evhttp_connection_get_bufferevent(evcon)) == NULL ||
+	    (fd = bufferevent_getfd(bev)) < 0)
+		return;
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+}
+
 static void
 server_dispatch(struct evhttp_request *req, void *arg)
 {
@@ -208,6 +227,7 @@ server_dispatch(struct evhttp_request *req, void *arg)
 	srv->inflight++;
 	TAILQ_INSERT_TAIL(&srv->pending, sr, entry);
 	sr->role = server_role(req, &sr->peer_uri);
+	server_nodelay(req);
 
 	if (path == NULL) {
 		server_reply_error(sr, 400, "the request has no path", NULL);
