@@ -19,6 +19,9 @@ void api_consortium_put(struct server_req *);
 void api_consortium_get(struct server_req *);
 void api_consortium_delete(struct server_req *);
 void api_consortia_list(struct server_req *);
+void api_token_create(struct server_req *);
+void api_enroll_ca(struct server_req *);
+void api_enroll(struct server_req *);
 void api_healthz(struct server_req *);
 void api_readyz(struct server_req *);
 void api_metrics(struct server_req *);
@@ -35,5 +38,19 @@ char *api_spec_key(const char *name);
 char *api_consortium_prefix(const char *name);
 /* The name in a spec key ".../consortia/<name>/spec", or NULL. Caller frees. */
 char *api_spec_key_name(const char *key, size_t len);
+
+/* Join tokens (api_enroll.c), pure functions. */
+struct x509_st;
+struct evp_pkey_st;
+/* "fft1.<base64url secret>.<hex CA SHA-256>". Caller frees. */
+char *api_token_format(const unsigned char secret[32], const unsigned char cahash[32]);
+/* 0, or -1 if tok is not exactly that shape (canonical base64url). */
+int api_token_parse(const char *tok, unsigned char secret[32], unsigned char cahash[32]);
+/* etcd key of a token: tokens/<hex SHA-256 of the secret>. Caller frees. */
+char *api_token_key(const unsigned char secret[32]);
+/* A client certificate for an agent from its CSR (PEM, ECDSA P-256). */
+struct x509_st *api_enroll_issue(struct x509_st *ca, struct evp_pkey_st *cakey,
+    const char *csr_pem, size_t len, const char *consortium, const char *msp,
+    int days, char **cause);
 
 #endif

@@ -132,6 +132,33 @@ done:
 	return ret;
 }
 
+/* mkdir -p: parents 0755, the state directory itself 0700. */
+static int
+fedca_mkdirs(const char *dir, char **cause)
+{
+	char *p = xstrdup(dir), *s;
+	int ret = -1;
+
+	for (s = p + 1; *s != '\0'; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(p, 0755) != 0 && errno != EEXIST) {
+			*cause = xasprintf("%s: %s", p, strerror(errno));
+			goto done;
+		}
+		*s = '/';
+	}
+	if (mkdir(p, 0700) != 0 && errno != EEXIST) {
+		*cause = xasprintf("%s: %s", p, strerror(errno));
+		goto done;
+	}
+	ret = 0;
+done:
+	free(p);
+	return ret;
+}
+
 int
 fedca_init(const char *dir, const char *url, const char *sans, int *created,
     char **cause)
@@ -147,10 +174,8 @@ fedca_init(const char *dir, const char *url, const char *sans, int *created,
 	int ret = -1;
 
 	*created = 0;
-	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-		*cause = xasprintf("%s: %s", dir, strerror(errno));
+	if (fedca_mkdirs(dir, cause) != 0)
 		goto done;
-	}
 	for (tok = sancopy != NULL ? strtok_r(sancopy, ",", &save) : NULL;
 	    tok != NULL; tok = strtok_r(NULL, ",", &save)) {
 		unsigned char addr[16];

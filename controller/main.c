@@ -119,7 +119,8 @@ cmd_run(int argc, char **argv)
 	struct embed *embed = NULL;
 	struct etcd_client *etcd = NULL;
 	struct server *srv = NULL;
-	char *cause = NULL, *ca = NULL, *crt = NULL, *key = NULL, *url = NULL, *addrp = NULL;
+	char *cause = NULL, *ca = NULL, *cakey = NULL, *crt = NULL, *key = NULL;
+	char *url = NULL, *addrp = NULL;
 	const char *endpoints;
 	int ret = 1;
 
@@ -143,9 +144,11 @@ cmd_run(int argc, char **argv)
 		return 2;
 	}
 	ca = xasprintf("%s/ca.crt", opt_state_dir);
+	cakey = xasprintf("%s/ca.key", opt_state_dir);
 	crt = xasprintf("%s/server.crt", opt_state_dir);
 	key = xasprintf("%s/server.key", opt_state_dir);
-	if (access(ca, R_OK) != 0 || access(crt, R_OK) != 0 || access(key, R_OK) != 0) {
+	if (access(ca, R_OK) != 0 || access(cakey, R_OK) != 0 || access(crt, R_OK) != 0 ||
+	    access(key, R_OK) != 0) {
 		log_warnx("%s has no federation CA or server identity: run "
 		    "`fabfed-controller init --state-dir %s` first", opt_state_dir, opt_state_dir);
 		goto done;
@@ -184,7 +187,7 @@ cmd_run(int argc, char **argv)
 		goto done;
 	}
 	etcd_client_set_observer(etcd, on_etcd_observe, NULL);
-	if ((srv = server_new(base, etcd, opt_listen, ca, crt, key, &cause)) == NULL) {
+	if ((srv = server_new(base, etcd, opt_listen, ca, cakey, crt, key, &cause)) == NULL) {
 		log_warnx("%s", cause);
 		goto done;
 	}
@@ -225,6 +228,7 @@ done:
 		curl_global_cleanup();
 	free(cause);
 	free(ca);
+	free(cakey);
 	free(crt);
 	free(key);
 	free(url);

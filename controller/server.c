@@ -165,29 +165,6 @@ server_query_flag(const char *query, const char *key)
 	return ret;
 }
 
-static enum server_role
-server_role(struct evhttp_request *req, char **uri)
-{
-	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
-	struct bufferevent *bev;
-	SSL *ssl;
-	X509 *peer;
-
-	*uri = NULL;
-	if (evcon == NULL || (bev = evhttp_connection_get_bufferevent(evcon)) == NULL ||
-	    (ssl = bufferevent_openssl_get_ssl(bev)) == NULL ||
-	    (peer = SSL_get0_peer_certificate(ssl)) == NULL ||
-	    SSL_get_verify_result(ssl) != X509_V_OK)
-		return ROLE_NONE;
-	if ((*uri = pki_cert_uri(peer, "fabfed://")) == NULL)
-		return ROLE_NONE;
-	if (strcmp(*uri, "fabfed://admin") == 0)
-		return ROLE_ADMIN;
-	if (strstr(*uri, "/org/") != NULL)
-		return ROLE_AGENT;
-	return ROLE_NONE;
-}
-
 /*
  * TLS records of one answer leave in several writes; with Nagle on, the
  * last waits for the client's delayed ACK (~40 ms a request).
@@ -206,6 +183,90 @@ server_nodelay(struct evhttp_request *req)
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 }
 
+static enum server_role
+server_role(struct evhttp_request *req, char **uri)
+{
+	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+	struct bufferevent *bev;
+	SSL *ssl;
+	X509 *peer;
+
+	*uri = NULL;
+	if (evcon == NULL || (bev = evhttp_connection_get_bufferevent(evcon)) == NULL ||
+	    (ssl = bufferevent_openssl_get_ssl(bev)) == NULL ||
+	    (peer = SSL_get0_peer_certificate(ssl)) == NULL)
+		return ROLE_ANONYMOUS;
+	/* A presented certificate was verified in the handshake; be sure. */
+	if (SSL_get_verify_result(ssl) != X509_V_OK)
+		return ROLE_NONE;
+	if ((*uri = pki_cert_uri(peer, "fabfed://")) == NULL)
+		return ROLE_NONE;
+	if (strcmp(*uri, "fabfed://admin") == 0)
+		return ROLE_ADMIN;
+	if (strstr(*uri, "/org/") != NULL)
+		return ROLE_AGENT;
+	return ROLE_NONE;
+}
+
+#define R_ANON  (1 << ROLE_ANONYMOUS)
+#define R_NONE  (1 << ROLE_NONE)
+#define R_ADMIN (1 << ROLE_ADMIN)
+#define R_AGENT (1 << ROLE_AGENT)
+#define R_CERT  (R_NONE | R_ADMIN | R_AGENT)   /* any certificate of the federation CA */
+
+static const struct route {
+	const char *tmpl;         /* segments; "{name}" matches one */
+	int method;
+	int roles;
+	void (*handler)(struct server_req *);
+} routes[] = {
+	{ "/healthz", EVHTTP_REQ_GET, R_CERT, api_healthz },
+	{ "/readyz", EVHTTP_REQ_GET, R_CERT, api_readyz },
+	{ "/metrics", EVHTTP_REQ_GET, R_CERT, api_metrics },
+	{ "/v1/consortia", EVHTTP_REQ_GET, R_ADMIN, api_consortia_list },
+	{ "/v1/consortia/{name}", EVHTTP_REQ_GET, R_ADMIN, api_consortium_get },
+	{ "/v1/consortia/{name}", EVHTTP_REQ_PUT, R_ADMIN, api_consortium_put },
+	{ "/v1/consortia/{name}", EVHTTP_REQ_DELETE, R_ADMIN, api_consortium_delete },
+	{ "/v1/consortia/{name}/tokens", EVHTTP_REQ_POST, R_ADMIN, api_token_create },
+	{ "/v1/enroll/ca", EVHTTP_REQ_GET, R_ANON | R_CERT, api_enroll_ca },
+	{ "/v1/enroll", EVHTTP_REQ_POST, R_ANON | R_CERT, api_enroll },
+};
+
+/*
+ * Whether path matches tmpl, segment by segment (a trailing '/' is
+ * ignored). *name gets the decoded {name} segment (caller frees).
+ */
+static int
+server_match(const char *tmpl, const char *path, char **name)
+{
+	size_t tl, pl;
+
+	*name = NULL;
+	for (;;) {
+		while (*tmpl == '/')
+			tmpl++;
+		while (*path == '/')
+			path++;
+		if (*tmpl == '\0' || *path == '\0')
+			break;
+		tl = strcspn(tmpl, "/");
+		pl = strcspn(path, "/");
+		if (tl == 6 && strncmp(tmpl, "{name}", 6) == 0) {
+			free(*name);
+			if ((*name = server_segment(path, pl)) == NULL)
+				return 0;
+		} else if (tl != pl || strncmp(tmpl, path, tl) != 0)
+			break;
+		tmpl += tl;
+		path += pl;
+	}
+	if (*tmpl == '\0' && *path == '\0')
+		return 1;
+	free(*name);
+	*name = NULL;
+	return 0;
+}
+
 static void
 server_dispatch(struct evhttp_request *req, void *arg)
 {
@@ -215,9 +276,9 @@ server_dispatch(struct evhttp_request *req, void *arg)
 	const char *path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
 	const char *query = uri != NULL ? evhttp_uri_get_query(uri) : NULL;
 	struct evbuffer *in = evhttp_request_get_input_buffer(req);
-	size_t len = evbuffer_get_length(in);
-	const char *rest;
-	int anyrole = 0;
+	size_t len = evbuffer_get_length(in), i;
+	const struct route *found = NULL;
+	char allow[64] = "", *name;
 
 	sr = xcalloc(1, sizeof(*sr));
 	sr->srv = srv;
@@ -233,6 +294,45 @@ server_dispatch(struct evhttp_request *req, void *arg)
 		server_reply_error(sr, 400, "the request has no path", NULL);
 		return;
 	}
+	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+		if (!server_match(routes[i].tmpl, path, &name))
+			continue;
+		sr->route = routes[i].tmpl;
+		if (routes[i].method == sr->method && found == NULL) {
+			found = &routes[i];
+			free(sr->name);
+			sr->name = name;
+			continue;
+		}
+		free(name);
+		snprintf(allow + strlen(allow), sizeof(allow) - strlen(allow), "%s%s",
+		    allow[0] != '\0' ? ", " : "",
+		    routes[i].method == EVHTTP_REQ_GET ? "GET" :
+		    routes[i].method == EVHTTP_REQ_PUT ? "PUT" :
+		    routes[i].method == EVHTTP_REQ_POST ? "POST" : "DELETE");
+	}
+	/* Before anything else: who may see even that a route exists. */
+	if (sr->role == ROLE_ANONYMOUS && (found == NULL || !(found->roles & R_ANON))) {
+		server_reply_error(sr, 401, "a client certificate from the federation CA "
+		    "is required", NULL);
+		return;
+	}
+	if (found == NULL && allow[0] == '\0') {
+		server_reply_error(sr, 404, "no such route", NULL);
+		return;
+	}
+	if (found == NULL) {
+		evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", allow);
+		server_reply_error(sr, 405, "method not allowed on this route", NULL);
+		return;
+	}
+	sr->route = found->tmpl;
+	if (!(found->roles & (1 << sr->role))) {
+		server_reply_error(sr, 403, sr->role == ROLE_AGENT ?
+		    "an agent certificate cannot call the admin API" :
+		    "this certificate may not call this route", NULL);
+		return;
+	}
 	if (len > SERVER_MAX_BODY) {
 		server_reply_error(sr, 413, "the body is over the 1 MiB limit", NULL);
 		return;
@@ -244,61 +344,11 @@ server_dispatch(struct evhttp_request *req, void *arg)
 	}
 	sr->body[len] = '\0';
 	sr->body_len = len;
-
-	if (strcmp(path, "/healthz") == 0) {
-		sr->route = "/healthz";
-		anyrole = 1;
-	} else if (strcmp(path, "/readyz") == 0) {
-		sr->route = "/readyz";
-		anyrole = 1;
-	} else if (strcmp(path, "/metrics") == 0) {
-		sr->route = "/metrics";
-		anyrole = 1;
-	} else if (strcmp(path, "/v1/consortia") == 0 || strcmp(path, "/v1/consortia/") == 0)
-		sr->route = "/v1/consortia";
-	else if (strncmp(path, "/v1/consortia/", 14) == 0) {
-		rest = path + 14;
-		sr->route = "/v1/consortia/{name}";
-		if ((sr->name = server_segment(rest, strlen(rest))) == NULL) {
-			server_reply_error(sr, 404, "no such route", NULL);
-			return;
-		}
-	} else {
-		server_reply_error(sr, 404, "no such route", NULL);
-		return;
-	}
-
-	if (!anyrole && sr->role != ROLE_ADMIN) {
-		server_reply_error(sr, 403, sr->role == ROLE_AGENT ?
-		    "an agent certificate cannot call the admin API" :
-		    "this certificate has no fabfed role", NULL);
-		return;
-	}
 	if ((sr->dry_run = server_query_flag(query, "dryRun")) < 0) {
 		server_reply_error(sr, 400, "dryRun must be true or false", NULL);
 		return;
 	}
-
-	if (strcmp(sr->route, "/healthz") == 0 && sr->method == EVHTTP_REQ_GET)
-		api_healthz(sr);
-	else if (strcmp(sr->route, "/readyz") == 0 && sr->method == EVHTTP_REQ_GET)
-		api_readyz(sr);
-	else if (strcmp(sr->route, "/metrics") == 0 && sr->method == EVHTTP_REQ_GET)
-		api_metrics(sr);
-	else if (strcmp(sr->route, "/v1/consortia") == 0 && sr->method == EVHTTP_REQ_GET)
-		api_consortia_list(sr);
-	else if (strcmp(sr->route, "/v1/consortia/{name}") == 0 && sr->method == EVHTTP_REQ_GET)
-		api_consortium_get(sr);
-	else if (strcmp(sr->route, "/v1/consortia/{name}") == 0 && sr->method == EVHTTP_REQ_PUT)
-		api_consortium_put(sr);
-	else if (strcmp(sr->route, "/v1/consortia/{name}") == 0 &&
-	    sr->method == EVHTTP_REQ_DELETE)
-		api_consortium_delete(sr);
-	else {
-		evhttp_add_header(evhttp_request_get_output_headers(req), "Allow",
-		    strcmp(sr->route, "/v1/consortia/{name}") == 0 ? "GET, PUT, DELETE" : "GET");
-		server_reply_error(sr, 405, "method not allowed on this route", NULL);
-	}
+	found->handler(sr);
 }
 
 static struct bufferevent *
@@ -337,7 +387,12 @@ server_ssl_ctx(const char *ca, const char *cert, const char *key, char **cause)
 	if ((names = SSL_load_client_CA_file(ca)) == NULL)
 		goto fail;
 	SSL_CTX_set_client_CA_list(ctx, names);
-	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+	/*
+	 * A client certificate is asked for and, when sent, must chain to the
+	 * federation CA or the handshake fails. A client without one is let in
+	 * for enrollment only (server_dispatch answers 401 elsewhere).
+	 */
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
 	SSL_CTX_set_verify_depth(ctx, 2);
 	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_TICKET);
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
@@ -350,7 +405,7 @@ fail:
 
 struct server *
 server_new(struct event_base *base, struct etcd_client *etcd, const char *listen,
-    const char *ca, const char *cert, const char *key, char **cause)
+    const char *ca, const char *cakey, const char *cert, const char *key, char **cause)
 {
 	struct server *srv = xcalloc(1, sizeof(*srv));
 	struct evhttp_bound_socket *bound;
@@ -369,6 +424,15 @@ server_new(struct event_base *base, struct etcd_client *etcd, const char *listen
 	}
 	if ((srv->ssl_ctx = server_ssl_ctx(ca, cert, key, cause)) == NULL)
 		goto done;
+	if ((srv->ca = pki_cert_read(ca, cause)) == NULL ||
+	    (srv->cakey = pki_key_read(cakey, cause)) == NULL ||
+	    pki_cert_sha256(srv->ca, srv->ca_sha256) != 0 ||
+	    (srv->ca_pem = pki_cert_pem(srv->ca, NULL)) == NULL)
+		goto done;
+	if (X509_check_private_key(srv->ca, srv->cakey) != 1) {
+		*cause = xasprintf("%s does not match %s", cakey, ca);
+		goto done;
+	}
 	if ((srv->http = evhttp_new(base)) == NULL) {
 		*cause = xstrdup("evhttp_new failed");
 		goto done;
@@ -422,5 +486,8 @@ server_free(struct server *srv)
 	if (srv->http != NULL)
 		evhttp_free(srv->http);
 	SSL_CTX_free(srv->ssl_ctx);
+	X509_free(srv->ca);
+	EVP_PKEY_free(srv->cakey);
+	free(srv->ca_pem);
 	free(srv);
 }

@@ -21,7 +21,12 @@ struct topo_diags;
 #define SERVER_MAX_BODY    ((size_t)1024 * 1024)       /* 413 past this */
 #define SERVER_MAX_HEADERS (16 * 1024)
 
-enum server_role { ROLE_NONE, ROLE_ADMIN, ROLE_AGENT };
+enum server_role {
+	ROLE_ANONYMOUS,   /* no client certificate: enrollment only */
+	ROLE_NONE,        /* a federation CA certificate with no fabfed role */
+	ROLE_ADMIN,       /* URI SAN fabfed://admin */
+	ROLE_AGENT,       /* URI SAN fabfed://<consortium>/org/<msp> */
+};
 
 struct server_req;
 
@@ -31,6 +36,10 @@ struct server {
 	struct ssl_ctx_st *ssl_ctx;
 	struct etcd_client *etcd;    /* borrowed */
 	char addr[128];              /* "HOST:PORT" actually bound */
+	struct x509_st *ca;          /* the federation CA, to issue agent certs */
+	struct evp_pkey_st *cakey;   /* its key: never leaves this process */
+	char *ca_pem;                /* ca.crt as read */
+	unsigned char ca_sha256[32]; /* SHA-256 of its DER, pinned by join tokens */
 	unsigned long inflight;      /* requests handed out and not answered */
 	TAILQ_HEAD(, server_req) pending;  /* those requests, freed by server_free */
 };
@@ -56,8 +65,8 @@ struct server_req {
  * in PEM. Returns NULL and *cause (caller frees) on failure.
  */
 struct server *server_new(struct event_base *, struct etcd_client *,
-    const char *listen, const char *ca, const char *cert, const char *key,
-    char **cause);
+    const char *listen, const char *ca, const char *cakey, const char *cert,
+    const char *key, char **cause);
 /*
  * Frees the server and every request still waiting on etcd: free the etcd
  * client first (it drops its callbacks), then the server.

@@ -274,6 +274,25 @@ done:
 	return ret;
 }
 
+char *
+pki_cert_pem(X509 *cert, size_t *lenp)
+{
+	BIO *bio;
+	BUF_MEM *mem;
+	char *ret = NULL;
+
+	if ((bio = BIO_new(BIO_s_mem())) == NULL)
+		return NULL;
+	if (PEM_write_bio_X509(bio, cert) == 1) {
+		BIO_get_mem_ptr(bio, &mem);
+		ret = xstrndup(mem->data, mem->length);
+		if (lenp != NULL)
+			*lenp = mem->length;
+	}
+	BIO_free(bio);
+	return ret;
+}
+
 /* Opens path for reading after checking its size. */
 static BIO *
 pki_open(const char *path, char **cause)

@@ -47,6 +47,10 @@ X509 *pki_cert_read(const char *path, char **cause);
 int pki_file_write(const char *path, const void *data, size_t len, int mode,
     char **cause);
 
+/* The certificate as PEM text, NUL-terminated; *lenp (may be NULL) gets
+ * its length. Caller frees. NULL on failure. */
+char *pki_cert_pem(X509 *, size_t *lenp);
+
 /* SHA-256 of the DER certificate. */
 int pki_cert_sha256(X509 *, unsigned char out[32]);
 /* The first URI SAN that starts with prefix, or NULL. Caller frees. */

@@ -97,9 +97,16 @@ grep -q "stale revision" "$T/body" || fail "409 body"
 ok "If-Match: stale 409 changes nothing, fresh 200, garbage 400"
 
 # Who may talk: no cert, a cert from another CA, an agent cert, TLS 1.2.
-rc=0; curl -sS --max-time 10 --cacert "$d/ca.crt" "https://$CTRL_ADDR/healthz" >"$T/nocert" 2>&1 || rc=$?
-[ "$rc" != 0 ] || fail "a client without a certificate got an answer"
-grep -q '^ok' "$T/nocert" && fail "a client without a certificate got /healthz"
+# Without a certificate: enrollment only (the CA and POST /v1/enroll).
+for p in /healthz /metrics /v1/consortia /v1/consortia/trade-finance /v1/nothing; do
+	code=$(curl -sS --max-time 10 --cacert "$d/ca.crt" -o "$T/nocert" -w '%{http_code}' "https://$CTRL_ADDR$p")
+	[ "$code" = 401 ] || fail "a client without a certificate got $code on $p"
+	grep -q 'client certificate' "$T/nocert" || fail "401 body on $p: $(cat "$T/nocert")"
+done
+code=$(curl -sS --max-time 10 --cacert "$d/ca.crt" -X PUT --data-binary @"$ex" -o /dev/null -w '%{http_code}' "https://$CTRL_ADDR/v1/consortia/trade-finance")
+[ "$code" = 401 ] || fail "a client without a certificate got $code on PUT"
+curl -sS --max-time 10 --cacert "$d/ca.crt" "https://$CTRL_ADDR/v1/enroll/ca" >"$T/ca.pem"
+cmp -s "$T/ca.pem" "$d/ca.crt" || fail "GET /v1/enroll/ca is not the federation CA"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/rogue.key" \
 	-out "$T/rogue.crt" -subj "/CN=admin/O=fabfed/OU=admin" -days 1 \
 	-addext "subjectAltName=URI:fabfed://admin" 2>/dev/null
@@ -117,7 +124,7 @@ code=$(curl -sS --max-time 10 --cacert "$d/ca.crt" --cert "$T/agent.crt" --key "
 rc=0; curl -sS --max-time 10 --tls-max 1.2 --cacert "$d/ca.crt" --cert "$d/admin.crt" \
 	--key "$d/admin.key" "https://$CTRL_ADDR/healthz" >/dev/null 2>&1 || rc=$?
 [ "$rc" != 0 ] || fail "a TLS 1.2 client was served"
-ok "no cert, foreign CA and TLS 1.2 get no API; an agent cert gets 403"
+ok "no cert gets 401 except for enrollment; foreign CA and TLS 1.2 fail the handshake; an agent cert gets 403"
 
 m=$(acurl "$d" /metrics)
 contains "$m" 'fabfed_http_requests_total{route="/v1/consortia/{name}",code="201"} 1'
