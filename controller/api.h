@@ -22,6 +22,14 @@ void api_consortia_list(struct server_req *);
 void api_token_create(struct server_req *);
 void api_enroll_ca(struct server_req *);
 void api_enroll(struct server_req *);
+void api_orgs_list(struct server_req *);
+void api_org_get(struct server_req *);
+void api_agent_desired(struct server_req *);
+void api_agent_put(struct server_req *);
+void api_agent_heartbeat(struct server_req *);
+void api_agent_org(struct server_req *);
+/* Drops long-poll watches before the etcd client goes (api_agent.c). */
+void api_agent_shutdown(void);
 void api_healthz(struct server_req *);
 void api_readyz(struct server_req *);
 void api_metrics(struct server_req *);

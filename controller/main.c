@@ -15,6 +15,7 @@
 #include <curl/curl.h>
 #include <event2/event.h>
 
+#include "api.h"
 #include "embed.h"
 #include "etcd.h"
 #include "fedca.h"
@@ -215,6 +216,7 @@ cmd_run(int argc, char **argv)
 done:
 	if (addrp != NULL)
 		unlink(addrp);
+	api_agent_shutdown();    /* long-poll watches, before their client */
 	etcd_client_free(etcd);  /* drops pending callbacks first */
 	server_free(srv);        /* then frees the requests they held */
 	embed_stop(embed);

@@ -73,6 +73,8 @@ server_req_free(struct server_req *sr)
 		sr->state_free(sr->state);
 	free(sr->peer_uri);
 	free(sr->name);
+	free(sr->sub);
+	free(sr->query);
 	free(sr->body);
 	free(sr);
 }
@@ -228,20 +230,30 @@ static const struct route {
 	{ "/v1/consortia/{name}", EVHTTP_REQ_PUT, R_ADMIN, api_consortium_put },
 	{ "/v1/consortia/{name}", EVHTTP_REQ_DELETE, R_ADMIN, api_consortium_delete },
 	{ "/v1/consortia/{name}/tokens", EVHTTP_REQ_POST, R_ADMIN, api_token_create },
+	{ "/v1/consortia/{name}/orgs", EVHTTP_REQ_GET, R_ADMIN, api_orgs_list },
+	{ "/v1/consortia/{name}/orgs/{msp}", EVHTTP_REQ_GET, R_ADMIN, api_org_get },
+	{ "/v1/agent/desired", EVHTTP_REQ_GET, R_AGENT, api_agent_desired },
+	{ "/v1/agent/msp", EVHTTP_REQ_PUT, R_AGENT, api_agent_put },
+	{ "/v1/agent/endpoints", EVHTTP_REQ_PUT, R_AGENT, api_agent_put },
+	{ "/v1/agent/status", EVHTTP_REQ_PUT, R_AGENT, api_agent_put },
+	{ "/v1/agent/heartbeat", EVHTTP_REQ_POST, R_AGENT, api_agent_heartbeat },
+	{ "/v1/agent/orgs/{msp}", EVHTTP_REQ_GET, R_AGENT, api_agent_org },
 	{ "/v1/enroll/ca", EVHTTP_REQ_GET, R_ANON | R_CERT, api_enroll_ca },
 	{ "/v1/enroll", EVHTTP_REQ_POST, R_ANON | R_CERT, api_enroll },
 };
 
 /*
  * Whether path matches tmpl, segment by segment (a trailing '/' is
- * ignored). *name gets the decoded {name} segment (caller frees).
+ * ignored). A "{...}" segment matches one decoded segment: the first goes
+ * to cap[0], the second to cap[1] (caller frees both).
  */
 static int
-server_match(const char *tmpl, const char *path, char **name)
+server_match(const char *tmpl, const char *path, char *cap[2])
 {
 	size_t tl, pl;
+	int n = 0;
 
-	*name = NULL;
+	cap[0] = cap[1] = NULL;
 	for (;;) {
 		while (*tmpl == '/')
 			tmpl++;
@@ -251,10 +263,9 @@ server_match(const char *tmpl, const char *path, char **name)
 			break;
 		tl = strcspn(tmpl, "/");
 		pl = strcspn(path, "/");
-		if (tl == 6 && strncmp(tmpl, "{name}", 6) == 0) {
-			free(*name);
-			if ((*name = server_segment(path, pl)) == NULL)
-				return 0;
+		if (tmpl[0] == '{' && tmpl[tl - 1] == '}' && n < 2) {
+			if ((cap[n++] = server_segment(path, pl)) == NULL)
+				break;
 		} else if (tl != pl || strncmp(tmpl, path, tl) != 0)
 			break;
 		tmpl += tl;
@@ -262,8 +273,9 @@ server_match(const char *tmpl, const char *path, char **name)
 	}
 	if (*tmpl == '\0' && *path == '\0')
 		return 1;
-	free(*name);
-	*name = NULL;
+	free(cap[0]);
+	free(cap[1]);
+	cap[0] = cap[1] = NULL;
 	return 0;
 }
 
@@ -278,7 +290,7 @@ server_dispatch(struct evhttp_request *req, void *arg)
 	struct evbuffer *in = evhttp_request_get_input_buffer(req);
 	size_t len = evbuffer_get_length(in), i;
 	const struct route *found = NULL;
-	char allow[64] = "", *name;
+	char allow[64] = "", *cap[2];
 
 	sr = xcalloc(1, sizeof(*sr));
 	sr->srv = srv;
@@ -295,16 +307,17 @@ server_dispatch(struct evhttp_request *req, void *arg)
 		return;
 	}
 	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
-		if (!server_match(routes[i].tmpl, path, &name))
+		if (!server_match(routes[i].tmpl, path, cap))
 			continue;
 		sr->route = routes[i].tmpl;
 		if (routes[i].method == sr->method && found == NULL) {
 			found = &routes[i];
-			free(sr->name);
-			sr->name = name;
+			sr->name = cap[0];
+			sr->sub = cap[1];
 			continue;
 		}
-		free(name);
+		free(cap[0]);
+		free(cap[1]);
 		snprintf(allow + strlen(allow), sizeof(allow) - strlen(allow), "%s%s",
 		    allow[0] != '\0' ? ", " : "",
 		    routes[i].method == EVHTTP_REQ_GET ? "GET" :
@@ -344,6 +357,7 @@ server_dispatch(struct evhttp_request *req, void *arg)
 	}
 	sr->body[len] = '\0';
 	sr->body_len = len;
+	sr->query = query != NULL ? xstrdup(query) : NULL;
 	if ((sr->dry_run = server_query_flag(query, "dryRun")) < 0) {
 		server_reply_error(sr, 400, "dryRun must be true or false", NULL);
 		return;

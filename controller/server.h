@@ -50,7 +50,9 @@ struct server_req {
 	const char *route;          /* route template, for metrics */
 	enum server_role role;
 	char *peer_uri;             /* the client certificate's fabfed:// URI */
-	char *name;                 /* {name} from the path, decoded */
+	char *name;                 /* first {...} of the path, decoded */
+	char *sub;                  /* second {...} of the path, decoded */
+	char *query;                /* the raw query string, or NULL */
 	int method;                 /* EVHTTP_REQ_* */
 	char *body;                 /* request body, NUL-terminated */
 	size_t body_len;

@@ -115,3 +115,36 @@ $OUT"
 
 contains() { grep -qF -- "$2" <<<"$1" || fail "expected \"$2\" in:
 $1"; }
+
+# Agents driven by curl and the openssl CLI (the controller's side of the
+# agent protocol, without fabfed-agent):
+# tok_create DIR ORG [TTL]: a join token for ORG in trade-finance.
+tok_create() {
+	acurl "$1" -X POST -d "{\"org\":\"$2\",\"ttl\":${3:-600}}" /v1/consortia/trade-finance/tokens |
+		python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])'
+}
+# agent_csr NAME: $T/NAME.key and $T/NAME.csr (ECDSA P-256).
+agent_csr() {
+	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout "$T/$1.key" -out "$T/$1.csr" -subj "/CN=$1" 2>/dev/null
+}
+# agent_enroll DIR TOKEN NAME: prints the HTTP code; the answer is in
+# $T/NAME.out and, on 200, the certificate in $T/NAME.crt.
+agent_enroll() {
+	local code
+	python3 -c 'import json,sys; print(json.dumps({"token": sys.argv[1], "csr": open(sys.argv[2]).read()}))' \
+		"$2" "$T/$3.csr" >"$T/$3.req"
+	code=$(curl -sS --max-time 20 --cacert "$1/ca.crt" -X POST --data-binary @"$T/$3.req" \
+		-o "$T/$3.out" -w '%{http_code}' "https://$(cat "$1/controller.addr")/v1/enroll")
+	[ "$code" = 200 ] && python3 -c 'import json,sys; open(sys.argv[2],"w").write(json.load(open(sys.argv[1]))["certificate"])' "$T/$3.out" "$T/$3.crt"
+	echo "$code"
+}
+# gcurl DIR NAME CURLARGS... PATH: curl the controller as agent NAME.
+gcurl() {
+	local dir=$1 name=$2
+	shift 2
+	local path=${*: -1}
+	set -- "${@:1:$#-1}"
+	curl -sS --max-time 70 --cacert "$dir/ca.crt" --cert "$T/$name.crt" \
+		--key "$T/$name.key" "$@" "https://$(cat "$dir/controller.addr")$path"
+}

@@ -1,0 +1,800 @@
+/*
+ * api_agent.c: the agent API (an agent's certificate names its consortium
+ * and org: URI SAN fabfed://<consortium>/org/<msp>) and the admin's view of
+ * the orgs.
+ *
+ * An agent reads its desired state (the consortium document and the other
+ * orgs' public material) with a long poll, and writes only its own org's
+ * records: there is no path that names another org's record to write.
+ *
+ * Long poll: GET /v1/agent/desired?since=REV answers at once when the
+ * desired revision (the newest mod_revision of the spec and of every org's
+ * msp and endpoints records) is past REV; otherwise the request waits, on
+ * the one etcd watch this controller keeps per consortium with waiters,
+ * until a relevant key changes or the poll times out. No thread, no timer
+ * per poll beyond one libevent timer.
+ */
+#include "api.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/queue.h>
+#include <time.h>
+
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+
+#include "etcd.h"
+#include "log.h"
+#include "opts.h"
+#include "server.h"
+#include "topology.h"
+#include "xmalloc.h"
+
+#define POLL_DEFAULT_SECS 30
+#define POLL_MAX_SECS     60
+#define AGENT_MAX_BODY    (256 * 1024)
+#define HEARTBEAT_TTL     30
+#define AGENT_MAX_TRIES   8
+
+struct lp_watch;
+
+/* One request: a long poll, a record write, a heartbeat or a read. */
+struct ag_ctx {
+	struct server_req *sr;     /* the request this belongs to */
+	char *consortium;
+	char *msp;
+	int64_t since;            /* long poll */
+	int poll_secs;
+	struct event *timer;      /* long poll deadline */
+	struct lp_watch *watch;   /* set while waiting */
+	TAILQ_ENTRY(ag_ctx) entry;
+	int state;
+	char *key;                /* record written */
+	json_t *value;            /* record to write */
+	int tries;
+};
+
+/* One etcd watch per consortium that has waiting polls. */
+struct lp_watch {
+	char *consortium;
+	char *prefix;
+	struct etcd_watch *watch;
+	int64_t last_rev;          /* newest relevant revision seen */
+	TAILQ_HEAD(, ag_ctx) waiters;
+	LIST_ENTRY(lp_watch) entry;
+};
+
+static LIST_HEAD(, lp_watch) lp_watches = LIST_HEAD_INITIALIZER(lp_watches);
+
+static void desired_read(struct server_req *);
+
+static void
+lp_watch_free(struct lp_watch *w)
+{
+	LIST_REMOVE(w, entry);
+	if (w->watch != NULL)
+		etcd_watch_cancel(w->watch);
+	free(w->consortium);
+	free(w->prefix);
+	free(w);
+}
+
+/* Takes a waiting poll off its watch; the watch goes when none are left. */
+static void
+lp_detach(struct ag_ctx *a)
+{
+	struct lp_watch *w = a->watch;
+
+	if (a->timer != NULL)
+		evtimer_del(a->timer);
+	if (w == NULL)
+		return;
+	TAILQ_REMOVE(&w->waiters, a, entry);
+	a->watch = NULL;
+	if (TAILQ_EMPTY(&w->waiters))
+		lp_watch_free(w);
+}
+
+static void
+ag_free(void *arg)
+{
+	struct ag_ctx *a = arg;
+
+	if (a == NULL)
+		return;
+	lp_detach(a);
+	if (a->timer != NULL)
+		event_free(a->timer);
+	free(a->consortium);
+	free(a->msp);
+	free(a->key);
+	json_decref(a->value);
+	free(a);
+}
+
+void
+api_agent_shutdown(void)
+{
+	struct lp_watch *w;
+	struct ag_ctx *a;
+
+	while ((w = LIST_FIRST(&lp_watches)) != NULL) {
+		while ((a = TAILQ_FIRST(&w->waiters)) != NULL) {
+			TAILQ_REMOVE(&w->waiters, a, entry);
+			a->watch = NULL;
+		}
+		lp_watch_free(w);
+	}
+}
+
+/*
+ * The agent's consortium and MSP ID from its certificate's URI. Answers
+ * 403 and returns NULL when the URI is not a well-formed agent identity.
+ */
+static struct ag_ctx *
+ag_new(struct server_req *sr)
+{
+	const char *uri = sr->peer_uri, *org;
+	struct ag_ctx *a;
+	char *c;
+
+	if (uri == NULL || strncmp(uri, "fabfed://", 9) != 0 ||
+	    (org = strstr(uri + 9, "/org/")) == NULL) {
+		server_reply_error(sr, 403, "this certificate names no agent identity", NULL);
+		return NULL;
+	}
+	c = xstrndup(uri + 9, (size_t)(org - uri - 9));
+	if (topology_valid_consortium_name(c) != 0 ||
+	    topology_valid_msp_id(org + 5) != 0) {
+		free(c);
+		server_reply_error(sr, 403, "this certificate's agent identity is malformed",
+		    NULL);
+		return NULL;
+	}
+	a = xcalloc(1, sizeof(*a));
+	a->sr = sr;
+	a->consortium = c;
+	a->msp = xstrdup(org + 5);
+	sr->state = a;
+	sr->state_free = ag_free;
+	return a;
+}
+
+/* Which record of consortia/<c>/ a key is: 0 none, 1 spec, 2 msp, 3 endpoints. */
+static int
+record_kind(const char *key, size_t len, size_t plen, char **msp)
+{
+	const char *rest = key + plen, *slash;
+	size_t rlen = len - plen;
+
+	if (msp != NULL)
+		*msp = NULL;
+	if (len < plen)
+		return 0;
+	if (rlen == 4 && memcmp(rest, "spec", 4) == 0)
+		return 1;
+	if (rlen < 5 || memcmp(rest, "orgs/", 5) != 0)
+		return 0;
+	rest += 5;
+	rlen -= 5;
+	if ((slash = memchr(rest, '/', rlen)) == NULL)
+		return 0;
+	if (msp != NULL)
+		*msp = xstrndup(rest, (size_t)(slash - rest));
+	rlen -= (size_t)(slash - rest) + 1;
+	if (rlen == 3 && memcmp(slash + 1, "msp", 3) == 0)
+		return 2;
+	if (rlen == 9 && memcmp(slash + 1, "endpoints", 9) == 0)
+		return 3;
+	if (msp != NULL) {
+		free(*msp);
+		*msp = NULL;
+	}
+	return 0;
+}
+
+static char *
+consortium_prefix(const char *c)
+{
+	return api_consortium_prefix(c);
+}
+
+/* ---- long poll ---- */
+
+static void
+lp_watch_cb(const struct etcd_event *ev, int64_t revision, void *arg)
+{
+	struct lp_watch *w = arg;
+	struct ag_ctx *a, *next;
+	TAILQ_HEAD(, ag_ctx) wake;
+	size_t plen = strlen(w->prefix);
+
+	int kind = ev->kv != NULL ? record_kind(ev->kv->key, ev->kv->key_len, plen, NULL) : 0;
+	/* The consortium itself went: every poll learns it (410), whatever its since. */
+	int gone = ev->type == ETCD_EVENT_DELETE && kind == 1;
+
+	if ((ev->type == ETCD_EVENT_PUT || ev->type == ETCD_EVENT_DELETE) && kind == 0)
+		return;   /* status, agent records: not desired state */
+	if (revision > w->last_rev)
+		w->last_rev = revision;
+	TAILQ_INIT(&wake);
+	for (a = TAILQ_FIRST(&w->waiters); a != NULL; a = next) {
+		next = TAILQ_NEXT(a, entry);
+		if ((ev->type == ETCD_EVENT_PUT || ev->type == ETCD_EVENT_DELETE) && !gone &&
+		    revision <= a->since)
+			continue;
+		TAILQ_REMOVE(&w->waiters, a, entry);
+		a->watch = NULL;
+		TAILQ_INSERT_TAIL(&wake, a, entry);
+	}
+	if (TAILQ_EMPTY(&w->waiters))
+		lp_watch_free(w);   /* allowed from inside its callback */
+	while ((a = TAILQ_FIRST(&wake)) != NULL) {
+		TAILQ_REMOVE(&wake, a, entry);
+		evtimer_del(a->timer);
+		desired_read(a->sr);   /* its request is still pending */
+	}
+}
+
+static void
+lp_timeout_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct server_req *sr = arg;
+	struct ag_ctx *a = sr->state;
+	int64_t since = a->since;
+
+	lp_detach(a);
+	server_reply_json(sr, 200, json_pack("{s:I, s:b}", "revision", (json_int_t)since,
+	    "changed", 0));
+}
+
+/* Waits for a change past a->since; read_rev is the revision just read. */
+static void
+lp_wait(struct server_req *sr, int64_t read_rev)
+{
+	struct ag_ctx *a = sr->state;
+	struct lp_watch *w;
+	struct timeval tv = { a->poll_secs, 0 };
+
+	LIST_FOREACH(w, &lp_watches, entry)
+		if (strcmp(w->consortium, a->consortium) == 0)
+			break;
+	if (w != NULL && w->last_rev > read_rev) {
+		/* A change landed between our read and now: read again. */
+		desired_read(sr);
+		return;
+	}
+	if (w == NULL) {
+		w = xcalloc(1, sizeof(*w));
+		w->consortium = xstrdup(a->consortium);
+		w->prefix = consortium_prefix(a->consortium);
+		w->last_rev = read_rev;
+		TAILQ_INIT(&w->waiters);
+		w->watch = etcd_watch(sr->srv->etcd, w->prefix, ETCD_PREFIX, read_rev + 1,
+		    lp_watch_cb, w);
+		if (w->watch == NULL) {
+			free(w->consortium);
+			free(w->prefix);
+			free(w);
+			server_reply_error(sr, 503, "etcd: cannot watch the consortium", NULL);
+			return;
+		}
+		LIST_INSERT_HEAD(&lp_watches, w, entry);
+	}
+	TAILQ_INSERT_TAIL(&w->waiters, a, entry);
+	a->watch = w;
+	evtimer_add(a->timer, &tv);
+}
+
+static void
+desired_cb(const struct etcd_result *res, void *arg)
+{
+	struct server_req *sr = arg;
+	struct ag_ctx *a = sr->state;
+	json_t *spec = NULL, *orgs;
+	char *prefix, *msp;
+	int64_t rev = 0;
+	size_t i, plen;
+
+	if (!res->ok) {
+		server_reply_error(sr, api_etcd_status(res), res->error, NULL);
+		return;
+	}
+	prefix = consortium_prefix(a->consortium);
+	plen = strlen(prefix);
+	free(prefix);
+	orgs = json_object();
+	for (i = 0; i < res->range.nkvs; i++) {
+		const struct etcd_kv *kv = &res->range.kvs[i];
+		int kind = record_kind(kv->key, kv->key_len, plen, &msp);
+		json_t *v, *org;
+
+		if (kind == 0)
+			continue;
+		if (kv->mod_revision > rev)
+			rev = kv->mod_revision;
+		v = json_loadb(kv->value, kv->value_len, 0, NULL);
+		if (kind == 1) {
+			json_decref(spec);
+			spec = v;
+			continue;
+		}
+		if ((org = json_object_get(orgs, msp)) == NULL) {
+			org = json_object();
+			json_object_set_new(orgs, msp, org);
+		}
+		json_object_set_new(org, kind == 2 ? "msp" : "endpoints",
+		    v != NULL ? v : json_null());
+		free(msp);
+	}
+	if (spec == NULL) {
+		json_decref(orgs);
+		server_reply_error(sr, 410, "the consortium no longer exists", NULL);
+		return;
+	}
+	if (rev <= a->since && a->poll_secs > 0) {
+		json_decref(spec);
+		json_decref(orgs);
+		lp_wait(sr, res->revision);
+		return;
+	}
+	server_reply_json(sr, 200, json_pack("{s:I, s:b, s:s, s:s, s:o, s:o}",
+	    "revision", (json_int_t)rev, "changed", rev > a->since, "consortium", a->consortium,
+	    "mspId", a->msp, "spec", spec, "orgs", orgs));
+}
+
+static void
+desired_read(struct server_req *sr)
+{
+	struct ag_ctx *a = sr->state;
+	char *prefix = consortium_prefix(a->consortium);
+
+	if (etcd_range(sr->srv->etcd, prefix, ETCD_PREFIX, desired_cb, sr) != 0)
+		server_reply_error(sr, 503, "etcd: cannot queue the request", NULL);
+	free(prefix);
+}
+
+/* A query parameter as a bounded number; -1 if absent, -2 if bad. */
+static long long
+query_number(const char *query, const char *name, long long min, long long max)
+{
+	struct evkeyvalq q;
+	const char *v;
+	long long n = -1;
+
+	if (query == NULL)
+		return -1;
+	TAILQ_INIT(&q);
+	if (evhttp_parse_query_str(query, &q) != 0)
+		return -2;
+	if ((v = evhttp_find_header(&q, name)) != NULL && opts_number(v, min, max, &n) != 0)
+		n = -2;
+	evhttp_clear_headers(&q);
+	return n;
+}
+
+void
+api_agent_desired(struct server_req *sr)
+{
+	struct ag_ctx *a;
+	long long since, secs;
+
+	if ((a = ag_new(sr)) == NULL)
+		return;
+	since = query_number(sr->query, "since", 0, INT64_MAX);
+	secs = query_number(sr->query, "timeout", 0, POLL_MAX_SECS);
+	if (since == -2 || secs == -2) {
+		server_reply_error(sr, 400, "since must be a revision and timeout 0 to 60 "
+		    "seconds", NULL);
+		return;
+	}
+	a->since = since < 0 ? 0 : since;
+	a->poll_secs = secs < 0 ? POLL_DEFAULT_SECS : (int)secs;
+	a->timer = evtimer_new(sr->srv->base, lp_timeout_cb, sr);
+	desired_read(sr);
+}
+
+/* ---- records: PUT /v1/agent/{msp,endpoints,status} ---- */
+
+enum { PUT_READ, PUT_WRITE };
+
+/* Whether a JSON value holds private key material anywhere. */
+static int
+has_private_key(const json_t *v)
+{
+	const char *k;
+	json_t *x;
+	size_t i;
+
+	if (json_is_string(v))
+		return strstr(json_string_value(v), "PRIVATE KEY") != NULL;
+	if (json_is_object(v)) {
+		json_object_foreach((json_t *)v, k, x)
+			if (has_private_key(x))
+				return 1;
+	}
+	if (json_is_array(v)) {
+		json_array_foreach(v, i, x)
+			if (has_private_key(x))
+				return 1;
+	}
+	return 0;
+}
+
+static void put_drive(const struct etcd_result *, void *);
+
+static void
+put_read(struct server_req *sr)
+{
+	struct ag_ctx *a = sr->state;
+	struct etcd_txn *txn = etcd_txn_new();
+	char *spec = api_spec_key(a->consortium);
+	int queued;
+
+	/* One round trip: the spec (the org must be declared) and the record. */
+	etcd_txn_range(txn, 1, spec, 0);
+	etcd_txn_range(txn, 1, a->key, 0);
+	a->state = PUT_READ;
+	queued = etcd_txn(sr->srv->etcd, txn, put_drive, sr);
+	etcd_txn_free(txn);
+	free(spec);
+	if (queued != 0)
+		server_reply_error(sr, 503, "etcd: cannot queue the request", NULL);
+}
+
+static int
+spec_declares(const struct etcd_kv *kv, const char *msp)
+{
+	json_t *doc = json_loadb(kv->value, kv->value_len, 0, NULL), *org;
+	size_t i;
+	int found = 0;
+
+	json_array_foreach(json_object_get(json_object_get(doc, "spec"), "orgs"), i, org) {
+		const char *m = json_string_value(json_object_get(org, "mspId"));
+
+		if (m != NULL && strcmp(m, msp) == 0)
+			found = 1;
+	}
+	json_decref(doc);
+	return found;
+}
+
+static void
+put_drive(const struct etcd_result *res, void *arg)
+{
+	struct server_req *sr = arg;
+	struct ag_ctx *a = sr->state;
+	const struct etcd_kv *spec, *cur;
+	struct etcd_txn *txn;
+	json_t *old;
+	char *text, *speckey;
+	int queued, same;
+
+	if (!res->ok) {
+		server_reply_error(sr, api_etcd_status(res), res->error, NULL);
+		return;
+	}
+	if (a->state == PUT_WRITE) {
+		if (res->succeeded) {
+			server_reply_json(sr, 200, json_pack("{s:s, s:I}", "result",
+			    "configured", "revision", (json_int_t)res->revision));
+			return;
+		}
+		if (++a->tries >= AGENT_MAX_TRIES) {
+			server_reply_error(sr, 409, "the record keeps changing; try again", NULL);
+			return;
+		}
+		put_read(sr);
+		return;
+	}
+	if (res->nresponses != 2 || res->responses[0].range.nkvs == 0) {
+		server_reply_error(sr, 410, "the consortium no longer exists", NULL);
+		return;
+	}
+	spec = &res->responses[0].range.kvs[0];
+	if (!spec_declares(spec, a->msp)) {
+		server_reply_error(sr, 403, "this org is no longer declared in the consortium",
+		    NULL);
+		return;
+	}
+	cur = res->responses[1].range.nkvs > 0 ? &res->responses[1].range.kvs[0] : NULL;
+	if (cur != NULL) {
+		old = json_loadb(cur->value, cur->value_len, 0, NULL);
+		same = old != NULL && json_equal(old, a->value);
+		json_decref(old);
+		if (same) {
+			/* No write: other agents' polls are not woken for nothing. */
+			server_reply_json(sr, 200, json_pack("{s:s, s:I}", "result",
+			    "unchanged", "revision", (json_int_t)cur->mod_revision));
+			return;
+		}
+	}
+	text = json_dumps(a->value, JSON_COMPACT);
+	speckey = api_spec_key(a->consortium);
+	txn = etcd_txn_new();
+	etcd_txn_cmp_int(txn, speckey, ETCD_CMP_MOD, ETCD_CMP_EQUAL, spec->mod_revision);
+	etcd_txn_cmp_int(txn, a->key, ETCD_CMP_MOD, ETCD_CMP_EQUAL,
+	    cur != NULL ? cur->mod_revision : 0);
+	etcd_txn_put(txn, 1, a->key, text, strlen(text), 0);
+	a->state = PUT_WRITE;
+	queued = etcd_txn(sr->srv->etcd, txn, put_drive, sr);
+	etcd_txn_free(txn);
+	free(text);
+	free(speckey);
+	if (queued != 0)
+		server_reply_error(sr, 503, "etcd: cannot queue the request", NULL);
+}
+
+void
+api_agent_put(struct server_req *sr)
+{
+	const char *record = strrchr(sr->route, '/') + 1;
+	struct ag_ctx *a;
+	json_error_t jerr;
+	json_t *m;
+	char *msg;
+
+	if ((a = ag_new(sr)) == NULL)
+		return;
+	if (sr->body_len > AGENT_MAX_BODY) {
+		server_reply_error(sr, 413, "the record is over 256 KiB", NULL);
+		return;
+	}
+	a->value = json_loadb(sr->body, sr->body_len, 0, &jerr);
+	if (a->value == NULL || !json_is_object(a->value)) {
+		msg = xasprintf("the body must be a JSON object (%s at line %d, column %d)",
+		    a->value == NULL ? jerr.text : "not an object",
+		    a->value == NULL ? jerr.line : 1, a->value == NULL ? jerr.column : 1);
+		server_reply_error(sr, 400, msg, NULL);
+		free(msg);
+		return;
+	}
+	if (has_private_key(a->value)) {
+		log_warnx("agent %s/%s sent private key material to %s: refused",
+		    a->consortium, a->msp, sr->route);
+		server_reply_error(sr, 422, "the record holds private key material: private "
+		    "keys never leave the org", NULL);
+		return;
+	}
+	m = json_object_get(a->value, "mspId");
+	if (m != NULL && (!json_is_string(m) || strcmp(json_string_value(m), a->msp) != 0)) {
+		server_reply_error(sr, 403, "an agent writes only its own org's records", NULL);
+		return;
+	}
+	if (strcmp(record, "status") == 0)
+		json_object_set_new(a->value, "reportedAt", json_integer((json_int_t)time(NULL)));
+	a->key = xasprintf(API_PREFIX "consortia/%s/orgs/%s/%s", a->consortium, a->msp,
+	    record);
+	put_read(sr);
+}
+
+/* ---- POST /v1/agent/heartbeat ---- */
+
+enum { HB_READ, HB_KEEPALIVE, HB_GRANT, HB_PUT };
+
+static void
+hb_drive(const struct etcd_result *res, void *arg)
+{
+	struct server_req *sr = arg;
+	struct ag_ctx *a = sr->state;
+	json_t *v;
+	char *text;
+	int queued = 0;
+
+	if (!res->ok) {
+		server_reply_error(sr, api_etcd_status(res), res->error, NULL);
+		return;
+	}
+	switch (a->state) {
+	case HB_READ:
+		if (res->range.nkvs > 0 && res->range.kvs[0].lease != 0) {
+			a->state = HB_KEEPALIVE;
+			queued = etcd_lease_keepalive(sr->srv->etcd, res->range.kvs[0].lease,
+			    hb_drive, sr);
+			break;
+		}
+		/* FALLTHROUGH */
+	case HB_KEEPALIVE:
+		if (a->state == HB_KEEPALIVE && res->lease_ttl > 0) {
+			server_reply_json(sr, 200, json_pack("{s:i, s:s}", "ttl",
+			    HEARTBEAT_TTL, "result", "renewed"));
+			return;
+		}
+		a->state = HB_GRANT;
+		queued = etcd_lease_grant(sr->srv->etcd, HEARTBEAT_TTL, hb_drive, sr);
+		break;
+	case HB_GRANT:
+		v = json_pack("{s:I, s:I}", "lease", (json_int_t)res->lease_id, "since",
+		    (json_int_t)time(NULL));
+		text = json_dumps(v, JSON_COMPACT);
+		a->state = HB_PUT;
+		queued = etcd_put(sr->srv->etcd, a->key, text, strlen(text), res->lease_id,
+		    hb_drive, sr);
+		free(text);
+		json_decref(v);
+		break;
+	case HB_PUT:
+		log_info("agent of %s in %s is live", a->msp, a->consortium);
+		server_reply_json(sr, 200, json_pack("{s:i, s:s}", "ttl", HEARTBEAT_TTL,
+		    "result", "live"));
+		return;
+	}
+	if (queued != 0)
+		server_reply_error(sr, 503, "etcd: cannot queue the request", NULL);
+}
+
+void
+api_agent_heartbeat(struct server_req *sr)
+{
+	struct ag_ctx *a;
+
+	if ((a = ag_new(sr)) == NULL)
+		return;
+	a->key = xasprintf(API_PREFIX "agents/%s/%s", a->consortium, a->msp);
+	a->state = HB_READ;
+	if (etcd_range(sr->srv->etcd, a->key, 0, hb_drive, sr) != 0)
+		server_reply_error(sr, 503, "etcd: cannot queue the request", NULL);
+}
+
+/* ---- org views: agents (public material), admins (with state) ---- */
+
+/*
+ * One txn, two ranges: the consortium's records and its live agents. Builds
+ * {"<msp>": {mspId, state, enrolled, msp, endpoints, status}} for every org
+ * the spec declares. Caller decrefs; NULL if there is no spec.
+ */
+static json_t *
+orgs_view(const struct etcd_result *res, const char *c)
+{
+	char *prefix = consortium_prefix(c), *live = xasprintf(API_PREFIX "agents/%s/", c);
+	size_t plen = strlen(prefix), llen = strlen(live), i;
+	json_t *spec = NULL, *out = NULL, *org, *row;
+	const char *msp;
+
+	if (res->nresponses != 2)
+		goto done;
+	for (i = 0; i < res->responses[0].range.nkvs; i++) {
+		const struct etcd_kv *kv = &res->responses[0].range.kvs[i];
+
+		if (kv->key_len == plen + 4 && memcmp(kv->key + plen, "spec", 4) == 0)
+			spec = json_loadb(kv->value, kv->value_len, 0, NULL);
+	}
+	if (spec == NULL)
+		goto done;
+	out = json_object();
+	json_array_foreach(json_object_get(json_object_get(spec, "spec"), "orgs"), i, org) {
+		if ((msp = json_string_value(json_object_get(org, "mspId"))) == NULL)
+			continue;
+		json_object_set_new(out, msp, json_pack("{s:s, s:s, s:b, s:n, s:n, s:n}",
+		    "mspId", msp, "state", "not enrolled", "enrolled", 0, "msp",
+		    "endpoints", "status"));
+	}
+	for (i = 0; i < res->responses[0].range.nkvs; i++) {
+		const struct etcd_kv *kv = &res->responses[0].range.kvs[i];
+		const char *rest = kv->key + plen, *slash;
+		char *m, *rec;
+
+		if (kv->key_len <= plen + 5 || memcmp(rest, "orgs/", 5) != 0 ||
+		    (slash = memchr(rest + 5, '/', kv->key_len - plen - 5)) == NULL)
+			continue;
+		m = xstrndup(rest + 5, (size_t)(slash - rest - 5));
+		rec = xstrndup(slash + 1, kv->key_len - (size_t)(slash + 1 - kv->key));
+		if ((row = json_object_get(out, m)) != NULL) {
+			if (strcmp(rec, "agent") == 0) {
+				json_object_set_new(row, "enrolled", json_true());
+				json_object_set_new(row, "state", json_string("unreachable"));
+			} else if (strcmp(rec, "msp") == 0 || strcmp(rec, "endpoints") == 0 ||
+			    strcmp(rec, "status") == 0)
+				json_object_set_new(row, rec, json_loadb(kv->value, kv->value_len,
+				    0, NULL));
+		}
+		free(m);
+		free(rec);
+	}
+	for (i = 0; i < res->responses[1].range.nkvs; i++) {
+		const struct etcd_kv *kv = &res->responses[1].range.kvs[i];
+		char *m;
+
+		if (kv->key_len <= llen)
+			continue;
+		m = xstrndup(kv->key + llen, kv->key_len - llen);
+		if ((row = json_object_get(out, m)) != NULL)
+			json_object_set_new(row, "state", json_string("ready"));
+		free(m);
+	}
+done:
+	json_decref(spec);
+	free(prefix);
+	free(live);
+	return out;
+}
+
+static int
+orgs_fetch(struct server_req *sr, const char *c, etcd_cb cb)
+{
+	struct etcd_txn *txn = etcd_txn_new();
+	char *prefix = consortium_prefix(c), *live = xasprintf(API_PREFIX "agents/%s/", c);
+	int ret;
+
+	etcd_txn_range(txn, 1, prefix, ETCD_PREFIX);
+	etcd_txn_range(txn, 1, live, ETCD_PREFIX);
+	ret = etcd_txn(sr->srv->etcd, txn, cb, sr);
+	etcd_txn_free(txn);
+	free(prefix);
+	free(live);
+	return ret;
+}
+
+static void
+orgs_cb(const struct etcd_result *res, void *arg)
+{
+	struct server_req *sr = arg;
+	struct ag_ctx *a = sr->state;    /* agent reads; NULL for admins */
+	const char *c = a != NULL ? a->consortium : sr->name;
+	const char *want = sr->sub != NULL ? sr->sub : sr->name;
+	json_t *view, *row, *items;
+	const char *k;
+	char *msg;
+
+	if (!res->ok) {
+		server_reply_error(sr, api_etcd_status(res), res->error, NULL);
+		return;
+	}
+	if ((view = orgs_view(res, c)) == NULL) {
+		msg = xasprintf("consortium \"%s\" not found", c);
+		server_reply_error(sr, 404, msg, NULL);
+		free(msg);
+		return;
+	}
+	if (strcmp(sr->route, "/v1/consortia/{name}/orgs") == 0) {
+		items = json_array();
+		json_object_foreach(view, k, row)
+			json_array_append(items, row);
+		server_reply_json(sr, 200, json_pack("{s:s, s:o}", "consortium", c, "items",
+		    items));
+	} else if ((row = json_object_get(view, want)) == NULL) {
+		msg = xasprintf("org \"%s\" is not declared in consortium \"%s\"", want, c);
+		server_reply_error(sr, 404, msg, NULL);
+		free(msg);
+	} else {
+		if (a != NULL) {
+			/* Agents see others' public material, not their status. */
+			json_object_del(row, "status");
+			json_object_del(row, "state");
+		}
+		json_incref(row);
+		server_reply_json(sr, 200, row);
+	}
+	json_decref(view);
+}
+
+void
+api_orgs_list(struct server_req *sr)
+{
+	if (topology_valid_consortium_name(sr->name) != 0) {
+		server_reply_error(sr, 404, "no such consortium", NULL);
+		return;
+	}
+	if (orgs_fetch(sr, sr->name, orgs_cb) != 0)
+		server_reply_error(sr, 503, "etcd: cannot queue the request", NULL);
+}
+
+void
+api_org_get(struct server_req *sr)
+{
+	api_orgs_list(sr);
+}
+
+void
+api_agent_org(struct server_req *sr)
+{
+	struct ag_ctx *a;
+
+	if ((a = ag_new(sr)) == NULL)
+		return;
+	if (orgs_fetch(sr, a->consortium, orgs_cb) != 0)
+		server_reply_error(sr, 503, "etcd: cannot queue the request", NULL);
+}
