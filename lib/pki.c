@@ -13,6 +13,7 @@
 
 #include <openssl/bio.h>
 #include <openssl/bn.h>
+#include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
@@ -94,6 +95,53 @@ pki_san_string(const struct pki_subject *s)
 	return buf_steal(&b, NULL);
 }
 
+/* 1 if the ECDSA signature of cert has s <= n/2 (n: key's group order),
+ * 0 if not, -1 on error. */
+static int
+pki_sig_is_low_s(X509 *cert, EVP_PKEY *key)
+{
+	const ASN1_BIT_STRING *sig;
+	const unsigned char *p;
+	const BIGNUM *r, *sv;
+	ECDSA_SIG *es = NULL;
+	EC_GROUP *group = NULL;
+	BIGNUM *half = NULL;
+	char name[64];
+	int ret = -1;
+
+	X509_get0_signature(&sig, NULL, cert);
+	p = sig->data;
+	if ((es = d2i_ECDSA_SIG(NULL, &p, sig->length)) == NULL ||
+	    EVP_PKEY_get_group_name(key, name, sizeof(name), NULL) != 1 ||
+	    (group = EC_GROUP_new_by_curve_name(OBJ_txt2nid(name))) == NULL ||
+	    (half = BN_dup(EC_GROUP_get0_order(group))) == NULL ||
+	    BN_rshift1(half, half) != 1)
+		goto done;
+	ECDSA_SIG_get0(es, &r, &sv);
+	ret = BN_cmp(sv, half) <= 0;
+done:
+	BN_free(half);
+	EC_GROUP_free(group);
+	ECDSA_SIG_free(es);
+	return ret;
+}
+
+/* Signs cert again until its ECDSA signature is low-S (each try is a new
+ * random nonce, so half the tries succeed). */
+static int
+pki_low_s(X509 *cert, EVP_PKEY *key)
+{
+	int i, low;
+
+	for (i = 0; i < 64; i++) {
+		if ((low = pki_sig_is_low_s(cert, key)) != 0)
+			return low == 1 ? 0 : -1;
+		if (X509_sign(cert, key, EVP_sha256()) <= 0)
+			return -1;
+	}
+	return -1;
+}
+
 /* Builds and signs a certificate; issuer == NULL means self-signed. */
 static X509 *
 pki_build(X509 *issuer, EVP_PKEY *signkey, EVP_PKEY *pub,
@@ -149,6 +197,8 @@ pki_build(X509 *issuer, EVP_PKEY *signkey, EVP_PKEY *pub,
 	    pki_add_ext(cert, &ctx, NID_subject_alt_name, san) != 0)
 		goto fail;
 	if (X509_sign(cert, signkey, EVP_sha256()) <= 0)
+		goto fail;
+	if (s->low_s && pki_low_s(cert, signkey) != 0)
 		goto fail;
 	ret = cert;
 	cert = NULL;

@@ -27,6 +27,8 @@ struct pki_subject {
 	int days;                /* validity from now (minus 5 minutes of skew) */
 	int server;              /* extendedKeyUsage serverAuth */
 	int client;              /* extendedKeyUsage clientAuth */
+	int low_s;               /* ECDSA signature with s <= n/2, as Fabric's
+				  * cryptogen signs (bccsp ToLowS); retried */
 };
 
 /* A self-signed CA certificate for key. Caller frees. NULL + *cause on failure. */
