@@ -14,6 +14,7 @@
  *   ctl_apply.c   ctl_apply_   the apply command
  *   ctl_get.c     ctl_get_     the get command
  *   ctl_delete.c  ctl_delete_  the delete command
+ *   ctl_token.c   ctl_token_   the token create command
  */
 #ifndef FABFED_CTL_H
 #define FABFED_CTL_H
@@ -36,6 +37,8 @@
 #define CTL_CONF_MAX		((size_t)64 * 1024)	/* largest admin.conf */
 #define CTL_TIMEOUT_DEFAULT	30			/* seconds, per request */
 #define CTL_TIMEOUT_MAX		3600
+#define CTL_TTL_MIN		60			/* join token, seconds */
+#define CTL_TTL_MAX		604800			/* 7 days */
 
 /* ---- ctl_args.c ---- */
 
@@ -47,6 +50,7 @@ enum ctl_cmd {
 	CTL_CMD_GET_LIST,	/* get consortia */
 	CTL_CMD_GET_ONE,	/* get consortium NAME */
 	CTL_CMD_DELETE,		/* delete consortium NAME */
+	CTL_CMD_TOKEN_CREATE,	/* token create --consortium C --org MSP */
 };
 
 enum ctl_format {
@@ -65,6 +69,9 @@ struct ctl_args {
 	const char *name;	/* get/delete NAME */
 	const char *if_match;	/* --if-match, a checked decimal revision */
 	enum ctl_format format;	/* get -o */
+	const char *consortium;	/* --consortium */
+	const char *org;	/* --org, an MSP ID */
+	long ttl;		/* --ttl in seconds; 0 = the controller's default */
 };
 
 /*
@@ -81,6 +88,12 @@ int ctl_args_env(struct ctl_args *, char **cause);
 /* 1 if the command talks to the controller. */
 int ctl_args_needs_controller(const struct ctl_args *);
 void ctl_args_usage(FILE *);
+/*
+ * A duration as Go writes it: one or more NUMBER UNIT with unit s, m, h
+ * or d ("90s", "1h30m", "7d"); a bare number is seconds. The result must
+ * be within CTL_TTL_MIN..CTL_TTL_MAX seconds. 0, or -1 with *cause.
+ */
+int ctl_args_ttl(const char *, long *secs, char **cause);
 
 /* ---- ctl_conf.c ---- */
 
@@ -251,5 +264,16 @@ int ctl_get_run(const struct ctl_args *, struct ctl_client *);
 /* ---- ctl_delete.c ---- */
 
 int ctl_delete_run(const struct ctl_args *, struct ctl_client *);
+
+/* ---- ctl_token.c ---- */
+
+/*
+ * From a 201 answer of POST /v1/consortia/{name}/tokens: the token alone
+ * on a line to out, "expires at ..." to err. -1 with *cause if the answer
+ * has no well-formed token.
+ */
+int ctl_token_print(FILE *out, FILE *err, const json_t *answer,
+    char **cause);
+int ctl_token_run(const struct ctl_args *, struct ctl_client *);
 
 #endif

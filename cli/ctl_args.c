@@ -24,6 +24,9 @@ enum ctl_opt {
 	OPT_FILE,
 	OPT_IF_MATCH,
 	OPT_OUTPUT,
+	OPT_CONSORTIUM,
+	OPT_ORG,
+	OPT_TTL,
 	OPT_HELP,
 	OPT_COUNT
 };
@@ -39,6 +42,9 @@ static const struct {
 	[OPT_FILE] = { "filename", 'f', 1 },
 	[OPT_IF_MATCH] = { "if-match", 0, 1 },
 	[OPT_OUTPUT] = { "output", 'o', 1 },
+	[OPT_CONSORTIUM] = { "consortium", 0, 1 },
+	[OPT_ORG] = { "org", 0, 1 },
+	[OPT_TTL] = { "ttl", 0, 1 },
 	[OPT_HELP] = { "help", 'h', 0 },
 };
 
@@ -59,6 +65,9 @@ ctl_args_usage(FILE *fp)
 	    "  delete consortium NAME [--if-match REV]\n"
 	    "                                    delete a consortium and all "
 	    "under it\n"
+	    "  token create --consortium NAME --org MSPID [--ttl DURATION]\n"
+	    "                                    make a single-use join token "
+	    "for an org\n"
 	    "  version                           print the version\n"
 	    "\n"
 	    "Options:\n"
@@ -70,6 +79,10 @@ ctl_args_usage(FILE *fp)
 	    "  --if-match REV      only if the stored revision is REV "
 	    "(0 = must not exist)\n"
 	    "  -o, --output FMT    table, json or yaml\n"
+	    "  --consortium NAME   the consortium (token create)\n"
+	    "  --org MSPID         the org's MSP ID (token create)\n"
+	    "  --ttl DURATION      token lifetime: 90s, 30m, 1h (default), "
+	    "7d at most\n"
 	    "\n"
 	    "Exit status: 0 done (diff: no differences), 1 rejected by the "
 	    "controller\n"
@@ -115,6 +128,66 @@ ctl_args_timeout(const char *s, long *out, char **cause)
 	}
 	*out = v;
 	return 0;
+}
+
+int
+ctl_args_ttl(const char *s, long *out, char **cause)
+{
+	const char *p = s;
+	long total = 0, v;
+	char *end;
+	int mult;
+
+	*cause = NULL;
+	if (*s == '\0')
+		goto bad;
+	do {
+		if (*p < '0' || *p > '9')
+			goto bad;
+		errno = 0;
+		v = strtol(p, &end, 10);
+		if (errno != 0 || v > CTL_TTL_MAX)
+			goto range;
+		switch (*end) {
+		case 's':
+			mult = 1;
+			break;
+		case 'm':
+			mult = 60;
+			break;
+		case 'h':
+			mult = 3600;
+			break;
+		case 'd':
+			mult = 86400;
+			break;
+		case '\0':
+			if (p != s)	/* "1h30" is ambiguous */
+				goto bad;
+			mult = 1;
+			end--;
+			break;
+		default:
+			goto bad;
+		}
+		/* v <= CTL_TTL_MAX, so v * mult fits in a long. */
+		total += v * mult;
+		if (total > CTL_TTL_MAX)
+			goto range;
+		p = end + 1;
+	} while (*p != '\0');
+	if (total < CTL_TTL_MIN)
+		goto range;
+	*out = total;
+	return 0;
+bad:
+	*cause = xasprintf("--ttl wants a duration such as 90s, 30m, 1h or "
+	    "7d, not \"%s\"", s);
+	return -1;
+range:
+	*cause = xasprintf("--ttl \"%s\" is out of range: a join token "
+	    "lives from 1m to 7d", s);
+	return -1;
 }
 
 static int
@@ -327,6 +400,24 @@ ctl_args_parse(int argc, char *argv[], struct ctl_args *args, char **cause)
 			    cause) == -1)
 				goto done;
 			break;
+		case OPT_CONSORTIUM:
+			if (*value == '\0') {
+				*cause = xstrdup("--consortium needs a name");
+				goto done;
+			}
+			args->consortium = value;
+			break;
+		case OPT_ORG:
+			if (*value == '\0') {
+				*cause = xstrdup("--org needs an MSP ID");
+				goto done;
+			}
+			args->org = value;
+			break;
+		case OPT_TTL:
+			if (ctl_args_ttl(value, &args->ttl, cause) == -1)
+				goto done;
+			break;
 		case OPT_HELP:
 		case OPT_COUNT:
 			break;
@@ -378,6 +469,25 @@ ctl_args_parse(int argc, char *argv[], struct ctl_args *args, char **cause)
 			goto done;
 		}
 		args->cmd = CTL_CMD_DELETE;
+	} else if (strcmp(pos[0], "token") == 0) {
+		if (npos < 2 || strcmp(pos[1], "create") != 0) {
+			*cause = xasprintf("%s: fabfedctl knows \"token "
+			    "create --consortium NAME --org MSPID\"",
+			    npos < 2 ? "token needs a subcommand" :
+			    "unknown token subcommand");
+			goto done;
+		}
+		if (npos > 2) {
+			*cause = xasprintf("unexpected argument \"%s\"",
+			    pos[2]);
+			goto done;
+		}
+		if (args->consortium == NULL || args->org == NULL) {
+			*cause = xstrdup("token create needs --consortium NAME "
+			    "and --org MSPID");
+			goto done;
+		}
+		args->cmd = CTL_CMD_TOKEN_CREATE;
 	} else {
 		*cause = xasprintf("unknown command \"%s\"", pos[0]);
 		goto done;
@@ -398,6 +508,13 @@ ctl_args_parse(int argc, char *argv[], struct ctl_args *args, char **cause)
 	if (seen[OPT_OUTPUT] != NULL && args->cmd != CTL_CMD_GET_LIST &&
 	    args->cmd != CTL_CMD_GET_ONE) {
 		*cause = xasprintf("-o is for get, not %s", pos[0]);
+		goto done;
+	}
+	if ((seen[OPT_CONSORTIUM] != NULL || seen[OPT_ORG] != NULL ||
+	    seen[OPT_TTL] != NULL) && args->cmd != CTL_CMD_TOKEN_CREATE) {
+		*cause = xasprintf("--%s is for token create, not %s",
+		    seen[OPT_CONSORTIUM] != NULL ? "consortium" :
+		    seen[OPT_ORG] != NULL ? "org" : "ttl", pos[0]);
 		goto done;
 	}
 	ret = 0;

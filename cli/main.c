@@ -83,6 +83,9 @@ main(int argc, char *argv[])
 	case CTL_CMD_DELETE:
 		ret = ctl_delete_run(&args, c);
 		break;
+	case CTL_CMD_TOKEN_CREATE:
+		ret = ctl_token_run(&args, c);
+		break;
 	case CTL_CMD_HELP:
 	case CTL_CMD_VERSION:
 		break;

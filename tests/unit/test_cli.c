@@ -998,6 +998,151 @@ test_client_refused(void **state)
 	close(s);
 }
 
+/* ---- token create ---- */
+
+static void
+test_args_token(void **state)
+{
+	struct ctl_args a;
+	char *cause;
+
+	assert_int_equal(parse(&a, &cause, "token", "create", "--consortium",
+	    "trade-finance", "--org=Org1MSP", END), 0);
+	assert_int_equal(a.cmd, CTL_CMD_TOKEN_CREATE);
+	assert_string_equal(a.consortium, "trade-finance");
+	assert_string_equal(a.org, "Org1MSP");
+	assert_int_equal(a.ttl, 0);	/* the controller's default */
+
+	assert_int_equal(parse(&a, &cause, "--ttl", "30m", "token", "create",
+	    "--org", "O", "--consortium", "C", END), 0);
+	assert_int_equal(a.ttl, 1800);
+
+#define BAD(want, ...) do {						\
+	assert_int_equal(parse(&a, &cause, __VA_ARGS__, END), -1);	\
+	if (strstr(cause, want) == NULL)				\
+		fail_msg("\"%s\" not in \"%s\"", want, cause);		\
+	free(cause);							\
+} while (0)
+	BAD("token needs a subcommand", "token");
+	BAD("unknown token subcommand", "token", "delete");
+	BAD("needs --consortium NAME and --org MSPID", "token", "create",
+	    "--org", "O");
+	BAD("needs --consortium NAME and --org MSPID", "token", "create",
+	    "--consortium", "C");
+	BAD("unexpected argument \"x\"", "token", "create", "x",
+	    "--consortium", "C", "--org", "O");
+	BAD("--org needs an MSP ID", "token", "create", "--consortium", "C",
+	    "--org", "");
+	BAD("--consortium is for token create, not get", "get", "consortia",
+	    "--consortium", "C");
+	BAD("--ttl is for token create, not apply", "apply", "-f", "x",
+	    "--ttl", "1h");
+	BAD("-o is for get, not token", "token", "create", "--consortium",
+	    "C", "--org", "O", "-o", "json");
+	BAD("given twice", "token", "create", "--consortium", "C", "--org",
+	    "O", "--org", "P");
+	BAD("lives from 1m to 7d", "token", "create", "--consortium", "C",
+	    "--org", "O", "--ttl", "59s");
+#undef BAD
+}
+
+static void
+test_ttl(void **state)
+{
+	static const struct {
+		const char *in;
+		long want;	/* -1: refused */
+	} cases[] = {
+		{ "60", 60 }, { "60s", 60 }, { "1m", 60 }, { "30m", 1800 },
+		{ "1h", 3600 }, { "1h30m", 5400 }, { "2h0m10s", 7210 },
+		{ "1d", 86400 }, { "7d", 604800 }, { "6d23h59m60s", 604800 },
+		{ "604800", 604800 }, { "0090s", 90 },
+		{ "59s", -1 }, { "59", -1 }, { "0", -1 }, { "7d1s", -1 },
+		{ "604801", -1 }, { "8d", -1 }, { "", -1 }, { "h", -1 },
+		{ "1", -1 }, { "1.5h", -1 }, { "-1h", -1 }, { "+1h", -1 },
+		{ "1h30", -1 }, { "1w", -1 }, { "1H", -1 }, { "1 h", -1 },
+		{ "99999999999999999999999s", -1 }, { "1h-1m", -1 },
+		{ "9223372036854775807d", -1 },
+	};
+	size_t i;
+	long v;
+	char *cause;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		v = 0;
+		cause = NULL;
+		if (cases[i].want == -1) {
+			if (ctl_args_ttl(cases[i].in, &v, &cause) != -1)
+				fail_msg("\"%s\" accepted as %ld", cases[i].in,
+				    v);
+			assert_non_null(cause);
+			assert_non_null(strstr(cause, cases[i].in));
+			free(cause);
+		} else {
+			if (ctl_args_ttl(cases[i].in, &v, &cause) != 0)
+				fail_msg("\"%s\": %s", cases[i].in, cause);
+			assert_int_equal(v, cases[i].want);
+		}
+	}
+}
+
+static void
+test_token_print(void **state)
+{
+	static const char *tok = "fft1.q83vEjRWeJCrze8SNFZ4kKvN7xI0VniQq83vEj"
+	    "RWeJA.00112233445566778899aabbccddeeff00112233445566778899aabb"
+	    "ccddeeff";
+	struct capture out, err;
+	json_t *answer;
+	char *cause, *text;
+
+	text = NULL;
+	assert_true(asprintf(&text, "{\"token\": \"%s\", \"consortium\": "
+	    "\"trade-finance\", \"org\": \"Org1MSP\", \"ttl\": 3600, "
+	    "\"expiresAt\": \"2026-11-23T15:24:11Z\"}", tok) > 0);
+	answer = js(text);
+	free(text);
+	cap_open(&out);
+	cap_open(&err);
+	assert_int_equal(ctl_token_print(out.fp, err.fp, answer, &cause), 0);
+	cap_close(&out);
+	cap_close(&err);
+	/* stdout: the token alone on its line, for T=$(...). */
+	assert_int_equal(out.len, strlen(tok) + 1);
+	assert_memory_equal(out.data, tok, strlen(tok));
+	assert_int_equal(out.data[out.len - 1], '\n');
+	assert_non_null(strstr(err.data, "expires at 2026-11-23T15:24:11Z"));
+	assert_non_null(strstr(err.data, "Org1MSP in consortium "
+	    "trade-finance"));
+	assert_null(strstr(err.data, "q83vEjRW"));	/* printed once */
+	free(out.data);
+	free(err.data);
+	json_decref(answer);
+
+	/* An answer without a well-formed token prints nothing to stdout. */
+	answer = js("{\"token\": \"fft1.abc.def\", \"expiresAt\": \"x\"}");
+	cap_open(&out);
+	cap_open(&err);
+	assert_int_equal(ctl_token_print(out.fp, err.fp, answer, &cause), -1);
+	cap_close(&out);
+	cap_close(&err);
+	assert_int_equal(out.len, 0);
+	assert_non_null(strstr(cause, "no well-formed \"token\""));
+	free(cause);
+	free(out.data);
+	free(err.data);
+	json_decref(answer);
+
+	answer = js("{\"expiresAt\": \"x\"}");
+	cap_open(&out);
+	assert_int_equal(ctl_token_print(out.fp, stderr, answer, &cause), -1);
+	cap_close(&out);
+	assert_int_equal(out.len, 0);
+	free(cause);
+	free(out.data);
+	json_decref(answer);
+}
+
 int
 main(void)
 {
@@ -1025,6 +1170,9 @@ main(void)
 		cmocka_unit_test(test_warnings_and_result),
 		cmocka_unit_test(test_sanitize_escape),
 		cmocka_unit_test(test_client_refused),
+		cmocka_unit_test(test_args_token),
+		cmocka_unit_test(test_ttl),
+		cmocka_unit_test(test_token_print),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
