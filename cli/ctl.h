@@ -12,7 +12,7 @@
  *   ctl_output.c  ctl_out_     errors, warnings, JSON, exit codes
  *   ctl_diff.c    ctl_diff_    structural diff and the diff command
  *   ctl_apply.c   ctl_apply_   the apply command
- *   ctl_get.c     ctl_get_     the get command
+ *   ctl_get.c     ctl_get_     the get command (consortia and orgs)
  *   ctl_delete.c  ctl_delete_  the delete command
  *   ctl_token.c   ctl_token_   the token create command
  */
@@ -21,6 +21,7 @@
 
 #include <stddef.h>
 #include <stdio.h>
+#include <time.h>
 
 #include <curl/curl.h>
 #include <jansson.h>
@@ -49,6 +50,8 @@ enum ctl_cmd {
 	CTL_CMD_DIFF,
 	CTL_CMD_GET_LIST,	/* get consortia */
 	CTL_CMD_GET_ONE,	/* get consortium NAME */
+	CTL_CMD_GET_ORGS,	/* get orgs --consortium C */
+	CTL_CMD_GET_ORG,	/* get org MSPID --consortium C */
 	CTL_CMD_DELETE,		/* delete consortium NAME */
 	CTL_CMD_TOKEN_CREATE,	/* token create --consortium C --org MSP */
 };
@@ -66,10 +69,10 @@ struct ctl_args {
 	long timeout;		/* --timeout, seconds */
 	enum ctl_cmd cmd;
 	const char *file;	/* apply/diff -f; "-" is stdin */
-	const char *name;	/* get/delete NAME */
+	const char *name;	/* get/delete NAME; get org MSPID */
 	const char *if_match;	/* --if-match, a checked decimal revision */
 	enum ctl_format format;	/* get -o */
-	const char *consortium;	/* --consortium */
+	const char *consortium;	/* --consortium (token create, get orgs) */
 	const char *org;	/* --org, an MSP ID */
 	long ttl;		/* --ttl in seconds; 0 = the controller's default */
 };
@@ -259,6 +262,24 @@ int ctl_apply_run(const struct ctl_args *, struct ctl_client *);
 int ctl_get_print_list(FILE *, const json_t *answer, char **cause);
 /* One consortium: header, ORGS and CHANNELS tables. */
 int ctl_get_print_one(FILE *, const json_t *answer, char **cause);
+/*
+ * The MSP ID STATE APPLIED REVISION RUNTIME PEERS ORDERERS REPORTED table
+ * of GET /v1/consortia/{name}/orgs; ages are counted up to now.
+ */
+int ctl_get_print_orgs(FILE *, const json_t *answer, time_t now,
+    char **cause);
+/*
+ * One org (GET /v1/consortia/{name}/orgs/{msp}): header, ENDPOINTS table
+ * and a summary of its public MSP (counts, never certificates).
+ */
+int ctl_get_print_org(FILE *, const json_t *answer, time_t now,
+    char **cause);
+/*
+ * How long before now then was: "12s ago", "3m ago", "5h ago", "2d ago"
+ * (rounded down); a time after now (clock skew) is "0s ago". "" for a
+ * negative then.
+ */
+void ctl_get_age(json_int_t then, time_t now, char *out, size_t size);
 int ctl_get_run(const struct ctl_args *, struct ctl_client *);
 
 /* ---- ctl_delete.c ---- */

@@ -62,6 +62,12 @@ ctl_args_usage(FILE *fp)
 	    "                                    list the consortia\n"
 	    "  get consortium NAME [-o table|json|yaml]\n"
 	    "                                    show one consortium\n"
+	    "  get orgs --consortium NAME [-o table|json|yaml]\n"
+	    "                                    list a consortium's orgs and "
+	    "how their agents are\n"
+	    "  get org MSPID --consortium NAME [-o table|json|yaml]\n"
+	    "                                    show one org: state, "
+	    "endpoints, MSP\n"
 	    "  delete consortium NAME [--if-match REV]\n"
 	    "                                    delete a consortium and all "
 	    "under it\n"
@@ -79,7 +85,8 @@ ctl_args_usage(FILE *fp)
 	    "  --if-match REV      only if the stored revision is REV "
 	    "(0 = must not exist)\n"
 	    "  -o, --output FMT    table, json or yaml\n"
-	    "  --consortium NAME   the consortium (token create)\n"
+	    "  --consortium NAME   the consortium (token create, get orgs, "
+	    "get org)\n"
 	    "  --org MSPID         the org's MSP ID (token create)\n"
 	    "  --ttl DURATION      token lifetime: 90s, 30m, 1h (default), "
 	    "7d at most\n"
@@ -268,41 +275,66 @@ ctl_args_option(int argc, char *argv[], int *i, enum ctl_opt *opt,
 	return 0;
 }
 
+enum ctl_res {
+	CTL_RES_CONSORTIUM,
+	CTL_RES_ORG,
+};
+
+/* The kind named by s[0..len), singular or plural; -1 if none. */
 static int
-ctl_args_is_consortium(const char *s)
+ctl_args_kind(const char *s, size_t len, enum ctl_res *kind)
 {
-	return strcmp(s, "consortium") == 0 || strcmp(s, "consortia") == 0;
+	static const struct {
+		const char *word;
+		enum ctl_res kind;
+	} words[] = {
+		{ "consortium", CTL_RES_CONSORTIUM },
+		{ "consortia", CTL_RES_CONSORTIUM },
+		{ "org", CTL_RES_ORG },
+		{ "orgs", CTL_RES_ORG },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (strlen(words[i].word) == len &&
+		    strncmp(words[i].word, s, len) == 0) {
+			*kind = words[i].kind;
+			return 0;
+		}
+	return -1;
 }
 
 /*
- * Resource words for get and delete: "consortia", "consortium NAME" or
- * "consortium/NAME". Sets args->name (NULL for the list).
+ * Resource words for get and delete: "consortia", "consortium NAME",
+ * "consortium/NAME", "orgs", "org MSPID" or "org/MSPID" (either number
+ * for either word). Sets *kind and args->name (NULL for the list).
  */
 static int
 ctl_args_resource(const char *verb, const char **pos, int npos,
-    struct ctl_args *args, char **cause)
+    enum ctl_res *kind, struct ctl_args *args, char **cause)
 {
-	const char *slash;
+	size_t n;
 
 	if (npos < 2) {
 		*cause = xasprintf("%s needs a resource, as in "
 		    "\"fabfedctl %s consortium NAME\"", verb, verb);
 		return -1;
 	}
-	slash = strchr(pos[1], '/');
-	if (slash != NULL) {
-		if (strncmp(pos[1], "consortium/", 11) != 0 &&
-		    strncmp(pos[1], "consortia/", 10) != 0)
-			goto unknown;
+	n = strcspn(pos[1], "/");
+	if (ctl_args_kind(pos[1], n, kind) == -1) {
+		*cause = xasprintf("unknown resource \"%s\" (fabfedctl knows "
+		    "\"consortia\", \"consortium NAME\", \"orgs\" and "
+		    "\"org MSPID\")", pos[1]);
+		return -1;
+	}
+	if (pos[1][n] == '/') {
 		if (npos > 2) {
 			*cause = xasprintf("unexpected argument \"%s\"",
 			    pos[2]);
 			return -1;
 		}
-		args->name = slash + 1;
+		args->name = pos[1] + n + 1;
 	} else {
-		if (!ctl_args_is_consortium(pos[1]))
-			goto unknown;
 		if (npos > 3) {
 			*cause = xasprintf("unexpected argument \"%s\"",
 			    pos[3]);
@@ -311,14 +343,40 @@ ctl_args_resource(const char *verb, const char **pos, int npos,
 		args->name = npos == 3 ? pos[2] : NULL;
 	}
 	if (args->name != NULL && args->name[0] == '\0') {
-		*cause = xstrdup("the consortium name is empty");
+		*cause = xstrdup(*kind == CTL_RES_ORG ? "the MSP ID is empty" :
+		    "the consortium name is empty");
 		return -1;
 	}
 	return 0;
-unknown:
-	*cause = xasprintf("unknown resource \"%s\" (fabfedctl knows "
-	    "\"consortia\" and \"consortium NAME\")", pos[1]);
-	return -1;
+}
+
+/* The command as the user names it, for messages. */
+static const char *
+ctl_args_cmd_name(enum ctl_cmd cmd)
+{
+	switch (cmd) {
+	case CTL_CMD_HELP:
+		return "help";
+	case CTL_CMD_VERSION:
+		return "version";
+	case CTL_CMD_APPLY:
+		return "apply";
+	case CTL_CMD_DIFF:
+		return "diff";
+	case CTL_CMD_GET_LIST:
+		return "get consortia";
+	case CTL_CMD_GET_ONE:
+		return "get consortium";
+	case CTL_CMD_GET_ORGS:
+		return "get orgs";
+	case CTL_CMD_GET_ORG:
+		return "get org";
+	case CTL_CMD_DELETE:
+		return "delete";
+	case CTL_CMD_TOKEN_CREATE:
+		return "token create";
+	}
+	return "this command";
 }
 
 int
@@ -328,6 +386,7 @@ ctl_args_parse(int argc, char *argv[], struct ctl_args *args, char **cause)
 	const char *seen[OPT_COUNT] = { NULL };
 	int i, npos = 0, options = 1, ret = -1;
 	enum ctl_opt opt;
+	enum ctl_res kind;
 
 	memset(args, 0, sizeof(*args));
 	args->timeout = CTL_TIMEOUT_DEFAULT;
@@ -456,13 +515,33 @@ ctl_args_parse(int argc, char *argv[], struct ctl_args *args, char **cause)
 			goto done;
 		}
 	} else if (strcmp(pos[0], "get") == 0) {
-		if (ctl_args_resource("get", pos, npos, args, cause) == -1)
+		if (ctl_args_resource("get", pos, npos, &kind, args,
+		    cause) == -1)
 			goto done;
-		args->cmd = args->name == NULL ? CTL_CMD_GET_LIST :
-		    CTL_CMD_GET_ONE;
+		if (kind == CTL_RES_ORG) {
+			args->cmd = args->name == NULL ? CTL_CMD_GET_ORGS :
+			    CTL_CMD_GET_ORG;
+			if (args->consortium == NULL) {
+				*cause = xasprintf("%s needs --consortium "
+				    "NAME, as in \"fabfedctl get %s "
+				    "--consortium NAME\"",
+				    ctl_args_cmd_name(args->cmd),
+				    args->name == NULL ? "orgs" : "org MSPID");
+				goto done;
+			}
+		} else
+			args->cmd = args->name == NULL ? CTL_CMD_GET_LIST :
+			    CTL_CMD_GET_ONE;
 	} else if (strcmp(pos[0], "delete") == 0) {
-		if (ctl_args_resource("delete", pos, npos, args, cause) == -1)
+		if (ctl_args_resource("delete", pos, npos, &kind, args,
+		    cause) == -1)
 			goto done;
+		if (kind == CTL_RES_ORG) {
+			*cause = xstrdup("fabfedctl does not delete an org: "
+			    "remove it from spec.orgs of the consortium "
+			    "document and apply that");
+			goto done;
+		}
 		if (args->name == NULL) {
 			*cause = xstrdup("delete needs a name, as in "
 			    "\"fabfedctl delete consortium NAME\"");
@@ -506,15 +585,25 @@ ctl_args_parse(int argc, char *argv[], struct ctl_args *args, char **cause)
 		goto done;
 	}
 	if (seen[OPT_OUTPUT] != NULL && args->cmd != CTL_CMD_GET_LIST &&
-	    args->cmd != CTL_CMD_GET_ONE) {
+	    args->cmd != CTL_CMD_GET_ONE && args->cmd != CTL_CMD_GET_ORGS &&
+	    args->cmd != CTL_CMD_GET_ORG) {
 		*cause = xasprintf("-o is for get, not %s", pos[0]);
 		goto done;
 	}
-	if ((seen[OPT_CONSORTIUM] != NULL || seen[OPT_ORG] != NULL ||
-	    seen[OPT_TTL] != NULL) && args->cmd != CTL_CMD_TOKEN_CREATE) {
-		*cause = xasprintf("--%s is for token create, not %s",
-		    seen[OPT_CONSORTIUM] != NULL ? "consortium" :
-		    seen[OPT_ORG] != NULL ? "org" : "ttl", pos[0]);
+	if (seen[OPT_CONSORTIUM] != NULL && args->cmd != CTL_CMD_TOKEN_CREATE &&
+	    args->cmd != CTL_CMD_GET_ORGS && args->cmd != CTL_CMD_GET_ORG) {
+		*cause = xasprintf("--consortium is for token create, get orgs "
+		    "and get org, not %s", ctl_args_cmd_name(args->cmd));
+		goto done;
+	}
+	if ((seen[OPT_ORG] != NULL || seen[OPT_TTL] != NULL) &&
+	    args->cmd != CTL_CMD_TOKEN_CREATE) {
+		*cause = xasprintf("--%s is for token create, not %s%s",
+		    seen[OPT_ORG] != NULL ? "org" : "ttl",
+		    ctl_args_cmd_name(args->cmd),
+		    seen[OPT_ORG] != NULL && (args->cmd == CTL_CMD_GET_ORGS ||
+		    args->cmd == CTL_CMD_GET_ORG) ? " (name the org as in "
+		    "\"get org MSPID\")" : "");
 		goto done;
 	}
 	ret = 0;

@@ -78,6 +78,8 @@ main(int argc, char *argv[])
 		break;
 	case CTL_CMD_GET_LIST:
 	case CTL_CMD_GET_ONE:
+	case CTL_CMD_GET_ORGS:
+	case CTL_CMD_GET_ORG:
 		ret = ctl_get_run(&args, c);
 		break;
 	case CTL_CMD_DELETE:

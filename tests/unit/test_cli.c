@@ -1033,8 +1033,8 @@ test_args_token(void **state)
 	    "--consortium", "C", "--org", "O");
 	BAD("--org needs an MSP ID", "token", "create", "--consortium", "C",
 	    "--org", "");
-	BAD("--consortium is for token create, not get", "get", "consortia",
-	    "--consortium", "C");
+	BAD("--consortium is for token create, get orgs and get org, not "
+	    "get consortia", "get", "consortia", "--consortium", "C");
 	BAD("--ttl is for token create, not apply", "apply", "-f", "x",
 	    "--ttl", "1h");
 	BAD("-o is for get, not token", "token", "create", "--consortium",
@@ -1044,6 +1044,321 @@ test_args_token(void **state)
 	BAD("lives from 1m to 7d", "token", "create", "--consortium", "C",
 	    "--org", "O", "--ttl", "59s");
 #undef BAD
+}
+
+/* ---- get orgs, get org ---- */
+
+static void
+test_args_orgs(void **state)
+{
+	struct ctl_args a;
+	char *cause;
+
+	assert_int_equal(parse(&a, &cause, "get", "orgs", "--consortium",
+	    "trade-finance", END), 0);
+	assert_int_equal(a.cmd, CTL_CMD_GET_ORGS);
+	assert_string_equal(a.consortium, "trade-finance");
+	assert_null(a.name);
+	assert_int_equal(a.format, CTL_FORMAT_TABLE);
+	assert_true(ctl_args_needs_controller(&a));
+
+	/* "get org" without an MSP ID lists, like "get consortium". */
+	assert_int_equal(parse(&a, &cause, "--consortium=C", "get", "org",
+	    "-ojson", END), 0);
+	assert_int_equal(a.cmd, CTL_CMD_GET_ORGS);
+	assert_int_equal(a.format, CTL_FORMAT_JSON);
+
+	assert_int_equal(parse(&a, &cause, "get", "org", "Org1MSP",
+	    "--consortium", "C", "-o", "yaml", END), 0);
+	assert_int_equal(a.cmd, CTL_CMD_GET_ORG);
+	assert_string_equal(a.name, "Org1MSP");
+	assert_string_equal(a.consortium, "C");
+	assert_int_equal(a.format, CTL_FORMAT_YAML);
+
+	assert_int_equal(parse(&a, &cause, "get", "org/Org2MSP",
+	    "--consortium", "C", END), 0);
+	assert_int_equal(a.cmd, CTL_CMD_GET_ORG);
+	assert_string_equal(a.name, "Org2MSP");
+	assert_int_equal(parse(&a, &cause, "get", "orgs/Org3.MSP",
+	    "--consortium", "C", END), 0);
+	assert_int_equal(a.cmd, CTL_CMD_GET_ORG);
+	assert_string_equal(a.name, "Org3.MSP");
+
+#define BAD(want, ...) do {						\
+	assert_int_equal(parse(&a, &cause, __VA_ARGS__, END), -1);	\
+	if (strstr(cause, want) == NULL)				\
+		fail_msg("\"%s\" not in \"%s\"", want, cause);		\
+	free(cause);							\
+} while (0)
+	BAD("get orgs needs --consortium NAME", "get", "orgs");
+	BAD("get org needs --consortium NAME, as in \"fabfedctl get org "
+	    "MSPID --consortium NAME\"", "get", "org", "Org1MSP");
+	BAD("get org needs --consortium NAME", "get", "org/Org1MSP");
+	BAD("--consortium needs a name", "get", "orgs", "--consortium", "");
+	BAD("the MSP ID is empty", "get", "org/", "--consortium", "C");
+	BAD("unexpected argument \"b\"", "get", "org", "a", "b",
+	    "--consortium", "C");
+	BAD("unexpected argument \"b\"", "get", "org/a", "b",
+	    "--consortium", "C");
+	BAD("unknown resource \"organizations\"", "get", "organizations",
+	    "--consortium", "C");
+	BAD("\"orgs\" and \"org MSPID\"", "get", "orgz/a");
+	BAD("does not delete an org", "delete", "org", "Org1MSP",
+	    "--consortium", "C");
+	BAD("--org is for token create, not get orgs (name the org as in "
+	    "\"get org MSPID\")", "get", "orgs", "--consortium", "C",
+	    "--org", "Org1MSP");
+	BAD("--ttl is for token create, not get org", "get", "org", "O",
+	    "--consortium", "C", "--ttl", "1h");
+	BAD("-f is for apply and diff", "get", "orgs", "--consortium", "C",
+	    "-f", "x");
+	BAD("-o wants", "get", "orgs", "--consortium", "C", "-o", "xml");
+	BAD("given twice", "get", "orgs", "--consortium", "C",
+	    "--consortium", "D");
+#undef BAD
+}
+
+static void
+test_get_age(void **state)
+{
+	static const struct {
+		long long then;
+		long long now;
+		const char *want;
+	} cases[] = {
+		{ 1700000000, 1700000000, "0s ago" },
+		{ 1699999941, 1700000000, "59s ago" },
+		{ 1699999940, 1700000000, "1m ago" },
+		{ 1699996401, 1700000000, "59m ago" },
+		{ 1699996400, 1700000000, "1h ago" },
+		{ 1699913601, 1700000000, "23h ago" },
+		{ 1699913600, 1700000000, "1d ago" },
+		{ 0, 1700000000, "19675d ago" },
+		{ 1700000030, 1700000000, "0s ago" },	/* clock skew */
+		{ INT64_MAX, 1700000000, "0s ago" },
+		{ -1, 1700000000, "" },
+	};
+	char out[32];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		memset(out, 'x', sizeof(out));
+		ctl_get_age(cases[i].then, (time_t)cases[i].now, out,
+		    sizeof(out));
+		if (strcmp(out, cases[i].want) != 0)
+			fail_msg("case %zu: \"%s\", want \"%s\"", i, out,
+			    cases[i].want);
+	}
+}
+
+/* now = 1700000000 in the tests below. */
+#define ORGS_NOW	((time_t)1700000000)
+
+static const char org1_item[] =
+    "{\"mspId\": \"Org1MSP\", \"state\": \"ready\", \"enrolled\": true,"
+    " \"msp\": {\"mspId\": \"Org1MSP\","
+    "  \"rootCerts\": [\"-----BEGIN CERTIFICATE-----\\nMIIBroot\\n"
+    "-----END CERTIFICATE-----\\n\"],"
+    "  \"tlsRootCerts\": [\"-----BEGIN CERTIFICATE-----\\nMIIBtls\\n"
+    "-----END CERTIFICATE-----\\n\"],"
+    "  \"adminCerts\": [\"-----BEGIN CERTIFICATE-----\\nMIIBa1\\n"
+    "-----END CERTIFICATE-----\\n\", \"-----BEGIN CERTIFICATE-----\\n"
+    "MIIBa2\\n-----END CERTIFICATE-----\\n\"],"
+    "  \"nodeOUs\": {\"enable\": true, \"clientOUIdentifier\": "
+    "{\"certificate\": \"x\", \"organizationalUnitIdentifier\": "
+    "\"client\"}},"
+    "  \"orderers\": {\"orderer0\": {\"tlsCert\": \"-----BEGIN "
+    "CERTIFICATE-----\"}}},"
+    " \"endpoints\": {\"mspId\": \"Org1MSP\", \"peers\": ["
+    "  {\"name\": \"peer0\","
+    "   \"endpoint\": \"peer0.org1.example.com:7051\"},"
+    "  {\"name\": \"peer1\","
+    "   \"endpoint\": \"peer1.org1.example.com:7051\"}],"
+    "  \"orderers\": [{\"name\": \"orderer0\", \"endpoint\": "
+    "\"orderer0.org1.example.com:7050\", \"tlsCert\": \"-----BEGIN "
+    "CERTIFICATE-----\"}]},"
+    " \"status\": {\"appliedRevision\": 7, \"runtime\": \"docker\","
+    "  \"reportedAt\": 1699999988}}";
+
+static const char org2_item[] =
+    "{\"mspId\": \"Org2MSP\", \"state\": \"unreachable\","
+    " \"enrolled\": true, \"msp\": {\"mspId\": \"Org2MSP\","
+    "  \"rootCerts\": [\"r\"]},"
+    " \"endpoints\": {\"mspId\": \"Org2MSP\", \"peers\": [], "
+    "\"orderers\": []},"
+    " \"status\": {\"appliedRevision\": 3}}";
+
+static const char org3_item[] =
+    "{\"mspId\": \"Org3MSP\", \"state\": \"not enrolled\","
+    " \"enrolled\": false, \"msp\": null, \"endpoints\": null,"
+    " \"status\": null}";
+
+static void
+test_get_orgs(void **state)
+{
+	static const char org4_item[] =
+	    "{\"mspId\": \"Org4MSP\", \"state\": \"unreachable\","
+	    " \"enrolled\": true, \"msp\": null,"
+	    " \"endpoints\": {\"peers\": [{\"name\": \"peer0\"}]},"
+	    " \"status\": {\"appliedRevision\": 5, \"runtime\": "
+	    "\"kubernetes\", \"reportedAt\": 1699999820}}";
+	struct capture out;
+	json_t *answer;
+	char *cause, *text;
+
+	assert_true(asprintf(&text, "{\"consortium\": \"trade-finance\", "
+	    "\"items\": [%s, %s, %s, %s]}", org1_item, org2_item, org4_item,
+	    org3_item) > 0);
+	answer = js(text);
+	free(text);
+	cap_open(&out);
+	assert_int_equal(ctl_get_print_orgs(out.fp, answer, ORGS_NOW,
+	    &cause), 0);
+	assert_null(cause);
+	cap_close(&out);
+	assert_string_equal(out.data,
+	    "MSP ID    STATE          APPLIED REVISION   RUNTIME      "
+	    "PEERS         ORDERERS   REPORTED\n"
+	    "Org1MSP   ready          7                  docker       "
+	    "peer0,peer1   orderer0   12s ago\n"
+	    "Org2MSP   unreachable    3                  -            "
+	    "-             -          -\n"
+	    "Org4MSP   unreachable    5                  kubernetes   "
+	    "peer0         -          3m ago\n"
+	    "Org3MSP   not enrolled   -                  -            "
+	    "-             -          -\n");
+	free(out.data);
+	json_decref(answer);
+
+	/* No orgs: nothing on stdout, still a success. */
+	answer = js("{\"consortium\": \"c\", \"items\": []}");
+	cap_open(&out);
+	assert_int_equal(ctl_get_print_orgs(out.fp, answer, ORGS_NOW,
+	    &cause), 0);
+	cap_close(&out);
+	assert_int_equal(out.len, 0);
+	free(out.data);
+	json_decref(answer);
+
+	answer = js("{\"consortium\": \"c\", \"items\": {}}");
+	cap_open(&out);
+	assert_int_equal(ctl_get_print_orgs(out.fp, answer, ORGS_NOW,
+	    &cause), -1);
+	cap_close(&out);
+	assert_int_equal(out.len, 0);
+	assert_non_null(strstr(cause, "no \"items\" list"));
+	free(cause);
+	free(out.data);
+	json_decref(answer);
+}
+
+static void
+test_get_org(void **state)
+{
+	struct capture out;
+	json_t *answer;
+	char *cause;
+
+	answer = js(org1_item);
+	json_object_set_new(json_object_get(answer, "status"), "reportedAt",
+	    json_integer(1699992800));
+	cap_open(&out);
+	assert_int_equal(ctl_get_print_org(out.fp, answer, ORGS_NOW,
+	    &cause), 0);
+	assert_null(cause);
+	cap_close(&out);
+	assert_string_equal(out.data,
+	    "MSP ID:            Org1MSP\n"
+	    "State:             ready\n"
+	    "Applied revision:  7\n"
+	    "Runtime:           docker\n"
+	    "Reported:          2h ago\n"
+	    "\n"
+	    "ENDPOINTS\n"
+	    "NAME       KIND      ENDPOINT\n"
+	    "peer0      peer      peer0.org1.example.com:7051\n"
+	    "peer1      peer      peer1.org1.example.com:7051\n"
+	    "orderer0   orderer   orderer0.org1.example.com:7050\n"
+	    "\n"
+	    "MSP\n"
+	    "Root certs:        1\n"
+	    "TLS root certs:    1\n"
+	    "Admin certs:       2\n"
+	    "Node OUs:          enabled\n");
+	/* Counts only: no certificate reaches the screen. */
+	assert_null(strstr(out.data, "BEGIN"));
+	assert_null(strstr(out.data, "MIIB"));
+	free(out.data);
+	json_decref(answer);
+
+	/* Published but empty endpoints, a bare MSP, a status without time. */
+	answer = js(org2_item);
+	cap_open(&out);
+	assert_int_equal(ctl_get_print_org(out.fp, answer, ORGS_NOW,
+	    &cause), 0);
+	cap_close(&out);
+	assert_string_equal(out.data,
+	    "MSP ID:            Org2MSP\n"
+	    "State:             unreachable\n"
+	    "Applied revision:  3\n"
+	    "Runtime:           -\n"
+	    "Reported:          -\n"
+	    "\n"
+	    "ENDPOINTS\n"
+	    "(none)\n"
+	    "\n"
+	    "MSP\n"
+	    "Root certs:        1\n"
+	    "TLS root certs:    0\n"
+	    "Admin certs:       0\n"
+	    "Node OUs:          disabled\n");
+	free(out.data);
+	json_decref(answer);
+
+	answer = js(org3_item);
+	cap_open(&out);
+	assert_int_equal(ctl_get_print_org(out.fp, answer, ORGS_NOW,
+	    &cause), 0);
+	cap_close(&out);
+	assert_string_equal(out.data,
+	    "MSP ID:            Org3MSP\n"
+	    "State:             not enrolled\n"
+	    "Applied revision:  -\n"
+	    "Runtime:           -\n"
+	    "Reported:          -\n"
+	    "\n"
+	    "ENDPOINTS\n"
+	    "(not published)\n"
+	    "\n"
+	    "MSP\n"
+	    "(not published)\n");
+	free(out.data);
+	json_decref(answer);
+
+	/* Text from the controller is made safe for a terminal. */
+	answer = js("{\"mspId\": \"Evil\\u001b[2JMSP\", \"state\": "
+	    "\"ready\", \"status\": {\"runtime\": \"dock\\u0007er\"}}");
+	cap_open(&out);
+	assert_int_equal(ctl_get_print_org(out.fp, answer, ORGS_NOW,
+	    &cause), 0);
+	cap_close(&out);
+	assert_non_null(strstr(out.data, "MSP ID:            Evil?[2JMSP\n"));
+	assert_non_null(strstr(out.data, "Runtime:           dock?er\n"));
+	assert_null(strchr(out.data, '\x1b'));
+	free(out.data);
+	json_decref(answer);
+
+	/* Not an org: an error, and nothing printed. */
+	answer = js("{\"consortium\": \"c\", \"items\": []}");
+	cap_open(&out);
+	assert_int_equal(ctl_get_print_org(out.fp, answer, ORGS_NOW,
+	    &cause), -1);
+	cap_close(&out);
+	assert_int_equal(out.len, 0);
+	assert_non_null(strstr(cause, "no \"mspId\""));
+	free(cause);
+	free(out.data);
+	json_decref(answer);
 }
 
 static void
@@ -1173,6 +1488,10 @@ main(void)
 		cmocka_unit_test(test_args_token),
 		cmocka_unit_test(test_ttl),
 		cmocka_unit_test(test_token_print),
+		cmocka_unit_test(test_args_orgs),
+		cmocka_unit_test(test_get_age),
+		cmocka_unit_test(test_get_orgs),
+		cmocka_unit_test(test_get_org),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
