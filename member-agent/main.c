@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "agent.h"
 #include "enroll.h"
+#include "signer.h"
 #include "log.h"
 
 static int
@@ -24,6 +26,8 @@ static const struct {
 	const char *help;
 } agent_cmds[] = {
 	{ "enroll", enroll_main, "join a consortium with a one-time token" },
+	{ "run", agent_main, "keep the org's share of the consortium built and published" },
+	{ "signer", signer_main, "serve the org admin's signing key on a local socket" },
 	{ "version", agent_version, "print the version" },
 	{ "--version", agent_version, NULL },
 };

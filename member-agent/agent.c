@@ -1,0 +1,583 @@
+/*
+ * agent.c: `fabfed-agent run`, the member org's agent.
+ *
+ * One libevent loop drives one state machine (memcached's drive_machine
+ * shape): long-poll the controller for the org's desired state, reconcile
+ * (the org's PKI, made here, kept here; the runtime's objects), publish the
+ * org's public material and its status, persist the revision applied, poll
+ * again. Heartbeats run beside it on a timer. Any failure backs off
+ * (capped, exponential, with jitter) and resumes from the last revision
+ * applied, which survives restarts in STATE/agent-state.json; re-running a
+ * reconcile is harmless because keys are made once and files are only
+ * rewritten when their content changes.
+ */
+#include "agent.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <event2/event.h>
+#include <jansson.h>
+#include <openssl/rand.h>
+
+#include "httpc.h"
+#include "k8s.h"
+#include "log.h"
+#include "msp.h"
+#include "opts.h"
+#include "pki.h"
+#include "runtime.h"
+#include "topology.h"
+#include "xmalloc.h"
+
+#define AGENT_MAX_ANSWER     (8 * 1024 * 1024)
+#define AGENT_CALL_MS        15000
+#define AGENT_HEARTBEAT_SECS 10
+#define AGENT_BACKOFF_MIN    1
+#define AGENT_BACKOFF_MAX    60
+
+enum ag_state {
+	AG_POLL,          /* long poll in flight */
+	AG_PUT_MSP,       /* publishing the org's public MSP */
+	AG_PUT_ENDPOINTS, /* publishing endpoints and orderer TLS certs */
+	AG_PUT_STATUS,    /* reporting what was applied */
+	AG_BACKOFF,       /* waiting before trying again */
+};
+
+struct agent {
+	struct event_base *base;
+	struct httpc *http;
+	struct runtime *rt;
+	char *dir;
+	char *controller;       /* https://host:port */
+	char *consortium;
+	char *mspid;
+	char *pkidir;
+	char *statefile;
+	int poll_secs;
+	int once;               /* exit after the first reconcile (tests) */
+	enum ag_state state;
+	int64_t applied;        /* last revision fully applied and reported */
+	int64_t pending_rev;    /* revision being applied */
+	json_t *desired;        /* the answer being applied */
+	char *msp_body;         /* JSON to PUT */
+	char *endpoints_body;
+	int backoff;            /* seconds of the last backoff */
+	struct event *retry;
+	struct event *heartbeat;
+	struct event *sigterm, *sigint;
+	int exit_code;
+};
+
+static void agent_drive(struct agent *, const struct httpc_answer *);
+
+static void
+agent_backoff(struct agent *a, const char *why)
+{
+	struct timeval tv;
+	unsigned int r = 0;
+	long ms;
+
+	a->backoff = a->backoff == 0 ? AGENT_BACKOFF_MIN : a->backoff * 2;
+	if (a->backoff > AGENT_BACKOFF_MAX)
+		a->backoff = AGENT_BACKOFF_MAX;
+	RAND_bytes((unsigned char *)&r, sizeof(r));
+	/* Full jitter over the upper half: [backoff/2, backoff). */
+	ms = (long)a->backoff * 500 + (long)(r % (unsigned int)(a->backoff * 500 + 1));
+	log_warnx("%s; retrying in %ld.%03ld s", why, ms / 1000, ms % 1000);
+	a->state = AG_BACKOFF;
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	evtimer_add(a->retry, &tv);
+}
+
+static void
+agent_http_cb(const struct httpc_answer *ans, void *arg)
+{
+	agent_drive(arg, ans);
+}
+
+static int
+agent_call(struct agent *a, const char *method, const char *path, const char *body,
+    long timeout_ms)
+{
+	char *url = xasprintf("%s%s", a->controller, path);
+	unsigned long id;
+
+	id = httpc_request(a->http, method, url, body, body != NULL ? strlen(body) : 0,
+	    timeout_ms, AGENT_MAX_ANSWER, agent_http_cb, a);
+	free(url);
+	return id == 0 ? -1 : 0;
+}
+
+static void
+agent_poll(struct agent *a)
+{
+	char path[128];
+
+	a->state = AG_POLL;
+	snprintf(path, sizeof(path), "/v1/agent/desired?since=%lld&timeout=%d",
+	    (long long)a->applied, a->poll_secs);
+	if (agent_call(a, "GET", path, NULL, (long)(a->poll_secs + 15) * 1000) != 0)
+		agent_backoff(a, "cannot queue the poll");
+}
+
+static int
+agent_save_state(struct agent *a, char **cause)
+{
+	json_t *o = json_pack("{s:I, s:I}", "appliedRevision", (json_int_t)a->applied,
+	    "savedAt", (json_int_t)time(NULL));
+	char *text = json_dumps(o, JSON_INDENT(2));
+	int ret = pki_file_write(a->statefile, text, strlen(text), 0600, cause);
+
+	free(text);
+	json_decref(o);
+	return ret;
+}
+
+/* The host of "host:port" / "[v6]:port". Caller frees. */
+static char *
+endpoint_host(const char *ep)
+{
+	const char *colon;
+
+	if (ep == NULL)
+		return NULL;
+	if (ep[0] == '[') {
+		colon = strchr(ep, ']');
+		return colon != NULL ? xstrndup(ep + 1, (size_t)(colon - ep - 1)) : NULL;
+	}
+	colon = strrchr(ep, ':');
+	return colon != NULL ? xstrndup(ep, (size_t)(colon - ep)) : xstrdup(ep);
+}
+
+static json_t *
+agent_find_org(const json_t *spec, const char *msp)
+{
+	json_t *org;
+	size_t i;
+
+	json_array_foreach(json_object_get(json_object_get(spec, "spec"), "orgs"), i, org)
+		if (json_is_string(json_object_get(org, "mspId")) &&
+		    strcmp(json_string_value(json_object_get(org, "mspId")), msp) == 0)
+			return org;
+	return NULL;
+}
+
+/*
+ * Makes the org's PKI and runtime objects match the spec, and prepares the
+ * records to publish. Local work only: keys are made once, never again.
+ */
+static int
+agent_reconcile(struct agent *a, const json_t *spec, char **cause)
+{
+	const char *kinds[] = { "peers", "orderers" };
+	struct msp_org org;
+	struct msp_node node;
+	json_t *me, *pub = NULL, *eps = NULL, *n, *tls;
+	const char *domain, *hosts[MSP_MAX_HOSTS + 1];
+	json_t *incluster, *h;
+	size_t j, nh;
+	int rc;
+	struct rt_org rto;
+	unsigned changes = 0, all = 0;
+	char *host;
+	size_t k, i;
+	int ret = -1;
+
+	if ((me = agent_find_org(spec, a->mspid)) == NULL) {
+		*cause = xasprintf("org %s is not declared in consortium %s", a->mspid,
+		    a->consortium);
+		return -1;
+	}
+	domain = json_string_value(json_object_get(me, "domain"));
+	org.dir = a->pkidir;
+	org.mspid = a->mspid;
+	org.domain = domain;
+	if (msp_org_ensure(&org, &changes, cause) != 0)
+		return -1;
+	all |= changes;
+	eps = json_pack("{s:s, s:[], s:[]}", "mspId", a->mspid, "peers", "orderers");
+	for (k = 0; k < 2; k++) {
+		json_array_foreach(json_object_get(me, kinds[k]), i, n) {
+			const char *name = json_string_value(json_object_get(n, "name"));
+			const char *ep = json_string_value(json_object_get(n, "endpoint"));
+
+			/* TLS names: the external host and the in-cluster names. */
+			host = endpoint_host(ep);
+			incluster = k8s_node_hosts(a->mspid, name);
+			nh = 0;
+			hosts[nh++] = host;
+			json_array_foreach(incluster, j, h)
+				if (nh < MSP_MAX_HOSTS && json_is_string(h))
+					hosts[nh++] = json_string_value(h);
+			hosts[nh] = NULL;
+			node.name = name;
+			node.role = k == 0 ? MSP_ROLE_PEER : MSP_ROLE_ORDERER;
+			node.hosts = hosts;
+			changes = 0;
+			rc = msp_node_ensure(&org, &node, &changes, cause);
+			json_decref(incluster);
+			free(host);
+			if (rc != 0)
+				goto done;
+			all |= changes;
+			json_array_append_new(json_object_get(eps, kinds[k]),
+			    json_pack("{s:s, s:s}", "name", name, "endpoint", ep));
+		}
+	}
+	if ((pub = msp_public(&org, cause)) == NULL)
+		goto done;
+	/* Orderers' TLS certs go with their endpoints: consenters need them. */
+	json_array_foreach(json_object_get(eps, "orderers"), i, n) {
+		tls = json_object_get(json_object_get(json_object_get(pub, "orderers"),
+		    json_string_value(json_object_get(n, "name"))), "tlsCert");
+		if (tls != NULL)
+			json_object_set(n, "tlsCert", tls);
+	}
+	rto.consortium = spec;
+	rto.mspid = a->mspid;
+	rto.pkidir = a->pkidir;
+	if (a->rt != NULL && a->rt->ops->render(a->rt, &rto, cause) != 0)
+		goto done;
+	free(a->msp_body);
+	free(a->endpoints_body);
+	a->msp_body = json_dumps(pub, JSON_COMPACT);
+	a->endpoints_body = json_dumps(eps, JSON_COMPACT);
+	if (all & (MSP_CREATED | MSP_REISSUED))
+		log_info("org %s: PKI %s", a->mspid, all & MSP_CREATED ?
+		    "made new identities" : "re-issued certificates for kept keys");
+	ret = 0;
+done:
+	json_decref(pub);
+	json_decref(eps);
+	return ret;
+}
+
+/* A controller answer that is not a success, as a sentence. Caller frees. */
+static char *
+agent_failure(const char *what, const struct httpc_answer *ans)
+{
+	json_t *o;
+	char *s;
+
+	if (!ans->ok)
+		return xasprintf("%s: %s", what, ans->error);
+	o = json_loadb(ans->body, ans->len, 0, NULL);
+	s = xasprintf("%s: controller answered %ld%s%s", what, ans->status,
+	    json_is_string(json_object_get(o, "error")) ? ": " : "",
+	    json_is_string(json_object_get(o, "error")) ?
+	    json_string_value(json_object_get(o, "error")) : "");
+	json_decref(o);
+	return s;
+}
+
+static void
+agent_fail(struct agent *a, const char *what, const struct httpc_answer *ans)
+{
+	char *why = agent_failure(what, ans);
+
+	agent_backoff(a, why);
+	free(why);
+}
+
+static void
+agent_drive(struct agent *a, const struct httpc_answer *ans)
+{
+	json_t *o, *status;
+	char *cause = NULL, *text;
+	int64_t rev;
+
+	switch (a->state) {
+	case AG_POLL:
+		if (!ans->ok || ans->status != 200) {
+			agent_fail(a, ans->ok && ans->status == 410 ?
+			    "the consortium was deleted; nodes are kept" : "poll", ans);
+			return;
+		}
+		if ((o = json_loadb(ans->body, ans->len, 0, NULL)) == NULL) {
+			agent_backoff(a, "poll: the answer is not JSON");
+			return;
+		}
+		rev = json_integer_value(json_object_get(o, "revision"));
+		if (!json_is_true(json_object_get(o, "changed")) || rev <= a->applied) {
+			json_decref(o);
+			a->backoff = 0;
+			agent_poll(a);
+			return;
+		}
+		log_info("desired state of %s at revision %lld", a->consortium, (long long)rev);
+		json_decref(a->desired);
+		a->desired = o;
+		a->pending_rev = rev;
+		if (agent_reconcile(a, json_object_get(o, "spec"), &cause) != 0) {
+			char *why = xasprintf("reconcile: %s", cause);
+
+			free(cause);
+			agent_backoff(a, why);
+			free(why);
+			return;
+		}
+		a->state = AG_PUT_MSP;
+		if (agent_call(a, "PUT", "/v1/agent/msp", a->msp_body, AGENT_CALL_MS) != 0)
+			agent_backoff(a, "cannot queue the MSP publication");
+		return;
+	case AG_PUT_MSP:
+		if (!ans->ok || ans->status != 200) {
+			agent_fail(a, "publishing the MSP", ans);
+			return;
+		}
+		a->state = AG_PUT_ENDPOINTS;
+		if (agent_call(a, "PUT", "/v1/agent/endpoints", a->endpoints_body,
+		    AGENT_CALL_MS) != 0)
+			agent_backoff(a, "cannot queue the endpoints publication");
+		return;
+	case AG_PUT_ENDPOINTS:
+		if (!ans->ok || ans->status != 200) {
+			agent_fail(a, "publishing the endpoints", ans);
+			return;
+		}
+		status = json_pack("{s:I, s:s}", "appliedRevision", (json_int_t)a->pending_rev,
+		    "runtime", a->rt != NULL ? a->rt->ops->name : "none");
+		text = json_dumps(status, JSON_COMPACT);
+		json_decref(status);
+		a->state = AG_PUT_STATUS;
+		if (agent_call(a, "PUT", "/v1/agent/status", text, AGENT_CALL_MS) != 0)
+			agent_backoff(a, "cannot queue the status report");
+		free(text);
+		return;
+	case AG_PUT_STATUS:
+		if (!ans->ok || ans->status != 200) {
+			agent_fail(a, "reporting status", ans);
+			return;
+		}
+		a->applied = a->pending_rev;
+		if (agent_save_state(a, &cause) != 0) {
+			log_warnx("cannot save the applied revision: %s", cause);
+			free(cause);
+		}
+		log_info("applied revision %lld of %s", (long long)a->applied, a->consortium);
+		a->backoff = 0;
+		if (a->once) {
+			a->exit_code = 0;
+			event_base_loopexit(a->base, NULL);
+			return;
+		}
+		agent_poll(a);
+		return;
+	case AG_BACKOFF:
+		return;
+	}
+}
+
+static void
+agent_retry_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct agent *a = arg;
+
+	/* A retry starts again from the poll: the answer is then fresh. */
+	agent_poll(a);
+}
+
+static void
+heartbeat_cb(const struct httpc_answer *ans, void *arg)
+{
+	if (!ans->ok || ans->status != 200) {
+		char *why = agent_failure("heartbeat", ans);
+
+		log_warnx("%s", why);
+		free(why);
+	}
+}
+
+static void
+heartbeat_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct agent *a = arg;
+	struct timeval tv = { AGENT_HEARTBEAT_SECS, 0 };
+	char *url = xasprintf("%s/v1/agent/heartbeat", a->controller);
+
+	httpc_request(a->http, "POST", url, "{}", 2, AGENT_CALL_MS, 64 * 1024,
+	    heartbeat_cb, a);
+	free(url);
+	evtimer_add(a->heartbeat, &tv);
+}
+
+static void
+agent_signal_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct agent *a = arg;
+
+	log_info("signal %d: stopping (nodes are left running)", (int)sig);
+	a->exit_code = 0;
+	event_base_loopexit(a->base, NULL);
+}
+
+static int
+agent_load(struct agent *a, char **cause)
+{
+	char *path = xasprintf("%s/agent.json", a->dir);
+	json_error_t jerr;
+	json_t *conf, *st;
+	int ret = -1;
+
+	if ((conf = json_load_file(path, 0, &jerr)) == NULL) {
+		*cause = xasprintf("%s: %s (enroll first: fabfed-agent enroll ...)", path,
+		    jerr.text);
+		goto done;
+	}
+	if (!json_is_string(json_object_get(conf, "controller")) ||
+	    !json_is_string(json_object_get(conf, "consortium")) ||
+	    !json_is_string(json_object_get(conf, "mspId"))) {
+		*cause = xasprintf("%s: needs controller, consortium and mspId", path);
+		goto done;
+	}
+	a->controller = xstrdup(json_string_value(json_object_get(conf, "controller")));
+	a->consortium = xstrdup(json_string_value(json_object_get(conf, "consortium")));
+	a->mspid = xstrdup(json_string_value(json_object_get(conf, "mspId")));
+	a->statefile = xasprintf("%s/agent-state.json", a->dir);
+	a->pkidir = xasprintf("%s/pki", a->dir);
+	if ((st = json_load_file(a->statefile, 0, NULL)) != NULL) {
+		a->applied = json_integer_value(json_object_get(st, "appliedRevision"));
+		json_decref(st);
+		log_info("resuming after revision %lld", (long long)a->applied);
+	}
+	ret = 0;
+done:
+	json_decref(conf);
+	free(path);
+	return ret;
+}
+
+static void
+agent_free(struct agent *a)
+{
+	if (a->rt != NULL)
+		a->rt->ops->free(a->rt);
+	httpc_free(a->http);
+	if (a->retry != NULL)
+		event_free(a->retry);
+	if (a->heartbeat != NULL)
+		event_free(a->heartbeat);
+	if (a->sigterm != NULL)
+		event_free(a->sigterm);
+	if (a->sigint != NULL)
+		event_free(a->sigint);
+	json_decref(a->desired);
+	free(a->msp_body);
+	free(a->endpoints_body);
+	free(a->controller);
+	free(a->consortium);
+	free(a->mspid);
+	free(a->pkidir);
+	free(a->statefile);
+	free(a->dir);
+	if (a->base != NULL)
+		event_base_free(a->base);
+}
+
+int
+agent_main(int argc, char **argv)
+{
+	static const char *o_dir, *o_runtime, *o_out, *o_logfmt;
+	static long long o_poll;
+	static int o_once, o_verbose, o_help;
+	static const struct opt opts[] = {
+		{ "state-dir", 'd', OPT_STRING, 0, 0, NULL, "the directory enroll wrote", &o_dir },
+		{ "runtime", 'r', OPT_STRING, 0, 0, "manifests", "manifests (more to come)", &o_runtime },
+		{ "out", 'o', OPT_STRING, 0, 0, NULL, "manifests: output directory (default STATE/manifests)", &o_out },
+		{ "poll-timeout", 0, OPT_INT, 1, 60, "30", "long-poll seconds", &o_poll },
+		{ "once", 0, OPT_FLAG, 0, 0, NULL, "exit after the first revision is applied", &o_once },
+		{ "log-format", 0, OPT_STRING, 0, 0, "text", "text or json", &o_logfmt },
+		{ "verbose", 'v', OPT_FLAG, 0, 0, NULL, "debug logging", &o_verbose },
+		{ "help", 'h', OPT_FLAG, 0, 0, NULL, "this help", &o_help },
+		{ NULL, 0, 0, 0, 0, NULL, NULL, NULL },
+	};
+	const char *synopsis = "fabfed-agent run --state-dir DIR [options]";
+	struct agent a;
+	struct httpc_tls tls;
+	struct timeval now = { 0, 0 };
+	char *cause = NULL, *ca = NULL, *crt = NULL, *key = NULL, *out = NULL;
+
+	memset(&a, 0, sizeof(a));
+	a.exit_code = 1;
+	if (opts_parse(argc, argv, opts, &cause) < 0) {
+		fprintf(stderr, "fabfed-agent run: %s\n", cause);
+		free(cause);
+		return 2;
+	}
+	if (o_help) {
+		opts_usage(stdout, synopsis, opts);
+		return 0;
+	}
+	if (o_dir == NULL) {
+		opts_usage(stderr, synopsis, opts);
+		return 2;
+	}
+	if (strcmp(o_runtime, "manifests") != 0) {
+		fprintf(stderr, "fabfed-agent run: --runtime %s: this build has the "
+		    "manifests runtime\n", o_runtime);
+		return 2;
+	}
+	log_init("fabfed-agent", o_verbose, strcmp(o_logfmt, "json") == 0 ?
+	    LOG_FORMAT_JSON : LOG_FORMAT_TEXT);
+	a.dir = xstrdup(o_dir);
+	a.poll_secs = (int)o_poll;
+	a.once = o_once;
+	if (agent_load(&a, &cause) != 0)
+		goto done;
+	ca = xasprintf("%s/ca.crt", a.dir);
+	crt = xasprintf("%s/agent.crt", a.dir);
+	key = xasprintf("%s/agent.key", a.dir);
+	out = o_out != NULL ? xstrdup(o_out) : xasprintf("%s/manifests", a.dir);
+	if (mkdir(out, 0755) != 0 && errno != EEXIST) {
+		cause = xasprintf("%s: %s", out, strerror(errno));
+		goto done;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		fatalx("curl_global_init failed");
+	if ((a.base = event_base_new()) == NULL)
+		fatalx("event_base_new failed");
+	tls.ca_file = ca;
+	tls.cert_file = crt;
+	tls.key_file = key;
+	if ((a.http = httpc_new(a.base, &tls, &cause)) == NULL)
+		goto done;
+	if ((a.rt = rt_manifests_new(out)) == NULL) {
+		cause = xasprintf("cannot start the manifests runtime in %s", out);
+		goto done;
+	}
+	a.retry = evtimer_new(a.base, agent_retry_cb, &a);
+	a.heartbeat = evtimer_new(a.base, heartbeat_timer_cb, &a);
+	a.sigterm = evsignal_new(a.base, SIGTERM, agent_signal_cb, &a);
+	a.sigint = evsignal_new(a.base, SIGINT, agent_signal_cb, &a);
+	evsignal_add(a.sigterm, NULL);
+	evsignal_add(a.sigint, NULL);
+	evtimer_add(a.heartbeat, &now);
+	log_info("fabfed-agent %s: org %s of consortium %s, controller %s, runtime %s "
+	    "(%s)", FABFED_VERSION, a.mspid, a.consortium, a.controller, a.rt->ops->name,
+	    out);
+	agent_poll(&a);
+	event_base_dispatch(a.base);
+done:
+	if (cause != NULL) {
+		log_warnx("%s", cause);
+		free(cause);
+	}
+	agent_free(&a);
+	if (a.base != NULL)
+		curl_global_cleanup();
+	free(ca);
+	free(crt);
+	free(key);
+	free(out);
+	return a.exit_code;
+}
