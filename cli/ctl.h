@@ -54,6 +54,7 @@ enum ctl_cmd {
 	CTL_CMD_GET_ORG,	/* get org MSPID --consortium C */
 	CTL_CMD_DELETE,		/* delete consortium NAME */
 	CTL_CMD_TOKEN_CREATE,	/* token create --consortium C --org MSP */
+	CTL_CMD_AGENT_STATUS,	/* agent status --state-dir DIR (local, no controller) */
 };
 
 enum ctl_format {
@@ -75,6 +76,7 @@ struct ctl_args {
 	const char *consortium;	/* --consortium (token create, get orgs) */
 	const char *org;	/* --org, an MSP ID */
 	long ttl;		/* --ttl in seconds; 0 = the controller's default */
+	const char *state_dir;	/* --state-dir, an agent's (agent status) */
 };
 
 /*
@@ -295,6 +297,13 @@ int ctl_delete_run(const struct ctl_args *, struct ctl_client *);
  */
 int ctl_token_print(FILE *out, FILE *err, const json_t *answer,
     char **cause);
+/* ---- ctl_agent.c ---- */
+
+/* Prints an agent's status answer (PONG body) as a table. */
+int ctl_agent_print(FILE *, const json_t *status, char **cause);
+/* agent status: asks the agent's local admin socket. */
+int ctl_agent_run(const struct ctl_args *);
+
 int ctl_token_run(const struct ctl_args *, struct ctl_client *);
 
 #endif

@@ -27,6 +27,7 @@ enum ctl_opt {
 	OPT_CONSORTIUM,
 	OPT_ORG,
 	OPT_TTL,
+	OPT_STATE_DIR,
 	OPT_HELP,
 	OPT_COUNT
 };
@@ -45,6 +46,7 @@ static const struct {
 	[OPT_CONSORTIUM] = { "consortium", 0, 1 },
 	[OPT_ORG] = { "org", 0, 1 },
 	[OPT_TTL] = { "ttl", 0, 1 },
+	[OPT_STATE_DIR] = { "state-dir", 0, 1 },
 	[OPT_HELP] = { "help", 'h', 0 },
 };
 
@@ -74,6 +76,9 @@ ctl_args_usage(FILE *fp)
 	    "  token create --consortium NAME --org MSPID [--ttl DURATION]\n"
 	    "                                    make a single-use join token "
 	    "for an org\n"
+	    "  agent status --state-dir DIR [-o table|json]\n"
+	    "                                    ask a local agent how it is "
+	    "(its admin socket)\n"
 	    "  version                           print the version\n"
 	    "\n"
 	    "Options:\n"
@@ -375,6 +380,8 @@ ctl_args_cmd_name(enum ctl_cmd cmd)
 		return "delete";
 	case CTL_CMD_TOKEN_CREATE:
 		return "token create";
+	case CTL_CMD_AGENT_STATUS:
+		return "agent status";
 	}
 	return "this command";
 }
@@ -465,6 +472,13 @@ ctl_args_parse(int argc, char *argv[], struct ctl_args *args, char **cause)
 				goto done;
 			}
 			args->consortium = value;
+			break;
+		case OPT_STATE_DIR:
+			if (*value == '\0') {
+				*cause = xstrdup("--state-dir needs a directory");
+				goto done;
+			}
+			args->state_dir = value;
 			break;
 		case OPT_ORG:
 			if (*value == '\0') {
@@ -567,6 +581,18 @@ ctl_args_parse(int argc, char *argv[], struct ctl_args *args, char **cause)
 			goto done;
 		}
 		args->cmd = CTL_CMD_TOKEN_CREATE;
+	} else if (strcmp(pos[0], "agent") == 0) {
+		if (npos != 2 || strcmp(pos[1], "status") != 0) {
+			*cause = xstrdup("fabfedctl knows \"agent status "
+			    "--state-dir DIR\"");
+			goto done;
+		}
+		if (args->state_dir == NULL) {
+			*cause = xstrdup("agent status needs --state-dir DIR "
+			    "(the agent's state directory)");
+			goto done;
+		}
+		args->cmd = CTL_CMD_AGENT_STATUS;
 	} else {
 		*cause = xasprintf("unknown command \"%s\"", pos[0]);
 		goto done;
@@ -584,9 +610,14 @@ ctl_args_parse(int argc, char *argv[], struct ctl_args *args, char **cause)
 		    pos[0]);
 		goto done;
 	}
+	if (seen[OPT_STATE_DIR] != NULL && args->cmd != CTL_CMD_AGENT_STATUS) {
+		*cause = xasprintf("--state-dir is for agent status, not %s",
+		    ctl_args_cmd_name(args->cmd));
+		goto done;
+	}
 	if (seen[OPT_OUTPUT] != NULL && args->cmd != CTL_CMD_GET_LIST &&
 	    args->cmd != CTL_CMD_GET_ONE && args->cmd != CTL_CMD_GET_ORGS &&
-	    args->cmd != CTL_CMD_GET_ORG) {
+	    args->cmd != CTL_CMD_GET_ORG && args->cmd != CTL_CMD_AGENT_STATUS) {
 		*cause = xasprintf("-o is for get, not %s", pos[0]);
 		goto done;
 	}
@@ -616,7 +647,8 @@ done:
 int
 ctl_args_needs_controller(const struct ctl_args *args)
 {
-	return args->cmd != CTL_CMD_HELP && args->cmd != CTL_CMD_VERSION;
+	return args->cmd != CTL_CMD_HELP && args->cmd != CTL_CMD_VERSION &&
+	    args->cmd != CTL_CMD_AGENT_STATUS;
 }
 
 int

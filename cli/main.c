@@ -54,6 +54,10 @@ main(int argc, char *argv[])
 		ret = ctl_version();
 		goto done;
 	}
+	if (args.cmd == CTL_CMD_AGENT_STATUS) {
+		ret = ctl_agent_run(&args);
+		goto done;
+	}
 	if (ctl_args_env(&args, &cause) == -1 ||
 	    ctl_conf_load(args.config, args.controller, &conf, &cause) == -1 ||
 	    ctl_conf_check(&conf, stderr, &cause) == -1) {
@@ -90,6 +94,7 @@ main(int argc, char *argv[])
 		break;
 	case CTL_CMD_HELP:
 	case CTL_CMD_VERSION:
+	case CTL_CMD_AGENT_STATUS:
 		break;
 	}
 	ctl_client_free(c);

@@ -14,20 +14,24 @@
 #include "agent.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
 #include <event2/event.h>
 #include <jansson.h>
+#include <nanomsg/nn.h>
 #include <openssl/rand.h>
 
 #include "httpc.h"
+#include "ipc.h"
 #include "k8s.h"
 #include "log.h"
 #include "msp.h"
@@ -74,6 +78,18 @@ struct agent {
 	struct event *heartbeat;
 	struct event *sigterm, *sigint;
 	int exit_code;
+	/* Local admin socket (nanomsg REP, ipc://STATE/admin.sock). */
+	int admin_sock;
+	char *admin_url;
+	struct event *admin_ev;
+	/* The signer: a child process holding the org admin's key. */
+	pid_t signer_pid;
+	time_t signer_started;
+	struct event *sigchld;
+	struct event *signer_restart;
+	char *self;             /* this program, to run `signer` */
+	char *last_error;       /* the last failure, for status */
+	time_t last_applied_at;
 };
 
 static void agent_drive(struct agent *, const struct httpc_answer *);
@@ -92,6 +108,8 @@ agent_backoff(struct agent *a, const char *why)
 	/* Full jitter over the upper half: [backoff/2, backoff). */
 	ms = (long)a->backoff * 500 + (long)(r % (unsigned int)(a->backoff * 500 + 1));
 	log_warnx("%s; retrying in %ld.%03ld s", why, ms / 1000, ms % 1000);
+	free(a->last_error);
+	a->last_error = xstrdup(why);
 	a->state = AG_BACKOFF;
 	tv.tv_sec = ms / 1000;
 	tv.tv_usec = (ms % 1000) * 1000;
@@ -288,6 +306,185 @@ agent_fail(struct agent *a, const char *what, const struct httpc_answer *ans)
 	free(why);
 }
 
+/*
+ * The signer runs as `fabfed-agent signer` in its own process, with the org
+ * admin's key; this process never loads that key. Started once the PKI
+ * exists, restarted (after a pause) if it dies.
+ */
+static void
+signer_start(struct agent *a)
+{
+	const char *domain = NULL;
+	json_t *me;
+	char *keyp, *certp, *sock, *logp;
+	pid_t pid;
+	int fd;
+
+	if (a->desired == NULL || (me = agent_find_org(json_object_get(a->desired, "spec"),
+	    a->mspid)) == NULL || (domain = json_string_value(json_object_get(me,
+	    "domain"))) == NULL)
+		return;
+	keyp = xasprintf("%s/users/Admin@%s/msp/keystore/priv_sk", a->pkidir, domain);
+	certp = xasprintf("%s/users/Admin@%s/msp/signcerts/Admin@%s-cert.pem", a->pkidir,
+	    domain, domain);
+	sock = xasprintf("ipc://%s/signer.sock", a->dir);
+	logp = xasprintf("%s/signer.log", a->dir);
+	if (access(keyp, R_OK) != 0 || access(certp, R_OK) != 0) {
+		log_warnx("signer not started: %s or %s missing", keyp, certp);
+		goto done;
+	}
+	if ((pid = fork()) == -1) {
+		log_warn("fork (signer)");
+		goto done;
+	}
+	if (pid == 0) {
+		if ((fd = open(logp, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600)) != -1) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		execl(a->self, a->self, "signer", "--state-dir", a->dir, "--key", keyp,
+		    "--cert", certp, "--socket", sock, "--msp-id", a->mspid, (char *)NULL);
+		_exit(127);
+	}
+	a->signer_pid = pid;
+	a->signer_started = time(NULL);
+	log_info("signer started (pid %ld) on %s", (long)pid, sock);
+done:
+	free(keyp);
+	free(certp);
+	free(sock);
+	free(logp);
+}
+
+static void
+signer_restart_cb(evutil_socket_t fd, short what, void *arg)
+{
+	signer_start(arg);
+}
+
+static void
+sigchld_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct agent *a = arg;
+	struct timeval tv = { 2, 0 };
+	int status;
+	pid_t pid;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (pid != a->signer_pid)
+			continue;
+		a->signer_pid = 0;
+		log_warnx("signer exited (%s %d); restarting it in %ld s",
+		    WIFEXITED(status) ? "status" : "signal",
+		    WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status),
+		    (long)tv.tv_sec);
+		if (time(NULL) - a->signer_started < 10)
+			tv.tv_sec = 10;   /* dying at once: do not spin */
+		evtimer_add(a->signer_restart, &tv);
+	}
+}
+
+static void
+signer_stop(struct agent *a)
+{
+	struct timespec ts = { 0, 50L * 1000 * 1000 };
+	int i, status;
+
+	if (a->signer_pid <= 0)
+		return;
+	kill(a->signer_pid, SIGTERM);
+	/* Shutdown path: a bounded wait. */
+	for (i = 0; i < 100; i++) {
+		if (waitpid(a->signer_pid, &status, WNOHANG) == a->signer_pid)
+			break;
+		nanosleep(&ts, NULL);
+	}
+	if (i == 100) {
+		kill(a->signer_pid, SIGKILL);
+		waitpid(a->signer_pid, &status, 0);
+	}
+	a->signer_pid = 0;
+}
+
+/* What `fabfedctl agent status` shows. Caller decrefs. */
+static json_t *
+agent_status_json(struct agent *a)
+{
+	static const char *states[] = { "polling", "publishing MSP", "publishing endpoints",
+	    "reporting status", "backing off" };
+
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:s, s:s?, s:I, s:s, s:I}",
+	    "version", FABFED_VERSION, "mspId", a->mspid, "consortium", a->consortium,
+	    "controller", a->controller, "state", states[a->state],
+	    "appliedRevision", (json_int_t)a->applied,
+	    "appliedAt", (json_int_t)a->last_applied_at,
+	    "runtime", a->rt != NULL ? a->rt->ops->name : "none",
+	    "lastError", a->last_error,
+	    "signerPid", (json_int_t)a->signer_pid,
+	    "signer", a->signer_pid > 0 ? "running" : "not running",
+	    "pendingRequests", (json_int_t)httpc_pending(a->http));
+}
+
+static void
+admin_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct agent *a = arg;
+	struct ipc_msg m;
+	json_t *body;
+	char *cause = NULL;
+	int i;
+
+	/* Bounded work per event: at most 16 requests. */
+	for (i = 0; i < 16; i++) {
+		memset(&m, 0, sizeof(m));
+		switch (ipc_recv(a->admin_sock, NN_DONTWAIT, &m, &cause)) {
+		case IPC_RECV_NONE:
+			return;
+		case IPC_RECV_FAIL:
+			log_warnx("admin socket: %s", cause);
+			free(cause);
+			return;
+		case IPC_RECV_BAD:
+			body = json_pack("{s:s}", "reason", cause);
+			ipc_send(a->admin_sock, IPC_ERROR, m.id, body, NULL);
+			json_decref(body);
+			free(cause);
+			cause = NULL;
+			break;
+		case IPC_RECV_OK:
+			if (m.type == IPC_PING) {
+				body = agent_status_json(a);
+				ipc_send(a->admin_sock, IPC_PONG, m.id, body, NULL);
+			} else {
+				body = json_pack("{s:s}", "reason", "the admin socket answers "
+				    "PING (status) only");
+				ipc_send(a->admin_sock, IPC_ERROR, m.id, body, NULL);
+			}
+			json_decref(body);
+			break;
+		}
+		ipc_msg_clear(&m);
+	}
+}
+
+static int
+admin_start(struct agent *a, char **cause)
+{
+	int fd;
+	size_t sz = sizeof(fd);
+
+	a->admin_url = xasprintf("ipc://%s/admin.sock", a->dir);
+	if ((a->admin_sock = ipc_listen(a->admin_url, cause)) < 0)
+		return -1;
+	if (nn_getsockopt(a->admin_sock, NN_SOL_SOCKET, NN_RCVFD, &fd, &sz) != 0) {
+		*cause = xasprintf("admin socket: %s", nn_strerror(nn_errno()));
+		return -1;
+	}
+	a->admin_ev = event_new(a->base, fd, EV_READ | EV_PERSIST, admin_cb, a);
+	event_add(a->admin_ev, NULL);
+	return 0;
+}
+
 static void
 agent_drive(struct agent *a, const struct httpc_answer *ans)
 {
@@ -365,6 +562,11 @@ agent_drive(struct agent *a, const struct httpc_answer *ans)
 		}
 		log_info("applied revision %lld of %s", (long long)a->applied, a->consortium);
 		a->backoff = 0;
+		a->last_applied_at = time(NULL);
+		free(a->last_error);
+		a->last_error = NULL;
+		if (a->signer_pid == 0)
+			signer_start(a);
 		if (a->once) {
 			a->exit_code = 0;
 			event_base_loopexit(a->base, NULL);
@@ -459,6 +661,18 @@ done:
 static void
 agent_free(struct agent *a)
 {
+	signer_stop(a);
+	if (a->admin_ev != NULL)
+		event_free(a->admin_ev);
+	if (a->admin_sock >= 0)
+		ipc_unlisten(a->admin_sock, a->admin_url);
+	free(a->admin_url);
+	if (a->sigchld != NULL)
+		event_free(a->sigchld);
+	if (a->signer_restart != NULL)
+		event_free(a->signer_restart);
+	free(a->self);
+	free(a->last_error);
 	if (a->rt != NULL)
 		a->rt->ops->free(a->rt);
 	httpc_free(a->http);
@@ -508,6 +722,7 @@ agent_main(int argc, char **argv)
 
 	memset(&a, 0, sizeof(a));
 	a.exit_code = 1;
+	a.admin_sock = -1;
 	if (opts_parse(argc, argv, opts, &cause) < 0) {
 		fprintf(stderr, "fabfed-agent run: %s\n", cause);
 		free(cause);
@@ -559,8 +774,15 @@ agent_main(int argc, char **argv)
 	a.heartbeat = evtimer_new(a.base, heartbeat_timer_cb, &a);
 	a.sigterm = evsignal_new(a.base, SIGTERM, agent_signal_cb, &a);
 	a.sigint = evsignal_new(a.base, SIGINT, agent_signal_cb, &a);
+	a.sigchld = evsignal_new(a.base, SIGCHLD, sigchld_cb, &a);
+	a.signer_restart = evtimer_new(a.base, signer_restart_cb, &a);
 	evsignal_add(a.sigterm, NULL);
 	evsignal_add(a.sigint, NULL);
+	evsignal_add(a.sigchld, NULL);
+	if ((a.self = realpath("/proc/self/exe", NULL)) == NULL)
+		a.self = xstrdup("fabfed-agent");
+	if (admin_start(&a, &cause) != 0)
+		goto done;
 	evtimer_add(a.heartbeat, &now);
 	log_info("fabfed-agent %s: org %s of consortium %s, controller %s, runtime %s "
 	    "(%s)", FABFED_VERSION, a.mspid, a.consortium, a.controller, a.rt->ops->name,

@@ -82,6 +82,28 @@ else
 	echo "note: kubernetes-models not installed (scripts/setup installs it): schema check skipped here"
 fi
 
+# The local admin socket, and the signer the agent runs beside itself.
+expect_rc 0 "$FABFED_BIN/fabfedctl" agent status --state-dir "$T/a1"
+contains "$OUT" "Org1MSP"
+contains "$OUT" "running"
+expect_rc 0 "$FABFED_BIN/fabfedctl" agent status --state-dir "$T/a2" -o json
+spid=$(python3 -c 'import json,sys; d=json.loads(sys.stdin.read()); assert d["mspId"]=="Org2MSP" and d["appliedRevision"]>='"$r"'; print(d["signerPid"])' <<<"$OUT") || fail "agent status json: $OUT"
+[ "$spid" -gt 0 ] && kill -0 "$spid" || fail "no signer process for org 2"
+grep -q "signer" "/proc/$spid/cmdline" || fail "pid $spid is not a signer"
+[ "$(stat -c %a "$T/a2/signer.sock")" = 600 ] || fail "signer socket is not 0600"
+[ "$(stat -c %a "$T/a2/admin.sock")" = 600 ] || fail "admin socket is not 0600"
+kill -KILL "$spid"
+for ((i = 0; i < 150; i++)); do
+	n=$("$FABFED_BIN/fabfedctl" agent status --state-dir "$T/a2" -o json 2>/dev/null |
+		python3 -c 'import json,sys; print(json.load(sys.stdin)["signerPid"])' 2>/dev/null || echo 0)
+	[ "$n" -gt 0 ] && [ "$n" != "$spid" ] && kill -0 "$n" 2>/dev/null && break
+	sleep 0.2
+done
+[ "$n" -gt 0 ] && [ "$n" != "$spid" ] || fail "the signer was not restarted after SIGKILL"
+expect_rc 2 "$FABFED_BIN/fabfedctl" agent status --state-dir "$T/nowhere"
+contains "$OUT" "no answer from the agent"
+ok "fabfedctl agent status over the admin socket; the signer runs beside each agent and is restarted if killed"
+
 # Identities before restarts.
 fp() { (cd "$T/a$1" && find . -name '*.key' -o -name 'priv_sk' -o -name '*.crt' -o -name '*.pem' | sort | xargs sha256sum) ; }
 for n in 1 2 3; do fp $n >"$T/fp$n.before"; done
