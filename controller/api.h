@@ -22,6 +22,7 @@ void api_consortia_list(struct server_req *);
 void api_token_create(struct server_req *);
 void api_enroll_ca(struct server_req *);
 void api_enroll(struct server_req *);
+void api_agent_renew(struct server_req *);
 void api_orgs_list(struct server_req *);
 void api_org_get(struct server_req *);
 void api_agent_desired(struct server_req *);

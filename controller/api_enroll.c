@@ -524,3 +524,145 @@ api_enroll(struct server_req *sr)
 done:
 	json_decref(body);  /* sr may be gone here: touch nothing of it */
 }
+
+/* ---- POST /v1/agent/renew (agent certificate) ---- */
+
+struct renew_ctx {
+	char *consortium;
+	char *msp;
+	char *csr;
+	char *cert_pem;
+	char *not_after;
+	int writing;
+};
+
+static void
+renew_free(void *arg)
+{
+	struct renew_ctx *r = arg;
+
+	if (r == NULL)
+		return;
+	free(r->consortium);
+	free(r->msp);
+	free(r->csr);
+	free(r->cert_pem);
+	free(r->not_after);
+	free(r);
+}
+
+static void
+renew_drive(const struct etcd_result *res, void *arg)
+{
+	struct server_req *sr = arg;
+	struct renew_ctx *r = sr->state;
+	struct etcd_txn *txn;
+	json_t *doc, *org, *rec;
+	char *cause = NULL, *reckey, *speckey, *text, fp[65];
+	unsigned char h[32];
+	size_t i;
+	int declared = 0, queued;
+	X509 *cert;
+
+	if (!res->ok) {
+		server_reply_error(sr, api_etcd_status(res), res->error, NULL);
+		return;
+	}
+	if (r->writing) {
+		if (!res->succeeded) {
+			server_reply_error(sr, 409, "the consortium changed during the renewal; "
+			    "try again", NULL);
+			return;
+		}
+		log_info("agent certificate of %s in %s renewed (until %s)", r->msp,
+		    r->consortium, r->not_after);
+		server_reply_json(sr, 200, json_pack("{s:s, s:s, s:s, s:s, s:s}",
+		    "certificate", r->cert_pem, "ca", sr->srv->ca_pem, "consortium",
+		    r->consortium, "mspId", r->msp, "notAfter", r->not_after));
+		return;
+	}
+	if (res->range.nkvs == 0) {
+		server_reply_error(sr, 410, "the consortium no longer exists", NULL);
+		return;
+	}
+	doc = json_loadb(res->range.kvs[0].value, res->range.kvs[0].value_len, 0, NULL);
+	json_array_foreach(json_object_get(json_object_get(doc, "spec"), "orgs"), i, org)
+		if (json_is_string(json_object_get(org, "mspId")) &&
+		    strcmp(json_string_value(json_object_get(org, "mspId")), r->msp) == 0)
+			declared = 1;
+	json_decref(doc);
+	if (!declared) {
+		server_reply_error(sr, 403, "this org is no longer declared in the consortium",
+		    NULL);
+		return;
+	}
+	cert = api_enroll_issue(sr->srv->ca, sr->srv->cakey, r->csr, strlen(r->csr),
+	    r->consortium, r->msp, AGENT_CERT_DAYS, &cause);
+	if (cert == NULL) {
+		server_reply_error(sr, 400, cause, NULL);
+		free(cause);
+		return;
+	}
+	r->cert_pem = pki_cert_pem(cert, NULL);
+	r->not_after = iso8601(time(NULL) + (time_t)AGENT_CERT_DAYS * 86400);
+	pki_cert_sha256(cert, h);
+	hex(h, 32, fp);
+	X509_free(cert);
+	reckey = xasprintf(API_PREFIX "consortia/%s/orgs/%s/agent", r->consortium, r->msp);
+	speckey = api_spec_key(r->consortium);
+	rec = json_pack("{s:s, s:s}", "certSha256", fp, "notAfter", r->not_after);
+	text = json_dumps(rec, JSON_COMPACT);
+	txn = etcd_txn_new();
+	etcd_txn_cmp_int(txn, speckey, ETCD_CMP_MOD, ETCD_CMP_EQUAL,
+	    res->range.kvs[0].mod_revision);
+	etcd_txn_put(txn, 1, reckey, text, strlen(text), 0);
+	r->writing = 1;
+	queued = etcd_txn(sr->srv->etcd, txn, renew_drive, sr);
+	etcd_txn_free(txn);
+	json_decref(rec);
+	free(text);
+	free(reckey);
+	free(speckey);
+	if (queued != 0)
+		server_reply_error(sr, 503, "etcd: cannot queue the request", NULL);
+}
+
+void
+api_agent_renew(struct server_req *sr)
+{
+	struct renew_ctx *r;
+	const char *org;
+	json_t *body, *csr;
+	char *speckey;
+
+	if (sr->peer_uri == NULL || strncmp(sr->peer_uri, "fabfed://", 9) != 0 ||
+	    (org = strstr(sr->peer_uri + 9, "/org/")) == NULL) {
+		server_reply_error(sr, 403, "this certificate names no agent identity", NULL);
+		return;
+	}
+	r = xcalloc(1, sizeof(*r));
+	sr->state = r;
+	sr->state_free = renew_free;
+	r->consortium = xstrndup(sr->peer_uri + 9, (size_t)(org - sr->peer_uri - 9));
+	r->msp = xstrdup(org + 5);
+	if (topology_valid_consortium_name(r->consortium) != 0 ||
+	    topology_valid_msp_id(r->msp) != 0) {
+		server_reply_error(sr, 403, "this certificate's agent identity is malformed",
+		    NULL);
+		return;
+	}
+	body = sr->body_len <= ENROLL_MAX_BODY ? json_loadb(sr->body, sr->body_len, 0,
+	    NULL) : NULL;
+	if (!json_is_string(csr = json_object_get(body, "csr"))) {
+		json_decref(body);
+		server_reply_error(sr, 400, "the body must be a JSON object {\"csr\": PEM} of "
+		    "at most 64 KiB", NULL);
+		return;
+	}
+	r->csr = xstrdup(json_string_value(csr));
+	json_decref(body);
+	speckey = api_spec_key(r->consortium);
+	if (etcd_range(sr->srv->etcd, speckey, 0, renew_drive, sr) != 0)
+		server_reply_error(sr, 503, "etcd: cannot queue the request", NULL);
+	free(speckey);
+}

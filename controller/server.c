@@ -238,6 +238,7 @@ static const struct route {
 	{ "/v1/agent/status", EVHTTP_REQ_PUT, R_AGENT, api_agent_put },
 	{ "/v1/agent/heartbeat", EVHTTP_REQ_POST, R_AGENT, api_agent_heartbeat },
 	{ "/v1/agent/orgs/{msp}", EVHTTP_REQ_GET, R_AGENT, api_agent_org },
+	{ "/v1/agent/renew", EVHTTP_REQ_POST, R_AGENT, api_agent_renew },
 	{ "/v1/enroll/ca", EVHTTP_REQ_GET, R_ANON | R_CERT, api_enroll_ca },
 	{ "/v1/enroll", EVHTTP_REQ_POST, R_ANON | R_CERT, api_enroll },
 };

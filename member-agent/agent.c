@@ -29,7 +29,9 @@
 #include <jansson.h>
 #include <nanomsg/nn.h>
 #include <openssl/rand.h>
+#include <openssl/x509.h>
 
+#include "enroll.h"
 #include "httpc.h"
 #include "ipc.h"
 #include "k8s.h"
@@ -89,6 +91,10 @@ struct agent {
 	struct event *signer_restart;
 	char *self;             /* this program, to run `signer` */
 	char *last_error;       /* the last failure, for status */
+	/* Certificate renewal: checked at start and every few hours. */
+	int renew_before_days;
+	struct event *renew_timer;
+	EVP_PKEY *renew_key;    /* set while a renewal is in flight */
 	time_t last_applied_at;
 };
 
@@ -485,6 +491,110 @@ admin_start(struct agent *a, char **cause)
 	return 0;
 }
 
+/*
+ * The agent's client certificate is renewed before it expires: a CSR for
+ * the same key (an agent's key never changes), signed by the controller
+ * for the identity the current certificate already has.
+ */
+static double
+agent_cert_days_left(struct agent *a)
+{
+	char *path = xasprintf("%s/agent.crt", a->dir), *cause = NULL;
+	X509 *cert = pki_cert_read(path, &cause);
+	int days = 0, secs = 0;
+
+	free(path);
+	if (cert == NULL) {
+		log_warnx("%s", cause);
+		free(cause);
+		return 0;
+	}
+	ASN1_TIME_diff(&days, &secs, NULL, X509_get0_notAfter(cert));
+	X509_free(cert);
+	return days + secs / 86400.0;
+}
+
+static void
+renew_cb(const struct httpc_answer *ans, void *arg)
+{
+	struct agent *a = arg;
+	char *cause = NULL, *c = NULL, *m = NULL, *path;
+	X509 *ca = NULL, *cert = NULL;
+
+	path = xasprintf("%s/ca.crt", a->dir);
+	if (!ans->ok || ans->status != 200) {
+		char *why = agent_failure("certificate renewal", ans);
+
+		log_warnx("%s; the current certificate is kept", why);
+		free(why);
+		goto done;
+	}
+	if ((ca = pki_cert_read(path, &cause)) == NULL ||
+	    (cert = enroll_check_answer(ans->body, ans->len, ca, a->renew_key, &c, &m,
+	    &cause)) == NULL) {
+		log_warnx("certificate renewal: %s; the current certificate is kept", cause);
+		goto done;
+	}
+	if (strcmp(c, a->consortium) != 0 || strcmp(m, a->mspid) != 0) {
+		log_warnx("certificate renewal: the new certificate is for %s/%s, not %s/%s; "
+		    "refused", m, c, a->mspid, a->consortium);
+		goto done;
+	}
+	free(path);
+	path = xasprintf("%s/agent.crt", a->dir);
+	if (pki_cert_write(path, cert, &cause) != 0) {
+		log_warnx("certificate renewal: %s", cause);
+		goto done;
+	}
+	log_info("agent certificate renewed: %.0f days left", agent_cert_days_left(a));
+done:
+	EVP_PKEY_free(a->renew_key);
+	a->renew_key = NULL;
+	X509_free(ca);
+	X509_free(cert);
+	free(cause);
+	free(c);
+	free(m);
+	free(path);
+}
+
+static void
+renew_check_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct agent *a = arg;
+	struct timeval tv = { 6 * 3600, 0 };
+	char *path, *cause = NULL, *csr, *body, *url;
+	double left;
+	json_t *o;
+
+	evtimer_add(a->renew_timer, &tv);
+	if (a->renew_key != NULL || (left = agent_cert_days_left(a)) >= a->renew_before_days)
+		return;
+	log_info("agent certificate expires in %.1f days: renewing", left);
+	path = xasprintf("%s/agent.key", a->dir);
+	a->renew_key = pki_key_read(path, &cause);
+	free(path);
+	if (a->renew_key == NULL || (csr = enroll_csr(a->renew_key, &cause)) == NULL) {
+		log_warnx("certificate renewal: %s", cause);
+		free(cause);
+		EVP_PKEY_free(a->renew_key);
+		a->renew_key = NULL;
+		return;
+	}
+	o = json_pack("{s:s}", "csr", csr);
+	body = json_dumps(o, JSON_COMPACT);
+	url = xasprintf("%s/v1/agent/renew", a->controller);
+	if (httpc_request(a->http, "POST", url, body, strlen(body), AGENT_CALL_MS, 64 * 1024,
+	    renew_cb, a) == 0) {
+		EVP_PKEY_free(a->renew_key);
+		a->renew_key = NULL;
+	}
+	json_decref(o);
+	free(body);
+	free(url);
+	free(csr);
+}
+
 static void
 agent_drive(struct agent *a, const struct httpc_answer *ans)
 {
@@ -662,6 +772,9 @@ static void
 agent_free(struct agent *a)
 {
 	signer_stop(a);
+	if (a->renew_timer != NULL)
+		event_free(a->renew_timer);
+	EVP_PKEY_free(a->renew_key);
 	if (a->admin_ev != NULL)
 		event_free(a->admin_ev);
 	if (a->admin_sock >= 0)
@@ -701,7 +814,7 @@ int
 agent_main(int argc, char **argv)
 {
 	static const char *o_dir, *o_runtime, *o_out, *o_logfmt;
-	static long long o_poll;
+	static long long o_poll, o_renew;
 	static int o_once, o_verbose, o_help;
 	static const struct opt opts[] = {
 		{ "state-dir", 'd', OPT_STRING, 0, 0, NULL, "the directory enroll wrote", &o_dir },
@@ -709,6 +822,7 @@ agent_main(int argc, char **argv)
 		{ "out", 'o', OPT_STRING, 0, 0, NULL, "manifests: output directory (default STATE/manifests)", &o_out },
 		{ "poll-timeout", 0, OPT_INT, 1, 60, "30", "long-poll seconds", &o_poll },
 		{ "once", 0, OPT_FLAG, 0, 0, NULL, "exit after the first revision is applied", &o_once },
+		{ "renew-before", 0, OPT_INT, 1, 3650, "30", "renew the agent certificate this many days before it expires", &o_renew },
 		{ "log-format", 0, OPT_STRING, 0, 0, "text", "text or json", &o_logfmt },
 		{ "verbose", 'v', OPT_FLAG, 0, 0, NULL, "debug logging", &o_verbose },
 		{ "help", 'h', OPT_FLAG, 0, 0, NULL, "this help", &o_help },
@@ -745,6 +859,7 @@ agent_main(int argc, char **argv)
 	    LOG_FORMAT_JSON : LOG_FORMAT_TEXT);
 	a.dir = xstrdup(o_dir);
 	a.poll_secs = (int)o_poll;
+	a.renew_before_days = (int)o_renew;
 	a.once = o_once;
 	if (agent_load(&a, &cause) != 0)
 		goto done;
@@ -784,6 +899,8 @@ agent_main(int argc, char **argv)
 	if (admin_start(&a, &cause) != 0)
 		goto done;
 	evtimer_add(a.heartbeat, &now);
+	a.renew_timer = evtimer_new(a.base, renew_check_cb, &a);
+	evtimer_add(a.renew_timer, &now);
 	log_info("fabfed-agent %s: org %s of consortium %s, controller %s, runtime %s "
 	    "(%s)", FABFED_VERSION, a.mspid, a.consortium, a.controller, a.rt->ops->name,
 	    out);

@@ -129,7 +129,14 @@ ctrl_stop "${AGENT_PID[1]}" TERM
 [ "$STOP_RC" = 0 ] || fail "agent 1 did not stop cleanly ($STOP_RC)"
 start_agent 1
 ctrl_stop "$CTRL_PID" KILL
-ctrl_start "$d" ctl2 --etcd "$ETCD_ENDPOINT"
+# Same address (agents keep the URL they enrolled with), after a pause.
+sleep 2
+ctrl_start "$d" ctl2 --etcd "$ETCD_ENDPOINT" --listen "$CTRL_ADDR"
+# Only heartbeats sent to the new controller count: drop the old leases.
+for l in $(etcdctl --endpoints "$ETCD_ENDPOINT" get --prefix /fabfed/v1/agents/ -w json |
+	python3 -c 'import json,sys; [print("%x" % kv["lease"]) for kv in json.load(sys.stdin).get("kvs", [])]'); do
+	etcdctl --endpoints "$ETCD_ENDPOINT" lease revoke "$l" >/dev/null
+done
 converged "$r2" || fail "no convergence after the restarts"
 resumed=$(grep -o "resuming after revision [0-9]*" "$T/agent1.log" | tail -1 | grep -o "[0-9]*$")
 [ -n "$resumed" ] && [ "$resumed" -ge "$r2" ] || fail "agent 1 did not resume from its revision (${resumed:-none})"
@@ -137,6 +144,32 @@ fp 1 | grep -v peer1 >"$T/fp1.after"
 grep -v peer1 "$T/fp1.before" | diff - "$T/fp1.after" || fail "agent 1's identities changed across restarts"
 for n in 2 3; do fp $n | diff "$T/fp$n.before" - || fail "agent $n's identities changed"; done
 ok "agent SIGTERM + restart and controller SIGKILL + restart: converged again, every key and cert unchanged"
+
+# Certificate renewal: same key, new certificate, recorded by the controller.
+old_serial=$(openssl x509 -in "$T/a3/agent.crt" -noout -serial)
+old_pub=$(openssl x509 -in "$T/a3/agent.crt" -noout -pubkey)
+ctrl_stop "${AGENT_PID[3]}" TERM
+"$FABFED_BIN/fabfed-agent" run --state-dir "$T/a3" --poll-timeout 5 --renew-before 100 \
+	>>"$T/agent3.log" 2>&1 &
+AGENT_PID[3]=$!
+CTRL_PIDS="$CTRL_PIDS $!"
+for ((i = 0; i < 100; i++)); do grep -q "agent certificate renewed" "$T/agent3.log" && break; sleep 0.1; done
+grep -q "agent certificate renewed" "$T/agent3.log" || fail "agent 3 did not renew its certificate"
+[ "$(openssl x509 -in "$T/a3/agent.crt" -noout -serial)" != "$old_serial" ] || fail "renewal kept the old certificate"
+[ "$(openssl x509 -in "$T/a3/agent.crt" -noout -pubkey)" = "$old_pub" ] || fail "renewal changed the agent's key"
+openssl verify -CAfile "$T/a3/ca.crt" "$T/a3/agent.crt" >/dev/null || fail "the renewed certificate does not verify"
+want=$(openssl x509 -in "$T/a3/agent.crt" -outform der | sha256sum | cut -d' ' -f1)
+for ((i = 0; i < 50; i++)); do
+	got=$(etcdctl --endpoints "$ETCD_ENDPOINT" get /fabfed/v1/consortia/trade-finance/orgs/Org3MSP/agent --print-value-only |
+		python3 -c 'import json,sys; print(json.load(sys.stdin)["certSha256"])')
+	[ "$got" = "$want" ] && break
+	sleep 0.1
+done
+[ "$got" = "$want" ] || fail "the controller did not record the renewed certificate"
+curl -sS --max-time 10 --cacert "$T/a3/ca.crt" --cert "$T/a3/agent.crt" --key "$T/a3/agent.key" \
+	-X POST -o /dev/null -w '%{http_code}' "https://$CTRL_ADDR/v1/agent/heartbeat" | grep -q 200 ||
+	fail "the renewed certificate is not accepted"
+ok "certificate renewal: new certificate for the same key, recorded by the controller, accepted"
 
 # Nothing private in etcd: no key of any agent, in any encoding we store.
 etcdctl --endpoints "$ETCD_ENDPOINT" get --prefix / >"$T/dump"
