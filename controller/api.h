@@ -29,6 +29,14 @@ void api_agent_desired(struct server_req *);
 void api_agent_put(struct server_req *);
 void api_agent_heartbeat(struct server_req *);
 void api_agent_org(struct server_req *);
+/*
+ * An agent's record body (api_agent.c), checked: a JSON object of at most
+ * 256 KiB, no duplicate keys, no private key material anywhere, and an
+ * "mspId", if any, equal to msp. NULL with *status (400/403/413/422) and
+ * *msg (caller frees) otherwise. Caller decrefs.
+ */
+json_t *api_agent_record_parse(const char *body, size_t len, const char *msp,
+    int *status, char **msg);
 /* Drops long-poll watches before the etcd client goes (api_agent.c). */
 void api_agent_shutdown(void);
 void api_healthz(struct server_req *);

@@ -413,7 +413,7 @@ has_private_key(const json_t *v)
 		return strstr(json_string_value(v), "PRIVATE KEY") != NULL;
 	if (json_is_object(v)) {
 		json_object_foreach((json_t *)v, k, x)
-			if (has_private_key(x))
+			if (strstr(k, "PRIVATE KEY") != NULL || has_private_key(x))
 				return 1;
 	}
 	if (json_is_array(v)) {
@@ -528,40 +528,61 @@ put_drive(const struct etcd_result *res, void *arg)
 		server_reply_error(sr, 503, "etcd: cannot queue the request", NULL);
 }
 
+json_t *
+api_agent_record_parse(const char *body, size_t len, const char *msp, int *status,
+    char **msg)
+{
+	json_error_t jerr;
+	json_t *v, *m;
+
+	if (len > AGENT_MAX_BODY) {
+		*status = 413;
+		*msg = xstrdup("the record is over 256 KiB");
+		return NULL;
+	}
+	v = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (v == NULL || !json_is_object(v)) {
+		*status = 400;
+		*msg = xasprintf("the body must be a JSON object (%s at line %d, column %d)",
+		    v == NULL ? jerr.text : "not an object", v == NULL ? jerr.line : 1,
+		    v == NULL ? jerr.column : 1);
+		json_decref(v);
+		return NULL;
+	}
+	if (has_private_key(v)) {
+		*status = 422;
+		*msg = xstrdup("the record holds private key material: private keys never "
+		    "leave the org");
+		json_decref(v);
+		return NULL;
+	}
+	m = json_object_get(v, "mspId");
+	if (m != NULL && (!json_is_string(m) || strcmp(json_string_value(m), msp) != 0)) {
+		*status = 403;
+		*msg = xstrdup("an agent writes only its own org's records");
+		json_decref(v);
+		return NULL;
+	}
+	return v;
+}
+
 void
 api_agent_put(struct server_req *sr)
 {
 	const char *record = strrchr(sr->route, '/') + 1;
 	struct ag_ctx *a;
-	json_error_t jerr;
-	json_t *m;
-	char *msg;
+	char *msg = NULL;
+	int status = 0;
 
 	if ((a = ag_new(sr)) == NULL)
 		return;
-	if (sr->body_len > AGENT_MAX_BODY) {
-		server_reply_error(sr, 413, "the record is over 256 KiB", NULL);
-		return;
-	}
-	a->value = json_loadb(sr->body, sr->body_len, 0, &jerr);
-	if (a->value == NULL || !json_is_object(a->value)) {
-		msg = xasprintf("the body must be a JSON object (%s at line %d, column %d)",
-		    a->value == NULL ? jerr.text : "not an object",
-		    a->value == NULL ? jerr.line : 1, a->value == NULL ? jerr.column : 1);
-		server_reply_error(sr, 400, msg, NULL);
+	a->value = api_agent_record_parse(sr->body, sr->body_len, a->msp, &status, &msg);
+	if (a->value == NULL) {
+		if (status == 422)
+			log_warnx("agent %s/%s sent private key material to %s: refused",
+			    a->consortium, a->msp, sr->route);
+		server_reply_error(sr, status, msg, NULL);
 		free(msg);
-		return;
-	}
-	if (has_private_key(a->value)) {
-		log_warnx("agent %s/%s sent private key material to %s: refused",
-		    a->consortium, a->msp, sr->route);
-		server_reply_error(sr, 422, "the record holds private key material: private "
-		    "keys never leave the org", NULL);
-		return;
-	}
-	m = json_object_get(a->value, "mspId");
-	if (m != NULL && (!json_is_string(m) || strcmp(json_string_value(m), a->msp) != 0)) {
-		server_reply_error(sr, 403, "an agent writes only its own org's records", NULL);
 		return;
 	}
 	if (strcmp(record, "status") == 0)
