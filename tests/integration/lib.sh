@@ -148,3 +148,203 @@ gcurl() {
 	curl -sS --max-time 70 --cacert "$dir/ca.crt" --cert "$T/$name.crt" \
 		--key "$T/$name.key" "$@" "https://$(cat "$dir/controller.addr")$path"
 }
+
+# ---- Network namespaces (netns_*) ----------------------------------------
+# For tests that run a process per "site" in its own network namespace, as
+# if each ran in its own cluster on its own network: one namespace per site,
+# a veth pair per site whose host end is a port of one bridge, the bridge
+# holding NETNS_NET.1/24 in the host namespace. NETNS_NET is a 10.231.X
+# prefix that no host address or route uses, picked under a lock so that
+# parallel runs do not collide. The namespaces get no default route: the
+# only place their processes can reach is that /24. Every name carries
+# this shell's PID; netns_init puts netns_teardown on EXIT (before
+# _cleanup), which stops the processes netns_spawn started, by PID, and
+# deletes the namespaces and links, even on failure.
+#
+#	netns_check || { echo "skipped: $NETNS_SKIP"; exit 77; }
+#	netns_init
+#	netns_bridge                    # NETNS_BRIDGE, NETNS_NET, NETNS_HOST_IP
+#	netns_site 1                    # namespace NETNS_NS[1], address NETNS_IP[1],
+#	                                # host end NETNS_HOSTIF[1], inside: eth0
+#	netns_delay 1 50                # netem, both directions (if NETNS_NETEM=1)
+#	netns_spawn 1 LOG CMD...        # pid in NETNS_PID
+#	netns_bytes 1                   # "RX TX" bytes of the site's eth0
+#	netns_cut 1 / netns_heal 1      # the site's link down / up
+NETNS_TAG=ffn$$
+NETNS_NAMES=""
+NETNS_LINKS=""
+NETNS_PIDS=""
+NETNS_SKIP=""
+NETNS_NETEM=0
+declare -a NETNS_NS NETNS_IP NETNS_HOSTIF
+
+# netns_check: 0 if this machine lets us make namespaces, veths and a
+# bridge; otherwise 1 with the reason in NETNS_SKIP. NETNS_NETEM says
+# whether tc can add netem delays (sch_netem is tried quietly).
+netns_check() {
+	local ns="${NETNS_TAG}-probe" ok=1
+	if [ "$(id -u)" != 0 ]; then
+		NETNS_SKIP="network namespaces need root (uid $(id -u))"
+		return 1
+	fi
+	command -v ip >/dev/null 2>&1 || { NETNS_SKIP="ip (iproute2) is not installed"; return 1; }
+	if ! ip netns add "$ns" 2>/dev/null; then
+		NETNS_SKIP="\`ip netns add\` is not allowed here (no CAP_NET_ADMIN or no netns support)"
+		return 1
+	fi
+	if ! ip -n "$ns" link add "${NETNS_TAG}pa" type veth peer name "${NETNS_TAG}pb" 2>/dev/null; then
+		NETNS_SKIP="veth pairs cannot be made here (no CAP_NET_ADMIN?)"
+		ok=0
+	elif ! ip -n "$ns" link add "${NETNS_TAG}pc" type bridge 2>/dev/null; then
+		NETNS_SKIP="bridges cannot be made here (no bridge support or no CAP_NET_ADMIN)"
+		ok=0
+	fi
+	NETNS_NETEM=0
+	if [ $ok = 1 ] && command -v tc >/dev/null 2>&1; then
+		command -v modprobe >/dev/null 2>&1 && modprobe -q sch_netem 2>/dev/null
+		ip -n "$ns" link set "${NETNS_TAG}pa" up 2>/dev/null
+		tc -n "$ns" qdisc add dev "${NETNS_TAG}pa" root netem delay 1ms 2>/dev/null &&
+			NETNS_NETEM=1
+	fi
+	ip netns del "$ns" 2>/dev/null
+	[ $ok = 1 ]
+}
+
+# netns_sweep: remove what runs killed with SIGKILL left (their PID is gone).
+netns_sweep() {
+	local n pid l
+	for n in $(ip netns list 2>/dev/null | awk '{print $1}' | grep -E '^ffn[0-9]+-' || true); do
+		pid=${n#ffn}
+		pid=${pid%%-*}
+		kill -0 "$pid" 2>/dev/null || ip netns del "$n" 2>/dev/null || true
+	done
+	for l in $(ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | sed 's/@.*//' |
+	    grep -E '^ffn[0-9]+(br|h[0-9]+)$' || true); do
+		pid=${l#ffn}
+		pid=${pid%%[bh]*}
+		kill -0 "$pid" 2>/dev/null || ip link del "$l" 2>/dev/null || true
+	done
+}
+
+# netns_teardown: stop the processes netns_spawn started (TERM, bounded
+# wait, KILL), then delete this run's namespaces and links.
+netns_teardown() {
+	local pid n l i
+	for pid in $NETNS_PIDS; do
+		if kill -0 "$pid" 2>/dev/null; then
+			kill -TERM "$pid" 2>/dev/null || true
+			for ((i = 0; i < 100; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+			kill -KILL "$pid" 2>/dev/null || true
+		fi
+		wait "$pid" 2>/dev/null || true
+	done
+	NETNS_PIDS=""
+	for n in $NETNS_NAMES; do ip netns del "$n" 2>/dev/null || true; done
+	NETNS_NAMES=""
+	for l in $NETNS_LINKS; do
+		ip link show "$l" >/dev/null 2>&1 && ip link del "$l" 2>/dev/null || true
+	done
+	NETNS_LINKS=""
+}
+
+_netns_exit() {
+	local rc=$?
+	set +e
+	netns_teardown
+	(exit "$rc")
+	_cleanup
+}
+
+# netns_init: sweep leftovers of dead runs, tear down on exit and signals.
+netns_init() {
+	netns_sweep
+	trap _netns_exit EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM HUP
+}
+
+# netns_bridge: the bridge ${NETNS_TAG}br with NETNS_HOST_IP=NETNS_NET.1/24.
+netns_bridge() {
+	local x i start
+	NETNS_BRIDGE=${NETNS_TAG}br
+	exec 9>/tmp/fabfed-netns.lock
+	flock -w 30 9 || fail "netns: cannot lock /tmp/fabfed-netns.lock"
+	start=$(($$ % 254))
+	NETNS_NET=""
+	for ((i = 0; i < 254; i++)); do
+		x=$(((start + i) % 254 + 1))
+		if [ -z "$(ip -4 -o addr show to "10.231.$x.0/24" 2>/dev/null)" ] &&
+		    [ -z "$(ip -4 route show to match "10.231.$x.1" 2>/dev/null | grep -v '^default' || true)" ]; then
+			NETNS_NET=10.231.$x
+			break
+		fi
+	done
+	if [ -z "$NETNS_NET" ]; then
+		flock -u 9
+		fail "netns: every 10.231.X.0/24 is in use on this host"
+	fi
+	NETNS_HOST_IP=$NETNS_NET.1
+	ip link add "$NETNS_BRIDGE" type bridge || { flock -u 9; fail "netns: cannot make bridge $NETNS_BRIDGE"; }
+	NETNS_LINKS="$NETNS_LINKS $NETNS_BRIDGE"
+	ip addr add "$NETNS_HOST_IP/24" dev "$NETNS_BRIDGE" || { flock -u 9; fail "netns: cannot address $NETNS_BRIDGE"; }
+	flock -u 9
+	exec 9>&-
+	ip link set "$NETNS_BRIDGE" up || fail "netns: cannot bring $NETNS_BRIDGE up"
+}
+
+# netns_site N: namespace ${NETNS_TAG}-siteN with eth0 at NETNS_NET.(10+N),
+# joined to the bridge by the host end ${NETNS_TAG}hN (an isolated port
+# where the kernel allows it: sites reach the host, not each other).
+netns_site() {
+	local n=$1 ns=${NETNS_TAG}-site$1 h=${NETNS_TAG}h$1 p=${NETNS_TAG}p$1
+	NETNS_NS[$n]=$ns
+	NETNS_HOSTIF[$n]=$h
+	NETNS_IP[$n]=$NETNS_NET.$((10 + n))
+	ip netns add "$ns" || fail "netns: cannot add $ns"
+	NETNS_NAMES="$NETNS_NAMES $ns"
+	ip link add "$h" type veth peer name "$p" || fail "netns: cannot make veth $h"
+	NETNS_LINKS="$NETNS_LINKS $h"
+	ip link set "$p" netns "$ns" || fail "netns: cannot move $p into $ns"
+	ip -n "$ns" link set "$p" name eth0 || fail "netns: cannot rename $p in $ns"
+	ip -n "$ns" addr add "${NETNS_IP[$n]}/24" dev eth0 || fail "netns: cannot address eth0 in $ns"
+	ip -n "$ns" link set lo up || fail "netns: cannot bring lo up in $ns"
+	ip -n "$ns" link set eth0 up || fail "netns: cannot bring eth0 up in $ns"
+	ip link set "$h" master "$NETNS_BRIDGE" || fail "netns: cannot put $h on $NETNS_BRIDGE"
+	bridge link set dev "$h" isolated on 2>/dev/null || true
+	ip link set "$h" up || fail "netns: cannot bring $h up"
+}
+
+# netns_delay N MS: netem delay of MS on both ends of site N's link (so a
+# round trip takes 2*MS). Does nothing, and says so, without netem.
+netns_delay() {
+	if [ "$NETNS_NETEM" != 1 ]; then
+		[ -n "${_netns_noted:-}" ] ||
+			echo "note: tc netem is not available on this kernel: links get no added delay"
+		_netns_noted=1
+		return 0
+	fi
+	tc qdisc add dev "${NETNS_HOSTIF[$1]}" root netem delay "$2ms" ||
+		fail "netns: netem on ${NETNS_HOSTIF[$1]}"
+	tc -n "${NETNS_NS[$1]}" qdisc add dev eth0 root netem delay "$2ms" ||
+		fail "netns: netem on eth0 in ${NETNS_NS[$1]}"
+}
+
+# netns_spawn N LOG CMD...: run CMD in site N's namespace in the background
+# (ip netns exec execs it: NETNS_PID is CMD's own PID), output to LOG.
+netns_spawn() {
+	local n=$1 log=$2
+	shift 2
+	ip netns exec "${NETNS_NS[$n]}" "$@" >>"$log" 2>&1 &
+	NETNS_PID=$!
+	NETNS_PIDS="$NETNS_PIDS $NETNS_PID"
+}
+
+# netns_bytes N: "RX TX", the byte counters of site N's eth0.
+netns_bytes() {
+	local d=/sys/class/net/eth0/statistics
+	ip netns exec "${NETNS_NS[$1]}" sh -c "echo \$(cat $d/rx_bytes) \$(cat $d/tx_bytes)"
+}
+
+# netns_cut N / netns_heal N: take site N's link (host end) down / up.
+netns_cut() { ip link set "${NETNS_HOSTIF[$1]}" down || fail "netns: cannot cut site $1"; }
+netns_heal() { ip link set "${NETNS_HOSTIF[$1]}" up || fail "netns: cannot heal site $1"; }
