@@ -818,12 +818,13 @@ agent_free(struct agent *a)
 int
 agent_main(int argc, char **argv)
 {
-	static const char *o_dir, *o_runtime, *o_out, *o_logfmt;
+	static const char *o_dir, *o_runtime, *o_out, *o_logfmt, *o_kubeconfig;
 	static long long o_poll, o_renew;
 	static int o_once, o_verbose, o_help;
 	static const struct opt opts[] = {
 		{ "state-dir", 'd', OPT_STRING, 0, 0, NULL, "the directory enroll wrote", &o_dir },
-		{ "runtime", 'r', OPT_STRING, 0, 0, "manifests", "manifests (more to come)", &o_runtime },
+		{ "runtime", 'r', OPT_STRING, 0, 0, "manifests", "manifests or kubernetes", &o_runtime },
+		{ "kubeconfig", 0, OPT_STRING, 0, 0, NULL, "kubernetes: kubeconfig file (default: the pod's service account)", &o_kubeconfig },
 		{ "out", 'o', OPT_STRING, 0, 0, NULL, "manifests: output directory (default STATE/manifests)", &o_out },
 		{ "poll-timeout", 0, OPT_INT, 1, 60, "30", "long-poll seconds", &o_poll },
 		{ "once", 0, OPT_FLAG, 0, 0, NULL, "exit after the first revision is applied", &o_once },
@@ -855,9 +856,13 @@ agent_main(int argc, char **argv)
 		opts_usage(stderr, synopsis, opts);
 		return 2;
 	}
-	if (strcmp(o_runtime, "manifests") != 0) {
-		fprintf(stderr, "fabfed-agent run: --runtime %s: this build has the "
-		    "manifests runtime\n", o_runtime);
+	if (strcmp(o_runtime, "manifests") != 0 && strcmp(o_runtime, "kubernetes") != 0) {
+		fprintf(stderr, "fabfed-agent run: --runtime is manifests or kubernetes, "
+		    "not %s\n", o_runtime);
+		return 2;
+	}
+	if (o_kubeconfig != NULL && strcmp(o_runtime, "kubernetes") != 0) {
+		fprintf(stderr, "fabfed-agent run: --kubeconfig is for --runtime kubernetes\n");
 		return 2;
 	}
 	log_init("fabfed-agent", o_verbose, strcmp(o_logfmt, "json") == 0 ?
@@ -872,7 +877,7 @@ agent_main(int argc, char **argv)
 	crt = xasprintf("%s/agent.crt", a.dir);
 	key = xasprintf("%s/agent.key", a.dir);
 	out = o_out != NULL ? xstrdup(o_out) : xasprintf("%s/manifests", a.dir);
-	if (mkdir(out, 0755) != 0 && errno != EEXIST) {
+	if (strcmp(o_runtime, "manifests") == 0 && mkdir(out, 0755) != 0 && errno != EEXIST) {
 		cause = xasprintf("%s: %s", out, strerror(errno));
 		goto done;
 	}
@@ -886,7 +891,10 @@ agent_main(int argc, char **argv)
 	tls.key_file = key;
 	if ((a.http = httpc_new(a.base, &tls, &cause)) == NULL)
 		goto done;
-	if ((a.rt = rt_manifests_new(out)) == NULL) {
+	if (strcmp(o_runtime, "kubernetes") == 0) {
+		if ((a.rt = rt_kubernetes_new(o_kubeconfig, &cause)) == NULL)
+			goto done;
+	} else if ((a.rt = rt_manifests_new(out)) == NULL) {
 		cause = xasprintf("cannot start the manifests runtime in %s", out);
 		goto done;
 	}

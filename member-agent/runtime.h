@@ -65,6 +65,16 @@ struct runtime {
 struct runtime *rt_manifests_new(const char *outdir);
 
 /*
+ * The kubernetes runtime (rt_kubernetes.c): the same objects applied with
+ * server-side apply over the Kubernetes REST API, with the credentials of
+ * kubeconfig_or_null (its current-context), or NULL: the pod's service
+ * account (kubeconfig.h). Calls block, each bounded (docs/runtimes.md).
+ * Returns the runtime (caller frees with runtime_free) or NULL with
+ * *cause (caller frees).
+ */
+struct runtime *rt_kubernetes_new(const char *kubeconfig_or_null, char **cause);
+
+/*
  * Renders org MSPID's objects (k8s_org_objects) into outdir, one file per
  * object named NN-KIND-NAME.yaml (00 Namespace, 10 Secret, 20 ConfigMap,
  * 30 StatefulSet, 40 Service), each written to a temporary file and
