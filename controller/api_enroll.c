@@ -21,6 +21,7 @@
 #include <openssl/rand.h>
 #include <openssl/x509.h>
 
+#include "b64.h"
 #include "etcd.h"
 #include "log.h"
 #include "pki.h"
@@ -34,9 +35,6 @@
 #define ENROLL_MAX_BODY   (64 * 1024)
 #define AGENT_CERT_DAYS   90
 #define API_MAX_ATTEMPTS  8
-
-static const char b64url[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 static void
 hex(const unsigned char *p, size_t n, char *out)
@@ -54,52 +52,27 @@ hex(const unsigned char *p, size_t n, char *out)
 char *
 api_token_format(const unsigned char secret[32], const unsigned char cahash[32])
 {
-	char out[5 + 43 + 1 + 64 + 1], *p = out;
-	uint32_t acc = 0;
-	int bits = 0;
-	size_t i;
+	char hx[65], *enc, *tok;
 
-	memcpy(p, "fft1.", 5);
-	p += 5;
-	for (i = 0; i < 32; i++) {
-		acc = (acc << 8) | secret[i];
-		bits += 8;
-		while (bits >= 6) {
-			bits -= 6;
-			*p++ = b64url[(acc >> bits) & 63];
-		}
-	}
-	if (bits > 0)
-		*p++ = b64url[(acc << (6 - bits)) & 63];
-	*p++ = '.';
-	hex(cahash, 32, p);
-	return xstrdup(out);
+	/* fft1.<base64url of the secret, 43 characters, no '='>.<hex hash> */
+	enc = b64_encode(secret, 32, B64_URL | B64_NOPAD);
+	hex(cahash, 32, hx);
+	tok = xasprintf("fft1.%s.%s", enc, hx);
+	freezero_str(enc);
+	return tok;
 }
 
 int
 api_token_parse(const char *tok, unsigned char secret[32], unsigned char cahash[32])
 {
-	uint32_t acc = 0;
-	int bits = 0;
-	size_t i, n = 0;
+	size_t i, n;
 
 	if (tok == NULL || strlen(tok) != 5 + 43 + 1 + 64 || strncmp(tok, "fft1.", 5) != 0 ||
 	    tok[48] != '.')
 		return -1;
-	for (i = 5; i < 48; i++) {
-		const char *c = strchr(b64url, tok[i]);
-
-		if (tok[i] == '\0' || c == NULL)
-			return -1;
-		acc = (acc << 6) | (uint32_t)(c - b64url);
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			secret[n++] = (unsigned char)(acc >> bits);
-		}
-	}
-	/* 43 chars carry 258 bits: the 2 spare bits must be zero (canonical). */
-	if (n != 32 || (acc & ((1u << bits) - 1)) != 0)
+	/* Canonical: the 2 spare bits of the 43 characters must be zero. */
+	if (b64_decode_to(tok + 5, 43, B64_URL | B64_NOPAD, secret, 32, &n) == -1 ||
+	    n != 32)
 		return -1;
 	for (i = 0; i < 32; i++) {
 		unsigned int v;

@@ -1,8 +1,7 @@
 /*
  * etcd.c: the etcd v3 client's I/O half. One libcurl multi handle driven by
- * the caller's libevent loop (the hiperfifo pattern: curl tells us which
- * sockets and which timeout to wait for, libevent tells curl what fired).
- * No threads, no blocking calls.
+ * the caller's libevent loop through curlev (curlev.h: the hiperfifo
+ * pattern, the dispatch guard, timers). No threads, no blocking calls.
  *
  * A request is a small state machine over the endpoint list:
  *
@@ -48,9 +47,9 @@
 #include <time.h>
 
 #include <curl/curl.h>
-#include <event2/event.h>
 
 #include "buf.h"
+#include "curlev.h"
 #include "log.h"
 #include "xmalloc.h"
 
@@ -60,8 +59,6 @@
 #define WATCH_BACKOFF_MIN_MS  100
 #define WATCH_BACKOFF_MAX_MS  5000
 #define ETCD_MAX_REASONS      1024
-
-enum etcd_kind { KIND_REQ, KIND_WATCH };
 
 struct etcd_method {
 	const char *name;     /* etcd_decode's and the observer's name */
@@ -83,15 +80,7 @@ static const struct etcd_method method_keepalive = { "lease_keepalive",
 static const struct etcd_method method_revoke = { "lease_revoke",
     "/v3/lease/revoke", 0 };
 
-struct etcd_sock {
-	LIST_ENTRY(etcd_sock) entry;
-	struct etcd_client *client;
-	curl_socket_t fd;
-	struct event *ev;
-};
-
 struct etcd_req {
-	enum etcd_kind kind;                 /* first: CURLINFO_PRIVATE tag */
 	TAILQ_ENTRY(etcd_req) entry;
 	struct etcd_client *client;
 	const struct etcd_method *method;
@@ -102,7 +91,7 @@ struct etcd_req {
 	struct buf answer;
 	int too_big;
 	char errbuf[CURL_ERROR_SIZE];
-	struct event *ev;                    /* deferred completion */
+	struct curlev_timer *later;          /* deferred completion */
 	size_t first;                        /* endpoint tried first */
 	size_t tried;                        /* endpoints tried so far */
 	size_t cur;                          /* endpoint of this attempt */
@@ -121,7 +110,6 @@ enum watch_state {
 };
 
 struct etcd_watch {
-	enum etcd_kind kind;                 /* first: CURLINFO_PRIVATE tag */
 	TAILQ_ENTRY(etcd_watch) entry;
 	struct etcd_client *client;
 	char *key;
@@ -142,14 +130,12 @@ struct etcd_watch {
 	int dead;                            /* cancelled inside its callback */
 	size_t ep;
 	long backoff_ms;
-	struct event *timer;                 /* backoff, or create deadline */
+	struct curlev_timer *timer;          /* backoff, or create deadline */
 	char errbuf[CURL_ERROR_SIZE];
 };
 
 struct etcd_client {
-	struct event_base *base;
-	CURLM *multi;
-	struct event *timer;
+	struct curlev *cv;
 	struct curl_slist *headers;
 	char **endpoints;
 	size_t nendpoints;
@@ -159,17 +145,15 @@ struct etcd_client {
 	void *observe_arg;
 	TAILQ_HEAD(, etcd_req) reqs;
 	TAILQ_HEAD(, etcd_watch) watches;
-	LIST_HEAD(, etcd_sock) socks;
-	int busy;                            /* dispatch depth */
 	int freeing;                         /* etcd_client_free called */
 };
 
-static void	 client_check_done(struct etcd_client *);
-static void	 client_deliver_watches(struct etcd_client *);
+static void	 client_deliver_watches(void *);
 static void	 req_attempt(struct etcd_req *);
+static void	 req_done(CURL *, CURLcode, void *);
 static void	 watch_connect(struct etcd_watch *);
 static void	 watch_free(struct etcd_watch *);
-static void	 watch_done(struct etcd_watch *, CURLcode);
+static void	 watch_done(CURL *, CURLcode, void *);
 
 static double
 now_seconds(void)
@@ -180,139 +164,18 @@ now_seconds(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* curlev's release hook: the client's last moment. */
 static void
-ms_to_tv(long ms, struct timeval *tv)
+client_destroy(void *arg)
 {
-	if (ms < 0)
-		ms = 0;
-	tv->tv_sec = ms / 1000;
-	tv->tv_usec = (ms % 1000) * 1000;
-}
-
-/* libcurl multi <-> libevent glue. */
-
-static void
-client_destroy(struct etcd_client *c)
-{
-	struct etcd_sock *s;
+	struct etcd_client *c = arg;
 	size_t i;
 
-	if (c->multi != NULL)
-		curl_multi_cleanup(c->multi);
-	while ((s = LIST_FIRST(&c->socks)) != NULL) {
-		LIST_REMOVE(s, entry);
-		event_free(s->ev);
-		free(s);
-	}
-	if (c->timer != NULL)
-		event_free(c->timer);
 	curl_slist_free_all(c->headers);
 	for (i = 0; i < c->nendpoints; i++)
 		free(c->endpoints[i]);
 	free(c->endpoints);
 	free(c);
-	curl_global_cleanup();
-}
-
-static void
-client_enter(struct etcd_client *c)
-{
-	c->busy++;
-}
-
-/* Returns -1 when the client is gone (the caller must not touch it). */
-static int
-client_leave(struct etcd_client *c)
-{
-	if (--c->busy == 0 && c->freeing) {
-		client_destroy(c);
-		return -1;
-	}
-	return 0;
-}
-
-static void
-client_after_curl(struct etcd_client *c)
-{
-	client_deliver_watches(c);
-	client_check_done(c);
-}
-
-static void
-sock_event(evutil_socket_t fd, short what, void *arg)
-{
-	struct etcd_sock *s = arg;
-	struct etcd_client *c = s->client;   /* s may be freed by curl below */
-	int action = 0, running;
-
-	if (what & EV_READ)
-		action |= CURL_CSELECT_IN;
-	if (what & EV_WRITE)
-		action |= CURL_CSELECT_OUT;
-	client_enter(c);
-	curl_multi_socket_action(c->multi, fd, action, &running);
-	client_after_curl(c);
-	client_leave(c);
-}
-
-static void
-timer_event(evutil_socket_t fd, short what, void *arg)
-{
-	struct etcd_client *c = arg;
-	int running;
-
-	client_enter(c);
-	curl_multi_socket_action(c->multi, CURL_SOCKET_TIMEOUT, 0, &running);
-	client_after_curl(c);
-	client_leave(c);
-}
-
-static int
-curl_sock_cb(CURL *easy, curl_socket_t fd, int what, void *userp, void *sockp)
-{
-	struct etcd_client *c = userp;
-	struct etcd_sock *s = sockp;
-	short kind = EV_PERSIST;
-
-	if (what == CURL_POLL_REMOVE) {
-		if (s != NULL) {
-			LIST_REMOVE(s, entry);
-			event_free(s->ev);
-			free(s);
-		}
-		return 0;
-	}
-	if (what & CURL_POLL_IN)
-		kind |= EV_READ;
-	if (what & CURL_POLL_OUT)
-		kind |= EV_WRITE;
-	if (s == NULL) {
-		s = xcalloc(1, sizeof(*s));
-		s->client = c;
-		s->fd = fd;
-		LIST_INSERT_HEAD(&c->socks, s, entry);
-		curl_multi_assign(c->multi, fd, s);
-	} else
-		event_free(s->ev);
-	if ((s->ev = event_new(c->base, fd, kind, sock_event, s)) == NULL)
-		fatalx("etcd: event_new failed");
-	event_add(s->ev, NULL);
-	return 0;
-}
-
-static int
-curl_timer_cb(CURLM *multi, long ms, void *userp)
-{
-	struct etcd_client *c = userp;
-	struct timeval tv;
-
-	if (ms < 0) {
-		evtimer_del(c->timer);
-		return 0;
-	}
-	ms_to_tv(ms, &tv);
-	evtimer_add(c->timer, &tv);
-	return 0;
 }
 
 /* Endpoints. */
@@ -381,45 +244,36 @@ struct etcd_client *
 etcd_client_new(struct event_base *base, const char *endpoints, char **cause)
 {
 	struct etcd_client *c;
+	char *why;
 
 	*cause = NULL;
 	if (base == NULL || endpoints == NULL) {
 		*cause = xstrdup("etcd: no event loop or no endpoints");
 		return NULL;
 	}
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		*cause = xstrdup("etcd: libcurl failed to initialize");
-		return NULL;
-	}
 	c = xcalloc(1, sizeof(*c));
-	c->base = base;
 	c->timeout_ms = ETCD_DEFAULT_TIMEOUT_MS;
 	TAILQ_INIT(&c->reqs);
 	TAILQ_INIT(&c->watches);
-	LIST_INIT(&c->socks);
 	if (parse_endpoints(c, endpoints, cause) == -1)
 		goto fail;
-	if ((c->multi = curl_multi_init()) == NULL) {
-		*cause = xstrdup("etcd: curl_multi_init failed");
+	if ((c->cv = curlev_new(base, 64L, &why)) == NULL) {
+		*cause = xasprintf("etcd: %s", why);
+		free(why);
 		goto fail;
 	}
-	if ((c->timer = evtimer_new(base, timer_event, c)) == NULL) {
-		*cause = xstrdup("etcd: evtimer_new failed");
-		goto fail;
-	}
-	curl_multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION, curl_sock_cb);
-	curl_multi_setopt(c->multi, CURLMOPT_SOCKETDATA, c);
-	curl_multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION, curl_timer_cb);
-	curl_multi_setopt(c->multi, CURLMOPT_TIMERDATA, c);
-	curl_multi_setopt(c->multi, CURLMOPT_MAXCONNECTS, 64L);
+	/* Watch streams are parsed after curl returns, before done. */
+	curlev_set_after(c->cv, client_deliver_watches, c);
 	c->headers = curl_slist_append(NULL, "Content-Type: application/json");
 	c->headers = curl_slist_append(c->headers, "Expect:");
 	if (c->headers == NULL) {
 		*cause = xstrdup("etcd: out of memory");
 		goto fail;
 	}
+	curlev_set_release(c->cv, client_destroy, c);
 	return c;
  fail:
+	curlev_free(c->cv);
 	client_destroy(c);
 	return NULL;
 }
@@ -454,7 +308,7 @@ req_drop_easy(struct etcd_req *r)
 {
 	if (r->easy == NULL)
 		return;
-	curl_multi_remove_handle(r->client->multi, r->easy);
+	curlev_remove(r->client->cv, r->easy);
 	curl_easy_cleanup(r->easy);
 	r->easy = NULL;
 }
@@ -463,8 +317,7 @@ static void
 req_free(struct etcd_req *r)
 {
 	req_drop_easy(r);
-	if (r->ev != NULL)
-		event_free(r->ev);
+	curlev_timer_free(r->later);
 	free(r->body);
 	buf_free(&r->answer);
 	buf_free(&r->reasons);
@@ -503,32 +356,26 @@ req_finish_error(struct etcd_req *r, const char *error)
 }
 
 static void
-req_deferred(evutil_socket_t fd, short what, void *arg)
+req_deferred(void *arg)
 {
 	struct etcd_req *r = arg;
-	struct etcd_client *c = r->client;
 	char *error = r->pending_error;
 
 	r->pending_error = NULL;
-	client_enter(c);
 	req_finish_error(r, error);
 	free(error);
-	client_leave(c);
 }
 
 /* Fails r from a zero timer: never inside the etcd_* call that queued it. */
 static void
 req_fail_later(struct etcd_req *r, char *error)
 {
-	struct timeval tv = { 0, 0 };
-
 	req_drop_easy(r);
 	free(r->pending_error);
 	r->pending_error = error;
-	if (r->ev == NULL &&
-	    (r->ev = evtimer_new(r->client->base, req_deferred, r)) == NULL)
-		fatalx("etcd: evtimer_new failed");
-	evtimer_add(r->ev, &tv);
+	if (r->later == NULL)
+		r->later = curlev_timer_new(r->client->cv, req_deferred, r);
+	curlev_timer_add(r->later, 0);
 }
 
 static void
@@ -568,7 +415,7 @@ req_write(char *p, size_t size, size_t n, void *arg)
 
 static CURL *
 easy_new(struct etcd_client *c, const char *ep, const char *path,
-    const char *body, void *priv, char *errbuf)
+    const char *body, char *errbuf)
 {
 	CURL *easy;
 	char *url;
@@ -585,7 +432,6 @@ easy_new(struct etcd_client *c, const char *ep, const char *path,
 	curl_easy_setopt(easy, CURLOPT_POSTFIELDS, body);
 	curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE,
 	    (curl_off_t)strlen(body));
-	curl_easy_setopt(easy, CURLOPT_PRIVATE, priv);
 	curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, errbuf);
 	curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(easy, CURLOPT_TCP_KEEPIDLE, 10L);
@@ -629,7 +475,7 @@ req_attempt(struct etcd_req *r)
 	buf_reset(&r->answer);
 	r->too_big = 0;
 	r->easy = easy_new(c, c->endpoints[r->cur], r->method->path, r->body,
-	    r, r->errbuf);
+	    r->errbuf);
 	if (r->easy == NULL) {
 		req_fail_later(r, xstrdup("etcd: curl_easy_init failed"));
 		return;
@@ -641,7 +487,7 @@ req_attempt(struct etcd_req *r)
 	curl_easy_setopt(r->easy, CURLOPT_TIMEOUT_MS, ms > 0 ? ms : 1L);
 	curl_easy_setopt(r->easy, CURLOPT_CONNECTTIMEOUT_MS,
 	    connect_ms > 0 ? connect_ms : 1L);
-	if (curl_multi_add_handle(c->multi, r->easy) != CURLM_OK) {
+	if (curlev_add(c->cv, r->easy, req_done, r) == -1) {
 		curl_easy_cleanup(r->easy);
 		r->easy = NULL;
 		req_fail_later(r, xstrdup("etcd: curl_multi_add_handle "
@@ -686,9 +532,11 @@ curl_not_sent(CURL *easy, CURLcode rc)
 	return 0;
 }
 
+/* curlev's done callback: r->easy is out of the multi. */
 static void
-req_done(struct etcd_req *r, CURLcode rc)
+req_done(CURL *easy, CURLcode rc, void *arg)
 {
+	struct etcd_req *r = arg;
 	struct etcd_client *c = r->client;
 	struct etcd_result res;
 	long http = 0;
@@ -748,32 +596,6 @@ req_done(struct etcd_req *r, CURLcode rc)
 	req_attempt(r);
 }
 
-static void
-client_check_done(struct etcd_client *c)
-{
-	CURLMsg *msg;
-	CURL *easy;
-	CURLcode rc;
-	enum etcd_kind *kind;
-	int left;
-
-	while (!c->freeing && (msg = curl_multi_info_read(c->multi, &left))
-	    != NULL) {
-		if (msg->msg != CURLMSG_DONE)
-			continue;
-		easy = msg->easy_handle;
-		rc = msg->data.result;
-		kind = NULL;
-		curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&kind);
-		if (kind == NULL)
-			continue;
-		if (*kind == KIND_REQ)
-			req_done((struct etcd_req *)kind, rc);
-		else
-			watch_done((struct etcd_watch *)kind, rc);
-	}
-}
-
 static int
 req_queue(struct etcd_client *c, const struct etcd_method *m, char *body,
     etcd_cb cb, void *arg)
@@ -785,7 +607,6 @@ req_queue(struct etcd_client *c, const struct etcd_method *m, char *body,
 		return -1;
 	}
 	r = xcalloc(1, sizeof(*r));
-	r->kind = KIND_REQ;
 	r->client = c;
 	r->method = m;
 	r->body = body;
@@ -873,7 +694,7 @@ watch_drop_easy(struct etcd_watch *w)
 {
 	if (w->easy == NULL)
 		return;
-	curl_multi_remove_handle(w->client->multi, w->easy);
+	curlev_remove(w->client->cv, w->easy);
 	curl_easy_cleanup(w->easy);
 	w->easy = NULL;
 }
@@ -882,8 +703,7 @@ static void
 watch_free(struct etcd_watch *w)
 {
 	watch_drop_easy(w);
-	if (w->timer != NULL)
-		event_free(w->timer);
+	curlev_timer_free(w->timer);
 	free(w->key);
 	free(w->body);
 	buf_free(&w->stream);
@@ -891,12 +711,11 @@ watch_free(struct etcd_watch *w)
 }
 
 static void
-watch_timer(evutil_socket_t fd, short what, void *arg)
+watch_timer(void *arg)
 {
 	struct etcd_watch *w = arg;
 	struct etcd_client *c = w->client;
 
-	client_enter(c);
 	if (w->state == WATCH_BACKOFF)
 		watch_connect(w);
 	else if (w->state == WATCH_STREAMING && !w->created) {
@@ -907,17 +726,13 @@ watch_timer(evutil_socket_t fd, short what, void *arg)
 		w->ep = (w->ep + 1) % c->nendpoints;
 		watch_connect(w);
 	}
-	client_leave(c);
 }
 
 static void
 watch_schedule(struct etcd_watch *w, long ms)
 {
-	struct timeval tv;
-
 	w->state = WATCH_BACKOFF;
-	ms_to_tv(ms, &tv);
-	evtimer_add(w->timer, &tv);
+	curlev_timer_add(w->timer, ms);
 }
 
 /* A broken stream: reconnect to the next member after the backoff. */
@@ -962,7 +777,6 @@ static void
 watch_connect(struct etcd_watch *w)
 {
 	struct etcd_client *c = w->client;
-	struct timeval tv;
 
 	w->gen++;
 	free(w->body);
@@ -971,7 +785,7 @@ watch_connect(struct etcd_watch *w)
 	w->overflow = 0;
 	w->created = 0;
 	w->pending = 0;
-	w->easy = easy_new(c, c->endpoints[w->ep], "/v3/watch", w->body, w,
+	w->easy = easy_new(c, c->endpoints[w->ep], "/v3/watch", w->body,
 	    w->errbuf);
 	if (w->easy == NULL) {
 		watch_schedule(w, WATCH_BACKOFF_MAX_MS);
@@ -980,7 +794,7 @@ watch_connect(struct etcd_watch *w)
 	curl_easy_setopt(w->easy, CURLOPT_WRITEFUNCTION, watch_write);
 	curl_easy_setopt(w->easy, CURLOPT_WRITEDATA, w);
 	curl_easy_setopt(w->easy, CURLOPT_CONNECTTIMEOUT_MS, c->timeout_ms);
-	if (curl_multi_add_handle(c->multi, w->easy) != CURLM_OK) {
+	if (curlev_add(c->cv, w->easy, watch_done, w) == -1) {
 		curl_easy_cleanup(w->easy);
 		w->easy = NULL;
 		watch_schedule(w, WATCH_BACKOFF_MAX_MS);
@@ -988,8 +802,7 @@ watch_connect(struct etcd_watch *w)
 	}
 	w->state = WATCH_STREAMING;
 	/* The create deadline; deleted once etcd says created. */
-	ms_to_tv(c->timeout_ms, &tv);
-	evtimer_add(w->timer, &tv);
+	curlev_timer_add(w->timer, c->timeout_ms);
 }
 
 /*
@@ -1006,7 +819,7 @@ watch_handle(struct etcd_watch *w, struct etcd_watch_response *wr)
 	if (wr->created && !w->created) {
 		w->created = 1;
 		w->backoff_ms = WATCH_BACKOFF_MIN_MS;
-		evtimer_del(w->timer);
+		curlev_timer_del(w->timer);
 		c->preferred = w->ep;
 		if (w->next_rev == 0 && wr->revision > 0)
 			w->next_rev = wr->revision + 1;
@@ -1045,7 +858,7 @@ watch_handle(struct etcd_watch *w, struct etcd_watch_response *wr)
 		if (w->dead || c->freeing)
 			return -1;
 		watch_drop_easy(w);
-		evtimer_del(w->timer);
+		curlev_timer_del(w->timer);
 		if (ev.type == ETCD_EVENT_COMPACTED)
 			watch_connect(w);     /* same member, at once */
 		else
@@ -1097,9 +910,11 @@ watch_parse(struct etcd_watch *w)
 	return 0;
 }
 
+/* curlev's after hook: the bytes curl buffered, to the watch callbacks. */
 static void
-client_deliver_watches(struct etcd_client *c)
+client_deliver_watches(void *arg)
 {
+	struct etcd_client *c = arg;
 	struct etcd_watch *w;
 	int again = 1, rounds = 0;
 
@@ -1116,9 +931,11 @@ client_deliver_watches(struct etcd_client *c)
 	}
 }
 
+/* curlev's done callback: w->easy is out of the multi. */
 static void
-watch_done(struct etcd_watch *w, CURLcode rc)
+watch_done(CURL *easy, CURLcode rc, void *arg)
 {
+	struct etcd_watch *w = arg;
 	const char *why;
 	char *msg;
 	unsigned int gen = w->gen;
@@ -1136,7 +953,7 @@ watch_done(struct etcd_watch *w, CURLcode rc)
 	else
 		why = w->errbuf[0] != '\0' ? w->errbuf : curl_easy_strerror(rc);
 	msg = xstrdup(why);
-	evtimer_del(w->timer);
+	curlev_timer_del(w->timer);
 	watch_retry(w, msg);
 	free(msg);
 }
@@ -1151,7 +968,6 @@ etcd_watch(struct etcd_client *c, const char *key, int flags,
 	    start_revision < 0)
 		return NULL;
 	w = xcalloc(1, sizeof(*w));
-	w->kind = KIND_WATCH;
 	w->client = c;
 	w->key_len = strlen(key);
 	w->key = xstrdup(key);
@@ -1162,8 +978,7 @@ etcd_watch(struct etcd_client *c, const char *key, int flags,
 	w->ep = c->preferred;
 	w->backoff_ms = WATCH_BACKOFF_MIN_MS;
 	buf_init(&w->stream, ETCD_MAX_ANSWER);
-	if ((w->timer = evtimer_new(c->base, watch_timer, w)) == NULL)
-		fatalx("etcd: evtimer_new failed");
+	w->timer = curlev_timer_new(c->cv, watch_timer, w);
 	TAILQ_INSERT_TAIL(&c->watches, w, entry);
 	watch_connect(w);
 	return w;
@@ -1178,7 +993,7 @@ etcd_watch_cancel(struct etcd_watch *w)
 		/* Freed by watch_parse once the callback returns. */
 		w->dead = 1;
 		watch_drop_easy(w);
-		evtimer_del(w->timer);
+		curlev_timer_del(w->timer);
 		return;
 	}
 	TAILQ_REMOVE(&w->client->watches, w, entry);
@@ -1204,12 +1019,12 @@ etcd_client_free(struct etcd_client *c)
 			/* Freed by watch_parse once the callback returns. */
 			w->dead = 1;
 			watch_drop_easy(w);
-			evtimer_del(w->timer);
+			curlev_timer_del(w->timer);
 			continue;
 		}
 		TAILQ_REMOVE(&c->watches, w, entry);
 		watch_free(w);
 	}
-	if (c->busy == 0)
-		client_destroy(c);
+	/* Inside a callback, the client goes once the dispatch unwinds. */
+	curlev_free(c->cv);
 }

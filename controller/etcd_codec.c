@@ -13,6 +13,7 @@
 
 #include <jansson.h>
 
+#include "b64.h"
 #include "xmalloc.h"
 
 struct etcd_txn_cmp {
@@ -51,93 +52,6 @@ struct etcd_txn {
 /* The longest piece of an etcd error message we keep. */
 #define ETCD_MAX_MESSAGE 512
 
-static const char b64_alphabet[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-/* Standard base64 with padding (what Go's encoding/json does for []byte). */
-static char *
-b64_encode(const void *data, size_t len)
-{
-	const unsigned char *p = data;
-	char *out, *o;
-	size_t i;
-
-	if (len > (SIZE_MAX / 4) * 3 - 3)
-		abort();
-	out = o = xmalloc((len + 2) / 3 * 4 + 1);
-	for (i = 0; i + 2 < len; i += 3) {
-		*o++ = b64_alphabet[p[i] >> 2];
-		*o++ = b64_alphabet[((p[i] & 0x03) << 4) | (p[i + 1] >> 4)];
-		*o++ = b64_alphabet[((p[i + 1] & 0x0f) << 2) | (p[i + 2] >> 6)];
-		*o++ = b64_alphabet[p[i + 2] & 0x3f];
-	}
-	if (len - i == 1) {
-		*o++ = b64_alphabet[p[i] >> 2];
-		*o++ = b64_alphabet[(p[i] & 0x03) << 4];
-		*o++ = '=';
-		*o++ = '=';
-	} else if (len - i == 2) {
-		*o++ = b64_alphabet[p[i] >> 2];
-		*o++ = b64_alphabet[((p[i] & 0x03) << 4) | (p[i + 1] >> 4)];
-		*o++ = b64_alphabet[(p[i + 1] & 0x0f) << 2];
-		*o++ = '=';
-	}
-	*o = '\0';
-	return out;
-}
-
-static int
-b64_value(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
-/*
- * Decodes standard base64, padded or not. Returns a NUL-terminated copy (the
- * data may hold NULs before it) or NULL when the text is not base64.
- */
-static char *
-b64_decode(const char *in, size_t len, size_t *outlen)
-{
-	char *out;
-	size_t i, o = 0, pad = 0;
-	uint32_t acc = 0;
-	int bits = 0, v;
-
-	while (pad < 2 && len > 0 && in[len - 1] == '=') {
-		len--;
-		pad++;
-	}
-	if (len % 4 == 1 || (pad > 0 && (len + pad) % 4 != 0))
-		return NULL;
-	out = xmalloc(len / 4 * 3 + 3);
-	for (i = 0; i < len; i++) {
-		if ((v = b64_value((unsigned char)in[i])) < 0) {
-			free(out);
-			return NULL;
-		}
-		acc = (acc << 6) | (uint32_t)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			out[o++] = (char)((acc >> bits) & 0xff);
-		}
-	}
-	out[o] = '\0';
-	*outlen = o;
-	return out;
-}
-
 char *
 etcd_prefix_end(const char *key, size_t len, size_t *outlen)
 {
@@ -164,7 +78,8 @@ etcd_prefix_end(const char *key, size_t len, size_t *outlen)
 static void
 json_set_b64(json_t *obj, const char *name, const void *data, size_t len)
 {
-	char *s = b64_encode(data, len);
+	/* Standard base64 with padding (what Go's encoding/json does for []byte). */
+	char *s = b64_encode(data, len, 0);
 
 	json_object_set_new(obj, name, json_string(s));
 	free(s);
@@ -627,7 +542,9 @@ get_bytes(const json_t *obj, const char *name, char **out, size_t *outlen)
 	}
 	if (!json_is_string(v))
 		return -1;
-	*out = b64_decode(json_string_value(v), json_string_length(v), outlen);
+	/* Canonical, with or without the padding. */
+	*out = (char *)b64_decode(json_string_value(v), json_string_length(v),
+	    B64_PADOPT, SIZE_MAX - 1, outlen);
 	return *out == NULL ? -1 : 0;
 }
 

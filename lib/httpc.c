@@ -1,9 +1,7 @@
 /*
  * httpc.c: an asynchronous HTTPS client. One libcurl multi handle driven by
- * the caller's libevent loop (the hiperfifo pattern: curl says which sockets
- * and which timeout to wait for through CURLMOPT_SOCKETFUNCTION and
- * CURLMOPT_TIMERFUNCTION, libevent tells curl what fired). One struct event
- * per socket, one timer per client. No threads, no blocking calls.
+ * the caller's libevent loop through curlev (curlev.h: the hiperfifo
+ * pattern, the dispatch guard, timers). No threads, no blocking calls.
  *
  * A request's life:
  *
@@ -32,15 +30,16 @@
 
 #include <sys/queue.h>
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
-#include <event2/event.h>
 
 #include "buf.h"
+#include "curlev.h"
 #include "log.h"
 #include "xmalloc.h"
 
@@ -48,13 +47,6 @@
 #define HTTPC_CONNECT_MS      10000L
 #define HTTPC_MAX_URL         4096
 #define HTTPC_MAXCONNECTS     16L
-
-struct httpc_sock {
-	LIST_ENTRY(httpc_sock) entry;
-	struct httpc *h;
-	curl_socket_t fd;
-	struct event *ev;
-};
 
 struct httpc_req {
 	TAILQ_ENTRY(httpc_req) entry;
@@ -69,15 +61,13 @@ struct httpc_req {
 	struct buf answer;
 	int too_big;
 	char errbuf[CURL_ERROR_SIZE];
-	struct event *ev;                    /* deferred failure */
+	struct curlev_timer *later;          /* deferred failure */
 	char *pending_error;                 /* its sentence */
 	double start;
 };
 
 struct httpc {
-	struct event_base *base;
-	CURLM *multi;
-	struct event *timer;
+	struct curlev *cv;
 	struct curl_slist *hdr_body;         /* with a body */
 	struct curl_slist *hdr_nobody;       /* without */
 	char *ca_file;
@@ -86,17 +76,12 @@ struct httpc {
 	unsigned long next_id;
 	size_t npending;
 	TAILQ_HEAD(, httpc_req) reqs;
-	LIST_HEAD(, httpc_sock) socks;
-	int busy;                            /* dispatch depth */
 	int freeing;                         /* httpc_free called */
-	int curl_inited;
 };
 
 static const char *const methods[] = {
 	"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"
 };
-
-static void	 check_done(struct httpc *);
 
 static double
 now_seconds(void)
@@ -107,134 +92,18 @@ now_seconds(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* The curlev's release hook: the client's last moment. */
 static void
-ms_to_tv(long ms, struct timeval *tv)
+client_destroy(void *arg)
 {
-	if (ms < 0)
-		ms = 0;
-	tv->tv_sec = ms / 1000;
-	tv->tv_usec = (ms % 1000) * 1000;
-}
+	struct httpc *h = arg;
 
-/* libcurl multi <-> libevent glue. */
-
-static void
-client_destroy(struct httpc *h)
-{
-	struct httpc_sock *s;
-	int inited = h->curl_inited;
-
-	if (h->multi != NULL)
-		curl_multi_cleanup(h->multi);
-	while ((s = LIST_FIRST(&h->socks)) != NULL) {
-		LIST_REMOVE(s, entry);
-		event_free(s->ev);
-		free(s);
-	}
-	if (h->timer != NULL)
-		event_free(h->timer);
 	curl_slist_free_all(h->hdr_body);
 	curl_slist_free_all(h->hdr_nobody);
 	free(h->ca_file);
 	free(h->cert_file);
 	free(h->key_file);
 	free(h);
-	if (inited)
-		curl_global_cleanup();
-}
-
-static void
-client_enter(struct httpc *h)
-{
-	h->busy++;
-}
-
-/* Returns -1 when the client is gone (the caller must not touch it). */
-static int
-client_leave(struct httpc *h)
-{
-	if (--h->busy == 0 && h->freeing) {
-		client_destroy(h);
-		return -1;
-	}
-	return 0;
-}
-
-static void
-sock_event(evutil_socket_t fd, short what, void *arg)
-{
-	struct httpc_sock *s = arg;
-	struct httpc *h = s->h;              /* s may be freed by curl below */
-	int action = 0, running;
-
-	if (what & EV_READ)
-		action |= CURL_CSELECT_IN;
-	if (what & EV_WRITE)
-		action |= CURL_CSELECT_OUT;
-	client_enter(h);
-	curl_multi_socket_action(h->multi, fd, action, &running);
-	check_done(h);
-	client_leave(h);
-}
-
-static void
-timer_event(evutil_socket_t fd, short what, void *arg)
-{
-	struct httpc *h = arg;
-	int running;
-
-	client_enter(h);
-	curl_multi_socket_action(h->multi, CURL_SOCKET_TIMEOUT, 0, &running);
-	check_done(h);
-	client_leave(h);
-}
-
-static int
-curl_sock_cb(CURL *easy, curl_socket_t fd, int what, void *userp, void *sockp)
-{
-	struct httpc *h = userp;
-	struct httpc_sock *s = sockp;
-	short kind = EV_PERSIST;
-
-	if (what == CURL_POLL_REMOVE) {
-		if (s != NULL) {
-			LIST_REMOVE(s, entry);
-			event_free(s->ev);
-			free(s);
-		}
-		return 0;
-	}
-	if (what & CURL_POLL_IN)
-		kind |= EV_READ;
-	if (what & CURL_POLL_OUT)
-		kind |= EV_WRITE;
-	if (s == NULL) {
-		s = xcalloc(1, sizeof(*s));
-		s->h = h;
-		s->fd = fd;
-		LIST_INSERT_HEAD(&h->socks, s, entry);
-		curl_multi_assign(h->multi, fd, s);
-	} else
-		event_free(s->ev);
-	if ((s->ev = event_new(h->base, fd, kind, sock_event, s)) == NULL)
-		fatalx("httpc: event_new failed");
-	event_add(s->ev, NULL);
-	return 0;
-}
-
-static int
-curl_timer_cb(CURLM *multi, long ms, void *userp)
-{
-	struct httpc *h = userp;
-	struct timeval tv;
-
-	if (ms < 0) {
-		evtimer_del(h->timer);
-		return 0;
-	}
-	ms_to_tv(ms, &tv);
-	evtimer_add(h->timer, &tv);
-	return 0;
 }
 
 /* The client. */
@@ -261,6 +130,7 @@ struct httpc *
 httpc_new(struct event_base *base, const struct httpc_tls *tls, char **cause)
 {
 	struct httpc *h;
+	char *why;
 
 	*cause = NULL;
 	if (base == NULL || tls == NULL) {
@@ -277,33 +147,18 @@ httpc_new(struct event_base *base, const struct httpc_tls *tls, char **cause)
 		return NULL;
 	}
 	h = xcalloc(1, sizeof(*h));
-	h->base = base;
 	h->next_id = 1;
 	TAILQ_INIT(&h->reqs);
-	LIST_INIT(&h->socks);
 	if (tls_file("CA", tls->ca_file, &h->ca_file, cause) == -1 ||
 	    tls_file("client certificate", tls->cert_file, &h->cert_file,
 	    cause) == -1 ||
 	    tls_file("client key", tls->key_file, &h->key_file, cause) == -1)
 		goto fail;
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		*cause = xstrdup("httpc: libcurl failed to initialize");
+	if ((h->cv = curlev_new(base, HTTPC_MAXCONNECTS, &why)) == NULL) {
+		*cause = xasprintf("httpc: %s", why);
+		free(why);
 		goto fail;
 	}
-	h->curl_inited = 1;
-	if ((h->multi = curl_multi_init()) == NULL) {
-		*cause = xstrdup("httpc: curl_multi_init failed");
-		goto fail;
-	}
-	if ((h->timer = evtimer_new(base, timer_event, h)) == NULL) {
-		*cause = xstrdup("httpc: evtimer_new failed");
-		goto fail;
-	}
-	curl_multi_setopt(h->multi, CURLMOPT_SOCKETFUNCTION, curl_sock_cb);
-	curl_multi_setopt(h->multi, CURLMOPT_SOCKETDATA, h);
-	curl_multi_setopt(h->multi, CURLMOPT_TIMERFUNCTION, curl_timer_cb);
-	curl_multi_setopt(h->multi, CURLMOPT_TIMERDATA, h);
-	curl_multi_setopt(h->multi, CURLMOPT_MAXCONNECTS, HTTPC_MAXCONNECTS);
 	h->hdr_body = curl_slist_append(NULL, "Content-Type: application/json");
 	if (h->hdr_body != NULL)
 		h->hdr_body = curl_slist_append(h->hdr_body,
@@ -315,8 +170,10 @@ httpc_new(struct event_base *base, const struct httpc_tls *tls, char **cause)
 		*cause = xstrdup("httpc: out of memory");
 		goto fail;
 	}
+	curlev_set_release(h->cv, client_destroy, h);
 	return h;
  fail:
+	curlev_free(h->cv);
 	client_destroy(h);
 	return NULL;
 }
@@ -328,7 +185,7 @@ req_drop_easy(struct httpc_req *r)
 {
 	if (r->easy == NULL)
 		return;
-	curl_multi_remove_handle(r->h->multi, r->easy);
+	curlev_remove(r->h->cv, r->easy);
 	curl_easy_cleanup(r->easy);
 	r->easy = NULL;
 }
@@ -337,8 +194,7 @@ static void
 req_free(struct httpc_req *r)
 {
 	req_drop_easy(r);
-	if (r->ev != NULL)
-		event_free(r->ev);
+	curlev_timer_free(r->later);
 	free(r->where);
 	free(r->body);
 	buf_free(&r->answer);
@@ -373,32 +229,26 @@ req_finish_error(struct httpc_req *r, const char *error)
 }
 
 static void
-req_deferred(evutil_socket_t fd, short what, void *arg)
+req_deferred(void *arg)
 {
 	struct httpc_req *r = arg;
-	struct httpc *h = r->h;
 	char *error = r->pending_error;
 
 	r->pending_error = NULL;
-	client_enter(h);
 	req_finish_error(r, error);
 	free(error);
-	client_leave(h);
 }
 
 /* Fails r from a zero timer: never inside the httpc_request that queued it. */
 static void
 req_fail_later(struct httpc_req *r, char *error)
 {
-	struct timeval tv = { 0, 0 };
-
 	req_drop_easy(r);
 	free(r->pending_error);
 	r->pending_error = error;
-	if (r->ev == NULL &&
-	    (r->ev = evtimer_new(r->h->base, req_deferred, r)) == NULL)
-		fatalx("httpc: evtimer_new failed");
-	evtimer_add(r->ev, &tv);
+	if (r->later == NULL)
+		r->later = curlev_timer_new(r->h->cv, req_deferred, r);
+	curlev_timer_add(r->later, 0);
 }
 
 static size_t
@@ -413,9 +263,11 @@ req_write(char *p, size_t size, size_t n, void *arg)
 	return n;
 }
 
+/* curlev's done callback: r->easy is out of the multi. */
 static void
-req_done(struct httpc_req *r, CURLcode rc)
+req_done(CURL *easy, CURLcode rc, void *arg)
 {
+	struct httpc_req *r = arg;
 	struct httpc_answer ans;
 	const char *why;
 	char *error;
@@ -442,29 +294,6 @@ req_done(struct httpc_req *r, CURLcode rc)
 	ans.body = r->answer.data != NULL ? r->answer.data : "";
 	ans.len = r->answer.len;
 	req_finish(r, &ans);
-}
-
-static void
-check_done(struct httpc *h)
-{
-	struct httpc_req *r;
-	CURLMsg *msg;
-	CURLcode rc;
-	char *priv;
-	int left;
-
-	/* A callback may free the client or cancel any request: re-read. */
-	while (!h->freeing && (msg = curl_multi_info_read(h->multi, &left))
-	    != NULL) {
-		if (msg->msg != CURLMSG_DONE)
-			continue;
-		rc = msg->data.result;
-		priv = NULL;
-		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &priv);
-		if ((r = (struct httpc_req *)(void *)priv) == NULL)
-			continue;
-		req_done(r, rc);
-	}
 }
 
 static const char *
@@ -517,7 +346,6 @@ easy_new(struct httpc_req *r, const char *url, long timeout_ms,
 	    (curl_off_t)max_answer);
 	curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, req_write);
 	curl_easy_setopt(easy, CURLOPT_WRITEDATA, r);
-	curl_easy_setopt(easy, CURLOPT_PRIVATE, r);
 	curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, r->errbuf);
 	r->errbuf[0] = '\0';
 
@@ -598,7 +426,7 @@ httpc_request(struct httpc *h, const char *method, const char *url,
 	if ((r->easy = easy_new(r, url, timeout_ms, max_answer, len)) == NULL)
 		req_fail_later(r, xasprintf("httpc: %s %s: curl_easy_init "
 		    "failed", m, r->where));
-	else if (curl_multi_add_handle(h->multi, r->easy) != CURLM_OK) {
+	else if (curlev_add(h->cv, r->easy, req_done, r) == -1) {
 		curl_easy_cleanup(r->easy);
 		r->easy = NULL;
 		req_fail_later(r, xasprintf("httpc: %s %s: "
@@ -645,6 +473,6 @@ httpc_free(struct httpc *h)
 		req_free(r);
 	}
 	h->npending = 0;
-	if (h->busy == 0)
-		client_destroy(h);
+	/* Inside a callback, the client goes once the dispatch unwinds. */
+	curlev_free(h->cv);
 }

@@ -18,9 +18,9 @@
 
 #include <nanomsg/nn.h>
 #include <nanomsg/reqrep.h>
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include "b64.h"
 #include "xmalloc.h"
 
 static const char *const ipc_type_names[] = {
@@ -199,64 +199,15 @@ ipc_msg_clear(struct ipc_msg *m)
 char *
 ipc_b64_encode(const void *data, size_t len)
 {
-	char *out;
-
 	if (len > (size_t)INT_MAX / 4 * 3 - 3)
 		return NULL;
-	out = xmalloc((len + 2) / 3 * 4 + 1);
-	EVP_EncodeBlock((unsigned char *)out, data, (int)len);
-	return out;
-}
-
-static int
-ipc_b64_value(char c)
-{
-	static const char alphabet[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	const char *p = strchr(alphabet, c);
-
-	return p != NULL && c != '\0' ? (int)(p - alphabet) : 0;
+	return b64_encode(data, len, 0);
 }
 
 unsigned char *
 ipc_b64_decode(const char *in, size_t *outlen, size_t max)
 {
-	unsigned char *out;
-	size_t len, i, pad = 0, n;
-	int got;
-
-	*outlen = 0;
-	len = strlen(in);
-	if (len % 4 != 0 || len / 4 * 3 > max + 2 || len > (size_t)INT_MAX)
-		return NULL;
-	/* EVP_DecodeBlock skips blanks; base64 here has none. */
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)in[i];
-
-		if (c == '=' && i >= len - 2) {
-			pad++;
-			continue;
-		}
-		if (pad > 0 || !((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-		    (c >= '0' && c <= '9') || c == '+' || c == '/'))
-			return NULL;
-	}
-	n = len / 4 * 3 - pad;
-	if (n > max)
-		return NULL;
-	/* Canonical only: the bits that padding leaves over must be zero. */
-	if (pad > 0 && (ipc_b64_value(in[len - pad - 1]) &
-	    (pad == 1 ? 0x03 : 0x0f)) != 0)
-		return NULL;
-	out = xmalloc(len / 4 * 3 + 1);
-	if ((got = EVP_DecodeBlock(out, (const unsigned char *)in, (int)len)) < 0 ||
-	    (size_t)got != len / 4 * 3) {
-		free(out);
-		return NULL;
-	}
-	out[n] = '\0';
-	*outlen = n;
-	return out;
+	return b64_decode(in, strlen(in), 0, max, outlen);
 }
 
 const char *

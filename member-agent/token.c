@@ -8,24 +8,8 @@
 
 #include <openssl/crypto.h>
 
+#include "b64.h"
 #include "xmalloc.h"
-
-/* base64url value of c, or -1. */
-static int
-token_b64url(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '-')
-		return 62;
-	if (c == '_')
-		return 63;
-	return -1;
-}
 
 static int
 token_hexval(unsigned char c)
@@ -55,8 +39,8 @@ token_parse(const char *s, size_t len, struct token *t, char **cause)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	const unsigned char *secret, *hash, *dot;
-	size_t i, slen;
-	int v, hi, lo;
+	size_t i, slen, n;
+	int hi, lo;
 
 	memset(t, 0, sizeof(*t));
 	*cause = NULL;
@@ -89,17 +73,14 @@ token_parse(const char *s, size_t len, struct token *t, char **cause)
 		    "characters; it should have %d", slen, TOKEN_SECRET_LEN);
 		return -1;
 	}
-	for (i = 0; i < slen; i++) {
-		if (token_b64url(secret[i]) == -1) {
-			*cause = xasprintf("the join token's secret part has a "
-			    "character that is not base64url at position %zu",
-			    i + 1);
-			return -1;
-		}
+	if ((i = b64_span((const char *)secret, slen, B64_URL)) != slen) {
+		*cause = xasprintf("the join token's secret part has a "
+		    "character that is not base64url at position %zu", i + 1);
+		return -1;
 	}
 	/* 43 characters carry 258 bits: the last 2 are 0 for 32 bytes. */
-	v = token_b64url(secret[slen - 1]);
-	if ((v & 3) != 0) {
+	if (b64_check((const char *)secret, slen, B64_URL | B64_NOPAD,
+	    &n) == -1 || n != 32) {
 		*cause = xstrdup("the join token's secret part is not the "
 		    "base64url encoding of 32 bytes");
 		return -1;
