@@ -600,6 +600,46 @@ renew_check_cb(evutil_socket_t fd, short what, void *arg)
 	free(csr);
 }
 
+/*
+ * Each node's state as the runtime sees it, for the status report:
+ * [{"name", "kind", "state", "detail"}]. Caller decrefs.
+ */
+static json_t *
+agent_observe(struct agent *a)
+{
+	const char *kinds[] = { "peers", "orderers" }, *kind[] = { "peer", "orderer" };
+	json_t *me, *n, *out = json_array();
+	struct rt_org rto;
+	enum rt_state st;
+	char *detail, *cause;
+	size_t k, i;
+
+	if (a->rt == NULL || a->desired == NULL ||
+	    (me = agent_find_org(json_object_get(a->desired, "spec"), a->mspid)) == NULL)
+		return out;
+	rto.consortium = json_object_get(a->desired, "spec");
+	rto.mspid = a->mspid;
+	rto.pkidir = a->pkidir;
+	for (k = 0; k < 2; k++) {
+		json_array_foreach(json_object_get(me, kinds[k]), i, n) {
+			const char *name = json_string_value(json_object_get(n, "name"));
+
+			detail = cause = NULL;
+			if (a->rt->ops->observe(a->rt, &rto, name, &st, &detail, &cause) != 0) {
+				json_array_append_new(out, json_pack("{s:s, s:s, s:s, s:s}", "name",
+				    name, "kind", kind[k], "state", "unknown", "detail",
+				    cause != NULL ? cause : ""));
+			} else
+				json_array_append_new(out, json_pack("{s:s, s:s, s:s, s:s}", "name",
+				    name, "kind", kind[k], "state", rt_state_name(st), "detail",
+				    detail != NULL ? detail : ""));
+			free(detail);
+			free(cause);
+		}
+	}
+	return out;
+}
+
 static void
 agent_drive(struct agent *a, const struct httpc_answer *ans)
 {
@@ -656,8 +696,9 @@ agent_drive(struct agent *a, const struct httpc_answer *ans)
 			agent_fail(a, "publishing the endpoints", ans);
 			return;
 		}
-		status = json_pack("{s:I, s:s}", "appliedRevision", (json_int_t)a->pending_rev,
-		    "runtime", a->rt != NULL ? a->rt->ops->name : "none");
+		status = json_pack("{s:I, s:s, s:o}", "appliedRevision",
+		    (json_int_t)a->pending_rev, "runtime", a->rt != NULL ? a->rt->ops->name :
+		    "none", "nodes", agent_observe(a));
 		text = json_dumps(status, JSON_COMPACT);
 		json_decref(status);
 		a->state = AG_PUT_STATUS;

@@ -51,7 +51,13 @@ r=$(spec_rev)
 converged "$r" || fail "the three orgs did not converge"
 expect_rc 0 ctl "$d" get orgs --consortium trade-finance
 contains "$OUT" "ready"
-ok "three agents enrolled, published their MSPs and applied revision $r"
+acurl "$d" /v1/consortia/trade-finance/orgs/Org1MSP | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+nodes = {(n["kind"], n["name"]): n["state"] for n in d["status"]["nodes"]}
+assert nodes == {("peer", "peer0"): "ready", ("orderer", "orderer0"): "ready"}, nodes
+' || fail "org 1's status does not report its nodes as the runtime sees them"
+ok "three agents enrolled, published their MSPs and applied revision $r; node states reported"
 
 # MSP exchange: each org sees the others' public material, which verifies.
 for n in 1 2 3; do
