@@ -448,16 +448,9 @@ put_read(struct server_req *sr)
 static int
 spec_declares(const struct etcd_kv *kv, const char *msp)
 {
-	json_t *doc = json_loadb(kv->value, kv->value_len, 0, NULL), *org;
-	size_t i;
-	int found = 0;
+	json_t *doc = json_loadb(kv->value, kv->value_len, 0, NULL);
+	int found = topology_find_org(doc, msp) != NULL;
 
-	json_array_foreach(json_object_get(json_object_get(doc, "spec"), "orgs"), i, org) {
-		const char *m = json_string_value(json_object_get(org, "mspId"));
-
-		if (m != NULL && strcmp(m, msp) == 0)
-			found = 1;
-	}
 	json_decref(doc);
 	return found;
 }

@@ -204,9 +204,8 @@ tok_drive(const struct etcd_result *res, void *arg)
 	struct server_req *sr = arg;
 	struct tok_ctx *t = sr->state;
 	struct etcd_txn *txn;
-	json_t *doc, *orgs, *org, *val;
+	json_t *doc, *val;
 	char *key, *text, *msg, *exp, *tok;
-	size_t i;
 	int found = 0, queued;
 
 	if (!res->ok) {
@@ -223,11 +222,7 @@ tok_drive(const struct etcd_result *res, void *arg)
 		}
 		t->spec_rev = res->range.kvs[0].mod_revision;
 		doc = json_loadb(res->range.kvs[0].value, res->range.kvs[0].value_len, 0, NULL);
-		orgs = json_object_get(json_object_get(doc, "spec"), "orgs");
-		json_array_foreach(orgs, i, org)
-			if (json_is_string(json_object_get(org, "mspId")) &&
-			    strcmp(json_string_value(json_object_get(org, "mspId")), t->org) == 0)
-				found = 1;
+		found = topology_find_org(doc, t->org) != NULL;
 		json_decref(doc);
 		if (!found) {
 			msg = xasprintf("org \"%s\" is not declared in consortium \"%s\"",
@@ -530,10 +525,9 @@ renew_drive(const struct etcd_result *res, void *arg)
 	struct server_req *sr = arg;
 	struct renew_ctx *r = sr->state;
 	struct etcd_txn *txn;
-	json_t *doc, *org, *rec;
+	json_t *doc, *rec;
 	char *cause = NULL, *reckey, *speckey, *text, fp[65];
 	unsigned char h[32];
-	size_t i;
 	int declared = 0, queued;
 	X509 *cert;
 
@@ -559,10 +553,7 @@ renew_drive(const struct etcd_result *res, void *arg)
 		return;
 	}
 	doc = json_loadb(res->range.kvs[0].value, res->range.kvs[0].value_len, 0, NULL);
-	json_array_foreach(json_object_get(json_object_get(doc, "spec"), "orgs"), i, org)
-		if (json_is_string(json_object_get(org, "mspId")) &&
-		    strcmp(json_string_value(json_object_get(org, "mspId")), r->msp) == 0)
-			declared = 1;
+	declared = topology_find_org(doc, r->msp) != NULL;
 	json_decref(doc);
 	if (!declared) {
 		server_reply_error(sr, 403, "this org is no longer declared in the consortium",

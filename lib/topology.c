@@ -1081,6 +1081,44 @@ topology_check(json_t *doc, struct topo_diags *d)
 	return out;
 }
 
+json_t *
+topology_find_org(const json_t *doc, const char *mspid)
+{
+	json_t *org;
+	size_t i;
+
+	if (mspid == NULL)
+		return NULL;
+	json_array_foreach(json_object_get(json_object_get(doc, "spec"), "orgs"), i, org) {
+		const char *id = json_string_value(json_object_get(org, "mspId"));
+
+		if (id != NULL && strcmp(id, mspid) == 0)
+			return org;
+	}
+	return NULL;
+}
+
+json_t *
+topology_find_node(const json_t *org, const char *name, const char **kind)
+{
+	static const char *lists[] = { "peers", "orderers" }, *kinds[] = { "peer", "orderer" };
+	json_t *n;
+	size_t i, l;
+
+	for (l = 0; l < 2 && name != NULL; l++) {
+		json_array_foreach(json_object_get(org, lists[l]), i, n) {
+			const char *nm = json_string_value(json_object_get(n, "name"));
+
+			if (nm != NULL && strcmp(nm, name) == 0) {
+				if (kind != NULL)
+					*kind = kinds[l];
+				return n;
+			}
+		}
+	}
+	return NULL;
+}
+
 const char *
 topology_name(const json_t *doc)
 {

@@ -49,6 +49,14 @@ json_t *topology_check(json_t *doc, struct topo_diags *d);
 /* Borrowed metadata.name of a normalized document. */
 const char *topology_name(const json_t *doc);
 
+/* The org with mspId in a normalized document, or NULL. Borrowed. */
+json_t *topology_find_org(const json_t *doc, const char *mspid);
+/*
+ * The peer or orderer called name in org (an entry of spec.orgs), or NULL;
+ * *kind (may be NULL) gets "peer" or "orderer". Borrowed.
+ */
+json_t *topology_find_node(const json_t *org, const char *name, const char **kind);
+
 /* Rules a name must meet, shared with the API (0 = ok). */
 int topology_valid_consortium_name(const char *);
 int topology_valid_channel_name(const char *);

@@ -186,14 +186,7 @@ endpoint_host(const char *ep)
 static json_t *
 agent_find_org(const json_t *spec, const char *msp)
 {
-	json_t *org;
-	size_t i;
-
-	json_array_foreach(json_object_get(json_object_get(spec, "spec"), "orgs"), i, org)
-		if (json_is_string(json_object_get(org, "mspId")) &&
-		    strcmp(json_string_value(json_object_get(org, "mspId")), msp) == 0)
-			return org;
-	return NULL;
+	return topology_find_org(spec, msp);
 }
 
 /*

@@ -29,6 +29,7 @@
 #include <openssl/hmac.h>
 #include <openssl/sha.h>
 
+#include "topology.h"
 #include "msp.h"
 #include "xmalloc.h"
 
@@ -634,8 +635,8 @@ static int
 k8s_org_load(struct k8s_org *o, const json_t *consortium, const char *mspid,
     const char *pkidir, char **cause)
 {
-	const json_t *spec, *orgs, *org = NULL, *list, *jn;
-	size_t i, j, k;
+	const json_t *spec, *org = NULL, *list, *jn;
+	size_t j, k;
 	int pass;
 
 	memset(o, 0, sizeof(*o));
@@ -645,12 +646,7 @@ k8s_org_load(struct k8s_org *o, const json_t *consortium, const char *mspid,
 	    json_object_get(consortium, "metadata"), "name"));
 	spec = json_object_get(consortium, "spec");
 	o->version = json_string_value(json_object_get(spec, "fabricVersion"));
-	orgs = json_object_get(spec, "orgs");
-	json_array_foreach(orgs, i, jn) {
-		const char *id = json_string_value(json_object_get(jn, "mspId"));
-		if (id != NULL && strcmp(id, mspid) == 0)
-			org = jn;
-	}
+	org = topology_find_org(consortium, mspid);
 	if (o->consortium == NULL || o->version == NULL) {
 		*cause = xstrdup("the consortium document is not normalized "
 		    "(no metadata.name or spec.fabricVersion)");

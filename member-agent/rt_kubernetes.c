@@ -35,6 +35,7 @@
 #include <curl/curl.h>
 #include <openssl/crypto.h>
 
+#include "topology.h"
 #include "buf.h"
 #include "k8s.h"
 #include "kubeconfig.h"
@@ -616,25 +617,8 @@ rtk_begin(struct rtk *k, char **cause)
 static int
 rtk_has_node(const struct rt_org *org, const char *node)
 {
-	const json_t *orgs, *o, *n;
-	const char *lists[] = { "peers", "orderers" };
-	size_t i, j, l;
-
-	orgs = json_object_get(json_object_get(org->consortium, "spec"), "orgs");
-	json_array_foreach(orgs, i, o) {
-		const char *id = json_string_value(json_object_get(o, "mspId"));
-		if (id == NULL || strcmp(id, org->mspid) != 0)
-			continue;
-		for (l = 0; l < 2; l++) {
-			json_array_foreach(json_object_get(o, lists[l]), j, n) {
-				const char *nm = json_string_value(
-				    json_object_get(n, "name"));
-				if (nm != NULL && strcmp(nm, node) == 0)
-					return 1;
-			}
-		}
-	}
-	return 0;
+	return topology_find_node(topology_find_org(org->consortium, org->mspid), node,
+	    NULL) != NULL;
 }
 
 /*

@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "topology.h"
 #include "k8s.h"
 #include "xmalloc.h"
 
@@ -439,25 +440,8 @@ done:
 static int
 rt_manifests_has_node(const struct rt_org *org, const char *node)
 {
-	const json_t *orgs, *o, *n;
-	const char *lists[] = { "peers", "orderers" };
-	size_t i, j, k;
-
-	orgs = json_object_get(json_object_get(org->consortium, "spec"), "orgs");
-	json_array_foreach(orgs, i, o) {
-		const char *id = json_string_value(json_object_get(o, "mspId"));
-		if (id == NULL || strcmp(id, org->mspid) != 0)
-			continue;
-		for (k = 0; k < 2; k++) {
-			json_array_foreach(json_object_get(o, lists[k]), j, n) {
-				const char *nm = json_string_value(
-				    json_object_get(n, "name"));
-				if (nm != NULL && strcmp(nm, node) == 0)
-					return 1;
-			}
-		}
-	}
-	return 0;
+	return topology_find_node(topology_find_org(org->consortium, org->mspid), node,
+	    NULL) != NULL;
 }
 
 static int

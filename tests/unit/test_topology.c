@@ -1020,6 +1020,44 @@ test_ipv6_and_ipv4_endpoints(void **state)
 	free(t2);
 }
 
+static void
+test_find(void **state)
+{
+	char *text = NULL;
+	size_t len = 0;
+	struct topo_diags d;
+	json_t *doc, *org;
+	const char *kind = NULL;
+	FILE *f;
+	char *path = NULL;
+
+	if (asprintf(&path, "%s/examples/consortium.yaml", getenv("FABFED_SRC")) < 0)
+		fail();
+	f = fopen(path, "r");
+	assert_non_null(f);
+	assert_int_equal(getdelim(&text, &len, '\0', f) > 0, 1);
+	fclose(f);
+	topo_diags_init(&d);
+	doc = topology_load(text, strlen(text), &d);
+	assert_non_null(doc);
+	org = topology_find_org(doc, "Org2MSP");
+	assert_non_null(org);
+	assert_string_equal(json_string_value(json_object_get(org, "domain")),
+	    "org2.example.com");
+	assert_null(topology_find_org(doc, "Org9MSP"));
+	assert_null(topology_find_org(doc, NULL));
+	assert_non_null(topology_find_node(org, "orderer0", &kind));
+	assert_string_equal(kind, "orderer");
+	assert_non_null(topology_find_node(org, "peer0", &kind));
+	assert_string_equal(kind, "peer");
+	assert_null(topology_find_node(org, "peer9", NULL));
+	assert_null(topology_find_node(NULL, "peer0", NULL));
+	json_decref(doc);
+	topo_diags_free(&d);
+	free(text);
+	free(path);
+}
+
 /* The API answers 400 for input that is not YAML/JSON, 422 for an invalid document. */
 static void
 test_syntax_flag(void **state)
@@ -1065,6 +1103,7 @@ main(void)
 		cmocka_unit_test(test_name_rules),
 		cmocka_unit_test(test_ipv6_and_ipv4_endpoints),
 		cmocka_unit_test(test_syntax_flag),
+		cmocka_unit_test(test_find),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
