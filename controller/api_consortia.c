@@ -359,6 +359,30 @@ api_consortium_get(struct server_req *sr)
 	free(key);
 }
 
+static int
+list_cmp(const void *a, const void *b)
+{
+	return strcmp(json_string_value(json_object_get(*(json_t *const *)a, "name")),
+	    json_string_value(json_object_get(*(json_t *const *)b, "name")));
+}
+
+/* The items sorted by "name"; steals items. */
+static json_t *
+list_sorted(json_t *items)
+{
+	size_t n = json_array_size(items), i;
+	json_t **v = xcalloc(n, sizeof(*v)), *out = json_array();
+
+	for (i = 0; i < n; i++)
+		v[i] = json_array_get(items, i);
+	qsort(v, n, sizeof(*v), list_cmp);
+	for (i = 0; i < n; i++)
+		json_array_append(out, v[i]);
+	free(v);
+	json_decref(items);
+	return out;
+}
+
 static void
 list_cb(const struct etcd_result *res, void *arg)
 {
@@ -394,7 +418,11 @@ list_cb(const struct etcd_result *res, void *arg)
 		json_decref(doc);
 		free(name);
 	}
-	/* etcd returns keys sorted, so items are sorted by name. */
+	/*
+	 * etcd sorts by key, and ".../trade-x/spec" comes before ".../trade/spec"
+	 * ('-' < '/'): sort by name.
+	 */
+	items = list_sorted(items);
 	server_reply_json(sr, 200, json_pack("{s:o, s:I}", "items", items, "revision",
 	    (json_int_t)res->revision));
 }

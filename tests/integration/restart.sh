@@ -7,11 +7,14 @@ d=$T/ctl
 ctrl_init "$d"
 ctrl_start "$d" ctl1
 expect_rc 0 ctl "$d" apply -f "$ex"
-for n in alpha beta; do
+for n in alpha beta trade; do
 	sed "s/name: trade-finance/name: $n/" "$ex" >"$T/$n.yaml"
 	expect_rc 0 ctl "$d" apply -f "$T/$n.yaml"
 done
 before=$(acurl "$d" /v1/consortia)
+# Sorted by name, not by etcd key ("trade-finance/spec" < "trade/spec").
+[ "$(python3 -c 'import json,sys; print(" ".join(i["name"] for i in json.load(sys.stdin)["items"]))' <<<"$before")" = "alpha beta trade trade-finance" ] ||
+	fail "consortia not sorted by name: $before"
 etcd_pid=$(pgrep -f -- "--data-dir $d/etcd" | head -1)
 [ -n "$etcd_pid" ] || fail "no embedded etcd running"
 kill -KILL "$CTRL_PID"
@@ -24,7 +27,7 @@ after=$(acurl "$d" /v1/consortia)
 [ "$before" = "$after" ] || fail "documents changed across the restart:
 $before
 $after"
-for n in trade-finance alpha beta; do
+for n in trade-finance alpha beta trade; do
 	expect_rc 0 ctl "$d" get consortium "$n" -o json
 	contains "$OUT" "Org3MSP"
 done
