@@ -1,0 +1,53 @@
+/*
+ * fabric_config.h: an application channel's configuration tree
+ * (common.Config) built from the normalized consortium document and the
+ * orgs' published public material, as Fabric 2.5's configtxgen builds it
+ * for a channel created without a system channel (docs/fabric-config.md).
+ */
+#ifndef FABFED_FABRIC_CONFIG_H
+#define FABFED_FABRIC_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "common/configtx.pb-c.h"
+
+#define FCFG_MAX_CERT_BYTES (64 * 1024) /* one PEM certificate */
+#define FCFG_MAX_CERTS      64          /* certificates in one MSP list */
+
+/* Fabric's raft defaults (sampleconfig/configtx.yaml). */
+#define FCFG_RAFT_TICK          "500ms"
+#define FCFG_RAFT_ELECTION_TICK 10
+#define FCFG_RAFT_HEARTBEAT     1
+#define FCFG_RAFT_INFLIGHT      5
+#define FCFG_RAFT_SNAPSHOT      (16 * 1024 * 1024)
+
+/*
+ * Builds the config (sequence 0, every version 0) of channel CHANNEL of the
+ * normalized document TOPO (topology_load). ORGS holds what the orgs
+ * published, keyed by MSP ID:
+ *   {"Org1MSP": {"msp": <msp_public JSON>,
+ *                "endpoints": {"orderers": [{"name","endpoint","tlsCert"}],
+ *                              "peers": [{"name","endpoint"}]}}, ...}
+ * Every member org and every org owning a consenter must be there. Map
+ * entries are sorted by key at every level, so the same input packs to the
+ * same bytes. Returns a tree the caller frees with fcfg_free, or NULL and
+ * *cause (a sentence, caller frees). Borrows its arguments.
+ */
+Common__Config *fcfg_build(const json_t *topo, const char *channel,
+    const json_t *orgs, char **cause);
+
+/* Frees a tree from fcfg_build (or common__config__unpack). NULL is a no-op. */
+void fcfg_free(Common__Config *);
+
+/* The tree's encoding; *len gets its size. Caller frees. */
+uint8_t *fcfg_pack(const Common__Config *, size_t *len);
+
+/* Borrowed lookups in a tree; NULL when absent. */
+Common__ConfigGroup *fcfg_group(const Common__ConfigGroup *, const char *key);
+Common__ConfigValue *fcfg_value(const Common__ConfigGroup *, const char *key);
+Common__ConfigPolicy *fcfg_policy(const Common__ConfigGroup *, const char *key);
+
+#endif
