@@ -22,10 +22,9 @@ set -u
 
 echo "NOTE: the gRPC server in this test is a stand-in (Node @grpc/grpc-js" \
     "with the official fabric-protos), not a Fabric orderer."
-command -v node >/dev/null || { echo "node not installed: skipped"; exit 77; }
-command -v python3 >/dev/null || { echo "python3 not installed: skipped"; exit 77; }
-command -v openssl >/dev/null || { echo "openssl not installed: skipped"; exit 77; }
 : "${FABFED_SRC:?}" "${FABFED_BUILD:?}"
+. "$FABFED_SRC/tests/integration/helpers/standin.sh"
+standin_need node python3 openssl
 itest=$FABFED_BUILD/tests/itest_grpc
 [[ -x "$itest" ]] || { echo "$itest not built"; exit 1; }
 oracles=$FABFED_SRC/tests/oracles/node_modules
@@ -35,52 +34,8 @@ done
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 
 tmp=$(mktemp -d /tmp/fabfed-grpc.XXXXXX)
-PIDS=()
-cleanup() {
-	local rc=$? i p
-	set +e
-	for p in "${PIDS[@]}"; do
-		kill -0 "$p" 2>/dev/null || continue
-		kill -TERM "$p" 2>/dev/null
-		for ((i = 0; i < 50; i++)); do
-			kill -0 "$p" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -KILL "$p" 2>/dev/null
-		wait "$p" 2>/dev/null
-	done
-	if [[ $rc -ne 0 ]]; then
-		for f in server.log h1.log; do
-			[[ -f "$tmp/$f" ]] || continue
-			echo "--- $f tail"
-			tail -n 30 "$tmp/$f"
-		done
-	fi
-	rm -rf "$tmp"
-	exit "$rc"
-}
-trap cleanup EXIT
-
-mkca() {
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-	    -keyout "$tmp/$1.key" -out "$tmp/$1.crt" -days 2 \
-	    -subj "/CN=itest $1" >/dev/null 2>&1
-}
-mkleaf() {
-	printf '%b' "$3" >"$tmp/$1.ext"
-	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-	    -keyout "$tmp/$1.key" -out "$tmp/$1.csr" -subj "/CN=itest $1" \
-	    >/dev/null 2>&1 &&
-	openssl x509 -req -in "$tmp/$1.csr" -CA "$tmp/$2.crt" \
-	    -CAkey "$tmp/$2.key" -CAcreateserial -days 2 \
-	    -extfile "$tmp/$1.ext" -out "$tmp/$1.crt" >/dev/null 2>&1
-}
-mkca ca || { echo "cannot make the CA"; exit 1; }
-mkca otherca || { echo "cannot make the other CA"; exit 1; }
-mkleaf server ca 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n' ||
-	{ echo "cannot make the server certificate"; exit 1; }
-mkleaf client ca 'extendedKeyUsage=clientAuth\nbasicConstraints=CA:FALSE\n' ||
-	{ echo "cannot make the client certificate"; exit 1; }
+standin_trap "$tmp" server.log h1.log
+standin_pki "$tmp" IP:127.0.0.1,DNS:localhost || exit 1
 
 cat >"$tmp/server.cjs" <<'EOF'
 // A STAND-IN for a Fabric orderer's AtomicBroadcast service (not Fabric).
@@ -222,16 +177,11 @@ srv.serve_forever()
 EOF
 
 node "$tmp/server.cjs" "$tmp" "$oracles" >"$tmp/server.log" 2>&1 &
-PIDS+=($!)
+STANDIN_PIDS+=($!)
 python3 "$tmp/h1.py" "$tmp" >"$tmp/h1.log" 2>&1 &
-PIDS+=($!)
-for ((i = 0; i < 150; i++)); do
-	[[ -s "$tmp/port" && -s "$tmp/h1port" ]] && break
-	kill -0 "${PIDS[0]}" 2>/dev/null || { echo "the stand-in gRPC server exited"; exit 1; }
-	kill -0 "${PIDS[1]}" 2>/dev/null || { echo "the HTTP/1.1 server exited"; exit 1; }
-	sleep 0.1
-done
-[[ -s "$tmp/port" && -s "$tmp/h1port" ]] || { echo "the servers did not start in 15 s"; exit 1; }
+STANDIN_PIDS+=($!)
+standin_wait 150 "$tmp/port" "${STANDIN_PIDS[0]}" "the stand-in gRPC server" \
+    "$tmp/h1port" "${STANDIN_PIDS[1]}" "the HTTP/1.1 server" || exit 1
 echo "stand-in gRPC server (not Fabric) at 127.0.0.1:$(cat "$tmp/port"), HTTP/1.1-only TLS server at 127.0.0.1:$(cat "$tmp/h1port")"
 
 GRPC_PORT=$(cat "$tmp/port") GRPC_H1_PORT=$(cat "$tmp/h1port") GRPC_DIR=$tmp \

@@ -6,60 +6,16 @@
 # /big?n=N[&chunked=1], /status?code=N, /stats (TCP connections accepted).
 set -u
 
-command -v python3 >/dev/null || { echo "python3 not installed"; exit 77; }
-command -v openssl >/dev/null || { echo "openssl not installed"; exit 77; }
 : "${FABFED_SRC:?}" "${FABFED_BUILD:?}"
+. "$FABFED_SRC/tests/integration/helpers/standin.sh"
+standin_need python3 openssl
 itest=$FABFED_BUILD/tests/itest_httpc
 [[ -x "$itest" ]] || { echo "$itest not built"; exit 1; }
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 
 tmp=$(mktemp -d /tmp/fabfed-httpc.XXXXXX)
-SRV_PID=""
-cleanup() {
-	local rc=$? i
-	set +e
-	if [[ -n "$SRV_PID" ]] && kill -0 "$SRV_PID" 2>/dev/null; then
-		kill -TERM "$SRV_PID" 2>/dev/null
-		for ((i = 0; i < 50; i++)); do
-			kill -0 "$SRV_PID" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -KILL "$SRV_PID" 2>/dev/null
-		wait "$SRV_PID" 2>/dev/null
-	fi
-	if [[ $rc -ne 0 && -f "$tmp/server.log" ]]; then
-		echo "--- server log tail"
-		tail -n 30 "$tmp/server.log"
-	fi
-	rm -rf "$tmp"
-	exit "$rc"
-}
-trap cleanup EXIT
-
-# mkca NAME: a self-signed CA NAME.crt / NAME.key.
-mkca() {
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-	    -keyout "$tmp/$1.key" -out "$tmp/$1.crt" -days 2 \
-	    -subj "/CN=itest $1" >/dev/null 2>&1
-}
-
-# mkleaf NAME CA EXTENSIONS: NAME.crt / NAME.key signed by CA.
-mkleaf() {
-	printf '%b' "$3" >"$tmp/$1.ext"
-	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-	    -keyout "$tmp/$1.key" -out "$tmp/$1.csr" -subj "/CN=itest $1" \
-	    >/dev/null 2>&1 &&
-	openssl x509 -req -in "$tmp/$1.csr" -CA "$tmp/$2.crt" \
-	    -CAkey "$tmp/$2.key" -CAcreateserial -days 2 \
-	    -extfile "$tmp/$1.ext" -out "$tmp/$1.crt" >/dev/null 2>&1
-}
-
-mkca ca || { echo "cannot make the CA"; exit 1; }
-mkca otherca || { echo "cannot make the other CA"; exit 1; }
-mkleaf server ca 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n' ||
-	{ echo "cannot make the server certificate"; exit 1; }
-mkleaf client ca 'extendedKeyUsage=clientAuth\nbasicConstraints=CA:FALSE\n' ||
-	{ echo "cannot make the client certificate"; exit 1; }
+standin_trap "$tmp" server.log
+standin_pki "$tmp" IP:127.0.0.1 || exit 1
 
 cat >"$tmp/server.py" <<'EOF'
 import http.server, json, socketserver, ssl, sys, threading, time
@@ -164,12 +120,8 @@ EOF
 
 python3 "$tmp/server.py" "$tmp" >"$tmp/server.log" 2>&1 &
 SRV_PID=$!
-for ((i = 0; i < 100; i++)); do
-	[[ -s "$tmp/port" ]] && break
-	kill -0 "$SRV_PID" 2>/dev/null || { echo "the server exited"; exit 1; }
-	sleep 0.1
-done
-[[ -s "$tmp/port" ]] || { echo "the server did not start in 10 s"; exit 1; }
+STANDIN_PIDS+=("$SRV_PID")
+standin_wait 100 "$tmp/port" "$SRV_PID" "the server" || exit 1
 port=$(cat "$tmp/port")
 echo "HTTPS server at 127.0.0.1:$port (pid $SRV_PID)"
 

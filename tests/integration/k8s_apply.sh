@@ -27,10 +27,9 @@
 # no crash; the token never appears in the runtime's output.
 set -u
 
-command -v python3 >/dev/null || { echo "python3 not installed"; exit 77; }
-command -v openssl >/dev/null || { echo "openssl not installed"; exit 77; }
-command -v jq >/dev/null || { echo "jq not installed"; exit 77; }
 : "${FABFED_SRC:?}" "${FABFED_BUILD:?}"
+. "$FABFED_SRC/tests/integration/helpers/standin.sh"
+standin_need python3 openssl jq
 itest=$FABFED_BUILD/tests/itest_k8s
 [[ -x "$itest" ]] || { echo "$itest not built"; exit 1; }
 # exit code 99 for a sanitizer finding: a crash is never mistaken for a
@@ -42,27 +41,7 @@ echo "NOTE: this test runs the kubernetes runtime against a STAND-IN API"
 echo "NOTE: server (python3, written for this test), not a real Kubernetes API server."
 
 tmp=$(mktemp -d /tmp/fabfed-k8s.XXXXXX)
-SRV_PID=""
-cleanup() {
-	local rc=$? i
-	set +e
-	if [[ -n "$SRV_PID" ]] && kill -0 "$SRV_PID" 2>/dev/null; then
-		kill -TERM "$SRV_PID" 2>/dev/null
-		for ((i = 0; i < 50; i++)); do
-			kill -0 "$SRV_PID" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -KILL "$SRV_PID" 2>/dev/null
-		wait "$SRV_PID" 2>/dev/null
-	fi
-	if [[ $rc -ne 0 && -f "$tmp/server.out" ]]; then
-		echo "--- stand-in server output (tail)"
-		tail -n 30 "$tmp/server.out"
-	fi
-	rm -rf "$tmp"
-	exit "$rc"
-}
-trap cleanup EXIT
+standin_trap "$tmp" server.out
 
 nfail=0
 ok() { echo "ok - $*"; }
@@ -75,24 +54,12 @@ check() { # check DESCRIPTION COMMAND...
 
 # --- certificates (openssl CLI): the API server's CA and certificate, a
 # client CA and a client certificate, and an unrelated CA
-mkca() {
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-	    -keyout "$tmp/$1.key" -out "$tmp/$1.crt" -days 2 \
-	    -subj "/CN=k8s_apply $1" >/dev/null 2>&1
-}
-mkleaf() { # NAME CA EXTENSIONS SUBJECT
-	printf '%b' "$3" >"$tmp/$1.ext"
-	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-	    -keyout "$tmp/$1.key" -out "$tmp/$1.csr" -subj "$4" \
-	    >/dev/null 2>&1 &&
-	openssl x509 -req -in "$tmp/$1.csr" -CA "$tmp/$2.crt" \
-	    -CAkey "$tmp/$2.key" -CAcreateserial -days 2 \
-	    -extfile "$tmp/$1.ext" -out "$tmp/$1.crt" >/dev/null 2>&1
-}
-mkca ca && mkca clientca && mkca otherca || { echo "cannot make CAs"; exit 1; }
-mkleaf server ca 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n' \
+for c in ca clientca otherca; do
+	standin_ca "$tmp" "$c" "/CN=k8s_apply $c" || { echo "cannot make CAs"; exit 1; }
+done
+standin_leaf "$tmp" server ca 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n' \
     "/CN=kube-apiserver" || { echo "cannot make the server certificate"; exit 1; }
-mkleaf client clientca 'extendedKeyUsage=clientAuth\nbasicConstraints=CA:FALSE\n' \
+standin_leaf "$tmp" client clientca 'extendedKeyUsage=clientAuth\nbasicConstraints=CA:FALSE\n' \
     "/O=fabfed:agents/CN=fabfed-agent-org1msp" ||
     { echo "cannot make the client certificate"; exit 1; }
 
@@ -316,12 +283,8 @@ EOF
 
 python3 "$tmp/standin.py" "$tmp" "$TOKEN" >"$tmp/server.out" 2>&1 &
 SRV_PID=$!
-for ((i = 0; i < 100; i++)); do
-	[[ -s "$tmp/port" ]] && break
-	kill -0 "$SRV_PID" 2>/dev/null || { echo "the stand-in server died"; exit 1; }
-	sleep 0.1
-done
-[[ -s "$tmp/port" ]] || { echo "the stand-in server did not start"; exit 1; }
+STANDIN_PIDS+=("$SRV_PID")
+standin_wait 100 "$tmp/port" "$SRV_PID" "the stand-in server" || exit 1
 PORT=$(cat "$tmp/port")
 echo "stand-in API server (not a real Kubernetes API server) on 127.0.0.1:$PORT, pid $SRV_PID"
 
