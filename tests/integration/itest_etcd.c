@@ -30,31 +30,13 @@
 #include <event2/http.h>
 
 #include "etcd.h"
+#include "itest.h"
 
 #define MAXKV 8
 
 static struct event_base *base;
-static int nchecks, nfailures;
 static int in_call;          /* set while an etcd_* call runs */
 static int sync_callbacks;   /* callbacks that ran inside an etcd_* call */
-
-#define CHECK(c) do {							\
-	nchecks++;							\
-	if (!(c)) {							\
-		nfailures++;						\
-		fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__,	\
-		    __LINE__, #c);					\
-	}								\
-} while (0)
-
-#define REQUIRE(c) do {							\
-	nchecks++;							\
-	if (!(c)) {							\
-		fprintf(stderr, "%s:%d: REQUIRE failed: %s\n", __FILE__, \
-		    __LINE__, #c);					\
-		exit(1);						\
-	}								\
-} while (0)
 
 struct kvcopy {
 	char *key;

@@ -19,26 +19,7 @@
 
 #include "grpc.h"
 #include "xmalloc.h"
-
-static int nchecks, nfailures;
-
-#define CHECK(c) do {							\
-	nchecks++;							\
-	if (!(c)) {							\
-		nfailures++;						\
-		fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__,	\
-		    __LINE__, #c);					\
-	}								\
-} while (0)
-
-#define REQUIRE(c) do {							\
-	nchecks++;							\
-	if (!(c)) {							\
-		fprintf(stderr, "%s:%d: REQUIRE failed: %s\n", __FILE__, \
-		    __LINE__, #c);					\
-		exit(1);						\
-	}								\
-} while (0)
+#include "itest.h"
 
 static char ca[512], otherca[512], cert[512], key[512];
 

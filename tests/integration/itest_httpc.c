@@ -18,13 +18,13 @@
 #include <event2/event.h>
 
 #include "httpc.h"
+#include "itest.h"
 
 #define NCONC   50
 #define NSHORT  20
 #define NSEQ    10
 
 static struct event_base *base;
-static int nchecks, nfailures;
 static int in_call;          /* set while an httpc_* call runs */
 static int sync_callbacks;   /* callbacks that ran inside an httpc_* call */
 static int completed;        /* callbacks run, all requests */
@@ -32,24 +32,6 @@ static int seq;              /* completion order */
 static char url_base[64];
 static char closed_base[64];
 static const char *dir;
-
-#define CHECK(c) do {							\
-	nchecks++;							\
-	if (!(c)) {							\
-		nfailures++;						\
-		fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__,	\
-		    __LINE__, #c);					\
-	}								\
-} while (0)
-
-#define REQUIRE(c) do {							\
-	nchecks++;							\
-	if (!(c)) {							\
-		fprintf(stderr, "%s:%d: REQUIRE failed: %s\n", __FILE__, \
-		    __LINE__, #c);					\
-		exit(1);						\
-	}								\
-} while (0)
 
 struct call {
 	int calls;

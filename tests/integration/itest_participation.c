@@ -15,26 +15,7 @@
 
 #include "participation.h"
 #include "xmalloc.h"
-
-static int nchecks, nfailures;
-
-#define CHECK(c) do {							\
-	nchecks++;							\
-	if (!(c)) {							\
-		nfailures++;						\
-		fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__,	\
-		    __LINE__, #c);					\
-	}								\
-} while (0)
-
-#define REQUIRE(c) do {							\
-	nchecks++;							\
-	if (!(c)) {							\
-		fprintf(stderr, "%s:%d: REQUIRE failed: %s\n", __FILE__, \
-		    __LINE__, #c);					\
-		exit(1);						\
-	}								\
-} while (0)
+#include "itest.h"
 
 /*
  * A stand-in "block": the channel name, the SHA-256 (hex) of the rest,
