@@ -15,11 +15,14 @@
  *   ctl_get.c     ctl_get_     the get command (consortia and orgs)
  *   ctl_delete.c  ctl_delete_  the delete command
  *   ctl_token.c   ctl_token_   the token create command
+ *   ctl_agent.c   ctl_agent_   the agent status command
+ *   ctl_channel.c ctl_channel_ the channel config / decode commands
  */
 #ifndef FABFED_CTL_H
 #define FABFED_CTL_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <time.h>
 
@@ -55,6 +58,8 @@ enum ctl_cmd {
 	CTL_CMD_DELETE,		/* delete consortium NAME */
 	CTL_CMD_TOKEN_CREATE,	/* token create --consortium C --org MSP */
 	CTL_CMD_AGENT_STATUS,	/* agent status --state-dir DIR (local, no controller) */
+	CTL_CMD_CHANNEL_CONFIG,	/* channel config --block FILE (local) */
+	CTL_CMD_CHANNEL_DECODE,	/* channel decode --block FILE (local) */
 };
 
 enum ctl_format {
@@ -77,6 +82,7 @@ struct ctl_args {
 	const char *org;	/* --org, an MSP ID */
 	long ttl;		/* --ttl in seconds; 0 = the controller's default */
 	const char *state_dir;	/* --state-dir, an agent's (agent status) */
+	const char *block;	/* --block, a block file; "-" is stdin (channel) */
 };
 
 /*
@@ -305,5 +311,22 @@ int ctl_agent_print(FILE *, const json_t *status, char **cause);
 int ctl_agent_run(const struct ctl_args *);
 
 int ctl_token_run(const struct ctl_args *, struct ctl_client *);
+
+/* ---- ctl_channel.c ---- */
+
+/*
+ * Reads a whole binary file (path "-" = stdin), at most max bytes, into
+ * *data (caller frees), *len its size. -1 with *cause for a missing,
+ * unreadable, empty or too large file.
+ */
+int ctl_channel_read(const char *path, size_t max, uint8_t **data,
+    size_t *len, char **cause);
+/*
+ * channel config / channel decode: prints the block file's channel config
+ * (a config block's common.Config) or the whole block as JSON, as
+ * configtxlator proto_decode does. CTL_EXIT_OK; CTL_EXIT_USAGE when the
+ * file cannot be read; CTL_EXIT_REJECTED when it is not a (config) block.
+ */
+int ctl_channel_run(const struct ctl_args *);
 
 #endif

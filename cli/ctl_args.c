@@ -28,6 +28,7 @@ enum ctl_opt {
 	OPT_ORG,
 	OPT_TTL,
 	OPT_STATE_DIR,
+	OPT_BLOCK,
 	OPT_HELP,
 	OPT_COUNT
 };
@@ -47,6 +48,7 @@ static const struct {
 	[OPT_ORG] = { "org", 0, 1 },
 	[OPT_TTL] = { "ttl", 0, 1 },
 	[OPT_STATE_DIR] = { "state-dir", 0, 1 },
+	[OPT_BLOCK] = { "block", 0, 1 },
 	[OPT_HELP] = { "help", 'h', 0 },
 };
 
@@ -79,6 +81,10 @@ ctl_args_usage(FILE *fp)
 	    "  agent status --state-dir DIR [-o table|json]\n"
 	    "                                    ask a local agent how it is "
 	    "(its admin socket)\n"
+	    "  channel config --block FILE       print a config block's "
+	    "channel config as JSON\n"
+	    "  channel decode --block FILE       print a block as JSON "
+	    "(as configtxlator does)\n"
 	    "  version                           print the version\n"
 	    "\n"
 	    "Options:\n"
@@ -95,6 +101,7 @@ ctl_args_usage(FILE *fp)
 	    "  --org MSPID         the org's MSP ID (token create)\n"
 	    "  --ttl DURATION      token lifetime: 90s, 30m, 1h (default), "
 	    "7d at most\n"
+	    "  --block FILE        a Fabric block file, - for stdin (channel)\n"
 	    "\n"
 	    "Exit status: 0 done (diff: no differences), 1 rejected by the "
 	    "controller\n"
@@ -382,6 +389,10 @@ ctl_args_cmd_name(enum ctl_cmd cmd)
 		return "token create";
 	case CTL_CMD_AGENT_STATUS:
 		return "agent status";
+	case CTL_CMD_CHANNEL_CONFIG:
+		return "channel config";
+	case CTL_CMD_CHANNEL_DECODE:
+		return "channel decode";
 	}
 	return "this command";
 }
@@ -491,6 +502,14 @@ ctl_args_parse(int argc, char *argv[], struct ctl_args *args, char **cause)
 			if (ctl_args_ttl(value, &args->ttl, cause) == -1)
 				goto done;
 			break;
+		case OPT_BLOCK:
+			if (*value == '\0') {
+				*cause = xstrdup("--block needs a file name "
+				    "(- for stdin)");
+				goto done;
+			}
+			args->block = value;
+			break;
 		case OPT_HELP:
 		case OPT_COUNT:
 			break;
@@ -593,6 +612,29 @@ ctl_args_parse(int argc, char *argv[], struct ctl_args *args, char **cause)
 			goto done;
 		}
 		args->cmd = CTL_CMD_AGENT_STATUS;
+	} else if (strcmp(pos[0], "channel") == 0) {
+		if (npos < 2 || (strcmp(pos[1], "config") != 0 &&
+		    strcmp(pos[1], "decode") != 0)) {
+			*cause = xasprintf("%s: fabfedctl knows \"channel config "
+			    "--block FILE\" and \"channel decode --block "
+			    "FILE\"", npos < 2 ? "channel needs a subcommand" :
+			    "unknown channel subcommand");
+			goto done;
+		}
+		args->cmd = pos[1][0] == 'c' ? CTL_CMD_CHANNEL_CONFIG :
+		    CTL_CMD_CHANNEL_DECODE;
+		if (npos > 2) {
+			*cause = xasprintf("unexpected argument \"%s\" (the "
+			    "block is given with --block FILE)", pos[2]);
+			goto done;
+		}
+		if (args->block == NULL) {
+			*cause = xasprintf("%s needs --block FILE (a block "
+			    "file, - for stdin; reading a live channel's "
+			    "config through an agent is not in this version)",
+			    ctl_args_cmd_name(args->cmd));
+			goto done;
+		}
 	} else {
 		*cause = xasprintf("unknown command \"%s\"", pos[0]);
 		goto done;
@@ -608,6 +650,12 @@ ctl_args_parse(int argc, char *argv[], struct ctl_args *args, char **cause)
 	    args->cmd != CTL_CMD_DELETE) {
 		*cause = xasprintf("--if-match is for apply and delete, not %s",
 		    pos[0]);
+		goto done;
+	}
+	if (seen[OPT_BLOCK] != NULL && args->cmd != CTL_CMD_CHANNEL_CONFIG &&
+	    args->cmd != CTL_CMD_CHANNEL_DECODE) {
+		*cause = xasprintf("--block is for channel config and channel "
+		    "decode, not %s", ctl_args_cmd_name(args->cmd));
 		goto done;
 	}
 	if (seen[OPT_STATE_DIR] != NULL && args->cmd != CTL_CMD_AGENT_STATUS) {
@@ -648,7 +696,9 @@ int
 ctl_args_needs_controller(const struct ctl_args *args)
 {
 	return args->cmd != CTL_CMD_HELP && args->cmd != CTL_CMD_VERSION &&
-	    args->cmd != CTL_CMD_AGENT_STATUS;
+	    args->cmd != CTL_CMD_AGENT_STATUS &&
+	    args->cmd != CTL_CMD_CHANNEL_CONFIG &&
+	    args->cmd != CTL_CMD_CHANNEL_DECODE;
 }
 
 int

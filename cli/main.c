@@ -58,6 +58,11 @@ main(int argc, char *argv[])
 		ret = ctl_agent_run(&args);
 		goto done;
 	}
+	if (args.cmd == CTL_CMD_CHANNEL_CONFIG ||
+	    args.cmd == CTL_CMD_CHANNEL_DECODE) {
+		ret = ctl_channel_run(&args);
+		goto done;
+	}
 	if (ctl_args_env(&args, &cause) == -1 ||
 	    ctl_conf_load(args.config, args.controller, &conf, &cause) == -1 ||
 	    ctl_conf_check(&conf, stderr, &cause) == -1) {
@@ -95,6 +100,8 @@ main(int argc, char *argv[])
 	case CTL_CMD_HELP:
 	case CTL_CMD_VERSION:
 	case CTL_CMD_AGENT_STATUS:
+	case CTL_CMD_CHANNEL_CONFIG:
+	case CTL_CMD_CHANNEL_DECODE:
 		break;
 	}
 	ctl_client_free(c);

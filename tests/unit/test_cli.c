@@ -1046,6 +1046,79 @@ test_args_token(void **state)
 #undef BAD
 }
 
+/* ---- channel config, channel decode ---- */
+
+static void
+test_args_channel(void **state)
+{
+	struct ctl_args a;
+	char *cause;
+
+	(void)state;
+	assert_int_equal(parse(&a, &cause, "channel", "config", "--block",
+	    "b.pb", END), 0);
+	assert_int_equal(a.cmd, CTL_CMD_CHANNEL_CONFIG);
+	assert_string_equal(a.block, "b.pb");
+	assert_int_equal(ctl_args_needs_controller(&a), 0);
+	assert_int_equal(ctl_args_env(&a, &cause), 0);	/* no admin.conf */
+	assert_int_equal(parse(&a, &cause, "--block=-", "channel", "decode",
+	    END), 0);
+	assert_int_equal(a.cmd, CTL_CMD_CHANNEL_DECODE);
+	assert_string_equal(a.block, "-");
+
+#define BAD(want, ...) do {						\
+	assert_int_equal(parse(&a, &cause, __VA_ARGS__, END), -1);	\
+	if (strstr(cause, want) == NULL)				\
+		fail_msg("\"%s\" not in \"%s\"", want, cause);		\
+	free(cause);							\
+} while (0)
+	BAD("channel needs a subcommand", "channel");
+	BAD("unknown channel subcommand", "channel", "update", "--block", "b");
+	BAD("channel config needs --block FILE", "channel", "config");
+	BAD("channel decode needs --block FILE", "channel", "decode");
+	BAD("unexpected argument \"x\"", "channel", "decode", "x", "--block",
+	    "b");
+	BAD("--block needs a file name", "channel", "decode", "--block", "");
+	BAD("--block is for channel config and channel decode, not get "
+	    "consortia", "get", "consortia", "--block", "b");
+	BAD("-o is for get, not channel", "channel", "config", "--block", "b",
+	    "-o", "json");
+	BAD("given twice", "channel", "config", "--block", "a", "--block",
+	    "b");
+#undef BAD
+}
+
+static void
+test_channel_read(void **state)
+{
+	uint8_t *data;
+	size_t len;
+	char *cause, *path, *missing;
+
+	(void)state;
+	path = write_file("b.pb", "\x0a\x00\x12\x00", 4, 0600);
+	assert_int_equal(ctl_channel_read(path, 1024, &data, &len, &cause), 0);
+	assert_int_equal(len, 4);
+	assert_memory_equal(data, "\x0a\x00\x12\x00", 4);
+	free(data);
+	assert_int_equal(ctl_channel_read(path, 3, &data, &len, &cause), -1);
+	assert_non_null(strstr(cause, "larger than"));
+	assert_null(data);
+	free(cause);
+	free(path);
+	path = write_file("empty.pb", "", 0, 0600);
+	assert_int_equal(ctl_channel_read(path, 1024, &data, &len, &cause), -1);
+	assert_non_null(strstr(cause, "is empty"));
+	free(cause);
+	free(path);
+	assert_true(asprintf(&missing, "%s/absent.pb", tmpdir) > 0);
+	assert_int_equal(ctl_channel_read(missing, 1024, &data, &len, &cause),
+	    -1);
+	assert_non_null(strstr(cause, "cannot open"));
+	free(cause);
+	free(missing);
+}
+
 /* ---- get orgs, get org ---- */
 
 static void
@@ -1492,6 +1565,9 @@ main(void)
 		cmocka_unit_test(test_get_age),
 		cmocka_unit_test(test_get_orgs),
 		cmocka_unit_test(test_get_org),
+		cmocka_unit_test(test_args_channel),
+		cmocka_unit_test_setup_teardown(test_channel_read, setup_tmp,
+		    teardown_tmp),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
