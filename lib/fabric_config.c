@@ -765,7 +765,7 @@ done:
 
 static int
 build_application(Common__ConfigGroup *ch, const json_t *topo,
-    const json_t *c, const json_t *orgs, char **cause)
+    const json_t *c, const json_t *orgs, unsigned flags, char **cause)
 {
 	Common__ConfigGroup *ag = grp_new(), *org;
 	const json_t *pol = json_object_get(c, "policies"), *m, *torg, *pub;
@@ -827,7 +827,8 @@ build_application(Common__ConfigGroup *ch, const json_t *topo,
 		grp_group(ag, mspid, org);
 		org_policies(org, mspid, COMMON__MSPROLE__MSPROLE_TYPE__PEER);
 		if (grp_msp(org, mspid, pub, cause) == -1 ||
-		    org_anchors(org, torg, pub, cause) == -1)
+		    ((flags & FCFG_NO_ANCHORS) == 0 &&
+		    org_anchors(org, torg, pub, cause) == -1))
 			goto done;
 	}
 	grp_group(ch, "Application", ag);
@@ -841,6 +842,13 @@ done:
 Common__Config *
 fcfg_build(const json_t *topo, const char *channel, const json_t *orgs,
     char **cause)
+{
+	return fcfg_build_flags(topo, channel, orgs, 0, cause);
+}
+
+Common__Config *
+fcfg_build_flags(const json_t *topo, const char *channel, const json_t *orgs,
+    unsigned flags, char **cause)
 {
 	Common__Config cfg = COMMON__CONFIG__INIT, *out = NULL;
 	Common__ConfigGroup *ch = grp_new();
@@ -879,7 +887,7 @@ fcfg_build(const json_t *topo, const char *channel, const json_t *orgs,
 	grp_value(ch, "BlockDataHashingStructure", &bd.base, ADMINS);
 	grp_capabilities(ch, "V2_0");
 	if (build_orderer(ch, topo, c, orgs, cause) == -1 ||
-	    build_application(ch, topo, c, orgs, cause) == -1)
+	    build_application(ch, topo, c, orgs, flags, cause) == -1)
 		goto done;
 	grp_sort(ch);
 	cfg.sequence = 0;

@@ -39,6 +39,17 @@
 Common__Config *fcfg_build(const json_t *topo, const char *channel,
     const json_t *orgs, char **cause);
 
+/*
+ * fcfg_build with FLAGS:
+ *   FCFG_NO_ANCHORS  no AnchorPeers values: the channel as created, before
+ *                    each org sets its own anchor peers by a config update
+ *                    (Fabric 2.x's way; docs/fabric-updates.md).
+ * fcfg_build(...) is fcfg_build_flags(..., 0, ...).
+ */
+#define FCFG_NO_ANCHORS	0x1
+Common__Config *fcfg_build_flags(const json_t *topo, const char *channel,
+    const json_t *orgs, unsigned flags, char **cause);
+
 /* Frees a tree from fcfg_build (or common__config__unpack). NULL is a no-op. */
 void fcfg_free(Common__Config *);
 

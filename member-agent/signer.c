@@ -14,6 +14,7 @@
  * what was refused and why.
  */
 #include "signer.h"
+#include "signer_tx.h"
 
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -167,11 +168,26 @@ signer_unknown_reason(const char *kind)
 	return buf_steal(&b, NULL);
 }
 
+/*
+ * A reason is text from a check, which may quote its input: one that is
+ * not valid UTF-8 (jansson refuses it) is sent with its bytes outside
+ * printable ASCII replaced, rather than not at all.
+ */
 static void
 signer_answer(int *rtype, json_t **rbody, int type, const char *reason)
 {
+	char *ascii;
+	size_t i;
+
 	*rtype = type;
-	*rbody = json_pack("{s:s}", "reason", reason);
+	if ((*rbody = json_pack("{s:s}", "reason", reason)) != NULL)
+		return;
+	ascii = signer_log_safe(reason);
+	for (i = 0; ascii[i] != '\0'; i++)
+		if ((unsigned char)ascii[i] > 0x7e)
+			ascii[i] = '?';
+	*rbody = json_pack("{s:s}", "reason", ascii);
+	free(ascii);
 }
 
 /* A malformed request: ERROR, logged. */
@@ -581,6 +597,15 @@ signer_main(int argc, char **argv)
 	    xasprintf("ipc://%s/%s", opt_state_dir, SIGNER_SOCKET_NAME);
 	if (signer_load(&sg, opt_key, opt_cert, opt_msp_id, &cause) != 0)
 		goto done;
+	/* The kinds this signer signs, each with its check. */
+	if (signer_fabric_init(sg.msp_id, sg.identity) != 0) {
+		cause = xstrdup("the Fabric checks cannot read the admin "
+		    "certificate");
+		goto done;
+	}
+	if (signer_tx_set_identity(sg.msp_id, sg.identity, &cause) != 0)
+		goto done;
+	signer_tx_register();
 
 	/*
 	 * Block SIGTERM and SIGINT before nanomsg starts its threads (they

@@ -34,6 +34,31 @@ int signer_register_kind(const char *name, signer_check_fn check);
 void signer_clear_kinds(void);
 
 /*
+ * The Fabric checks (signer_fabric.c, docs/fabric-updates.md).
+ * signer_fabric_init gives them this signer's identity (MSP ID and PEM
+ * certificate, copied) and registers kinds "fabric.config-update" and
+ * "fabric.config-submit"; signer_main
+ * calls it at start-up. Returns -1 if the certificate does not read or the
+ * MSP ID is not 1 to 128 printable ASCII characters without blanks.
+ */
+#define SIGNER_FABRIC_CONFIG_UPDATE	"fabric.config-update"
+int signer_fabric_init(const char *msp_id, const char *cert_pem);
+/*
+ * The check of "fabric.config-update": payload = signature_header ||
+ * config_update, context = {"channel", "headerLength", "topology", "orgs"}.
+ */
+int signer_fabric_config_update(const json_t *context,
+    const unsigned char *payload, size_t len, char **reason);
+/*
+ * The check of "fabric.config-submit": payload = the Payload of a
+ * CONFIG_UPDATE Envelope (what its signature covers), context =
+ * {"channel", "topology", "orgs"}; the update inside is checked as above.
+ */
+#define SIGNER_FABRIC_CONFIG_SUBMIT	"fabric.config-submit"
+int signer_fabric_config_submit(const json_t *context,
+    const unsigned char *payload, size_t len, char **reason);
+
+/*
  * fabfed-agent signer --state-dir DIR --key FILE --cert FILE
  *     [--socket ipc://PATH] [--msp-id ID] [--log-format text|json] [-v]
  * argv[0] is the subcommand. Serves until SIGTERM or SIGINT, then removes

@@ -4,7 +4,8 @@
  *
  *	itest_signer serve SIGNER-OPTIONS...     the signer, with two test
  *	                                         kinds registered (below)
- *	itest_signer serve-bare SIGNER-OPTIONS...  the signer as shipped: no kinds
+ *	itest_signer serve-bare SIGNER-OPTIONS...  the signer as shipped: only
+ *	                                         its Fabric kinds
  *	itest_signer client URL CERT OUTDIR      every request path against "serve"
  *	itest_signer client-bare URL             against "serve-bare"
  *	itest_signer ping URL                    one PING; exit 0 if PONG
@@ -319,7 +320,8 @@ client(const char *url, const char *certfile, const char *outdir)
 	CHECK(json_is_string(json_object_get(rbody, "software")));
 	CHECK(strcmp(json_string_value(json_object_get(rbody, "mspId")) ?
 	    json_string_value(json_object_get(rbody, "mspId")) : "", "Org1MSP") == 0);
-	CHECK(json_array_size(json_object_get(rbody, "kinds")) == 2);
+	/* The two test kinds, then the four Fabric kinds signer_main adds. */
+	CHECK(json_array_size(json_object_get(rbody, "kinds")) == 6);
 	CHECK(strcmp(json_string_value(json_array_get(json_object_get(rbody,
 	    "kinds"), 0)), "itest.prefix") == 0);
 	json_decref(rbody);
@@ -359,11 +361,13 @@ client(const char *url, const char *certfile, const char *outdir)
 
 	/* Unknown kind. */
 	rbody = NULL;
-	t = sign_req(url, "fabric.config-update", "x", 1, ctx, &rbody);
+	t = sign_req(url, "fabric.sign-anything", "x", 1, ctx, &rbody);
 	CHECK(t == IPC_REFUSED);
 	CHECK(strcmp(reason_of(rbody), "unknown request kind "
-	    "\"fabric.config-update\": this signer signs only \"itest.prefix\" "
-	    "and \"itest.silent\"") == 0);
+	    "\"fabric.sign-anything\": this signer signs only \"itest.prefix\", "
+	    "\"itest.silent\", \"fabric.config-update\", "
+	    "\"fabric.config-submit\", \"fabric.join-chain\" and "
+	    "\"fabric.channel-read\"") == 0);
 	json_decref(rbody);
 
 	/* Malformed SIGN requests: ERROR, each with what is wrong. */
@@ -471,13 +475,14 @@ client_bare(const char *url)
 	json_t *rbody = NULL;
 
 	CHECK(ping(url, &rbody) == IPC_PONG);
-	CHECK(json_array_size(json_object_get(rbody, "kinds")) == 0);
+	CHECK(json_array_size(json_object_get(rbody, "kinds")) == 4);
 	json_decref(rbody);
 	rbody = NULL;
 	CHECK(sign_req(url, "test.echo", "anything", 8, NULL, &rbody) == IPC_REFUSED);
 	CHECK(strcmp(reason_of(rbody), "unknown request kind \"test.echo\": this "
-	    "signer signs only request kinds it has a check for, and it has "
-	    "none") == 0);
+	    "signer signs only \"fabric.config-update\", "
+	    "\"fabric.config-submit\", \"fabric.join-chain\" and "
+	    "\"fabric.channel-read\"") == 0);
 	json_decref(rbody);
 	printf("client-bare: %d checks, %d failed\n", nchecks, nfailures);
 	return nfailures == 0 ? 0 : 1;

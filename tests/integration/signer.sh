@@ -149,7 +149,7 @@ ok "openssl dgst -verify: $(cat "$T/dgst.out")"
 grep -q "signed kind itest.prefix, payload 40 bytes sha256 $(sha256sum "$T/out/payload.bin" | cut -c1-64)" "$T/signer.log" ||
 	fail "no log line for the signed payload"
 grep -q "refused kind itest.prefix.*: the payload does not start with" "$T/signer.log" || fail "no log line for the refusal"
-grep -q "refused kind fabric.config-update.*unknown request kind" "$T/signer.log" || fail "no log line for the unknown kind"
+grep -q "refused kind fabric.sign-anything.*unknown request kind" "$T/signer.log" || fail "no log line for the unknown kind"
 grep -q "error: message of 13 bytes is shorter" "$T/signer.log" || fail "no log line for garbage"
 grep -q "PAYLOAD-NOT-FOR-LOGS" "$T/signer.log" && fail "the payload text is in the log"
 grep -v -- "-----" "$T/admin.key" >"$T/key.lines"

@@ -1,0 +1,1083 @@
+/*
+ * fabric_update.c: config updates, their signatures and their check
+ * (fabric_update.h). fupd_compute follows configtxlator's compute_update
+ * (internal/configtxlator/update/update.go) element by element; the tree
+ * it builds borrows keys, bytes and policies from the two configs, is
+ * packed with every map sorted by key, and is handed back as protobuf-c's
+ * unpacking of those bytes, so one free function releases it.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/bio.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <openssl/x509.h>
+
+#include "common/common.pb-c.h"
+#include "common/configtx.pb-c.h"
+#include "msp/identities.pb-c.h"
+
+#include "fabric_config.h"
+#include "fabric_update.h"
+#include "sig.h"
+#include "xmalloc.h"
+
+/* The packed bytes of M. Caller frees. */
+static uint8_t *
+fupd_msg(const ProtobufCMessage *m, size_t *len)
+{
+	uint8_t *b;
+
+	*len = protobuf_c_message_get_packed_size(m);
+	b = xmalloc(*len > 0 ? *len : 1);
+	(void)protobuf_c_message_pack(m, b);
+	return b;
+}
+
+static const char *
+str_or_empty(const char *s)
+{
+	return s != NULL ? s : "";
+}
+
+/*
+ * Outside text fit for a sentence: printable ASCII, at most 64 characters,
+ * the rest '?' (a reason travels as JSON: it must be valid UTF-8). Caller
+ * frees.
+ */
+static char *
+safe(const char *s)
+{
+	size_t i, n = strnlen(str_or_empty(s), 64);
+	char *out = xstrndup(str_or_empty(s), n);
+
+	for (i = 0; i < n; i++)
+		if ((unsigned char)out[i] < 0x20 || (unsigned char)out[i] > 0x7e)
+			out[i] = '?';
+	return out;
+}
+
+static int
+str_eq(const char *a, const char *b)
+{
+	return strcmp(str_or_empty(a), str_or_empty(b)) == 0;
+}
+
+/* proto.Equal for two Policy messages: both absent, or the same encoding. */
+static int
+policy_eq(const Common__Policy *a, const Common__Policy *b)
+{
+	uint8_t *pa, *pb;
+	size_t la, lb;
+	int eq;
+
+	if (a == NULL || b == NULL)
+		return a == b;
+	pa = fupd_msg(&a->base, &la);
+	pb = fupd_msg(&b->base, &lb);
+	eq = la == lb && memcmp(pa, pb, la) == 0;
+	free(pa);
+	free(pb);
+	return eq;
+}
+
+/*
+ * The tree under construction. Groups, entries and the ConfigValue and
+ * ConfigPolicy structs are ours; keys, mod_policy strings, value bytes and
+ * Policy messages are borrowed from the configs compared.
+ */
+static Common__ConfigGroup *
+tmp_group(uint64_t version, const char *mod)
+{
+	Common__ConfigGroup *g = xmalloc(sizeof(*g));
+
+	common__config_group__init(g);
+	g->version = version;
+	if (mod != NULL)
+		g->mod_policy = (char *)mod;
+	return g;
+}
+
+static void
+tmp_free(Common__ConfigGroup *g)
+{
+	size_t i;
+
+	if (g == NULL)
+		return;
+	for (i = 0; i < g->n_groups; i++) {
+		tmp_free(g->groups[i]->value);
+		free(g->groups[i]);
+	}
+	for (i = 0; i < g->n_values; i++) {
+		free(g->values[i]->value);
+		free(g->values[i]);
+	}
+	for (i = 0; i < g->n_policies; i++) {
+		free(g->policies[i]->value);
+		free(g->policies[i]);
+	}
+	free(g->groups);
+	free(g->values);
+	free(g->policies);
+	free(g);
+}
+
+static void
+tmp_add_group(Common__ConfigGroup *g, const char *key, Common__ConfigGroup *sub)
+{
+	Common__ConfigGroup__GroupsEntry *e = xmalloc(sizeof(*e));
+
+	common__config_group__groups_entry__init(e);
+	e->key = (char *)key;
+	e->value = sub;
+	g->groups = xreallocarray(g->groups, g->n_groups + 1,
+	    sizeof(*g->groups));
+	g->groups[g->n_groups++] = e;
+}
+
+static void
+tmp_add_value(Common__ConfigGroup *g, const char *key, uint64_t version,
+    const Common__ConfigValue *from)
+{
+	Common__ConfigGroup__ValuesEntry *e = xmalloc(sizeof(*e));
+	Common__ConfigValue *v = xmalloc(sizeof(*v));
+
+	common__config_value__init(v);
+	v->version = version;
+	if (from != NULL) {
+		v->value = from->value;
+		v->mod_policy = (char *)str_or_empty(from->mod_policy);
+	}
+	common__config_group__values_entry__init(e);
+	e->key = (char *)key;
+	e->value = v;
+	g->values = xreallocarray(g->values, g->n_values + 1,
+	    sizeof(*g->values));
+	g->values[g->n_values++] = e;
+}
+
+static void
+tmp_add_policy(Common__ConfigGroup *g, const char *key, uint64_t version,
+    const Common__ConfigPolicy *from)
+{
+	Common__ConfigGroup__PoliciesEntry *e = xmalloc(sizeof(*e));
+	Common__ConfigPolicy *p = xmalloc(sizeof(*p));
+
+	common__config_policy__init(p);
+	p->version = version;
+	if (from != NULL) {
+		p->policy = from->policy;
+		p->mod_policy = (char *)str_or_empty(from->mod_policy);
+	}
+	common__config_group__policies_entry__init(e);
+	e->key = (char *)key;
+	e->value = p;
+	g->policies = xreallocarray(g->policies, g->n_policies + 1,
+	    sizeof(*g->policies));
+	g->policies[g->n_policies++] = e;
+}
+
+static int
+cmp_group_e(const void *a, const void *b)
+{
+	return strcmp((*(Common__ConfigGroup__GroupsEntry *const *)a)->key,
+	    (*(Common__ConfigGroup__GroupsEntry *const *)b)->key);
+}
+
+static int
+cmp_value_e(const void *a, const void *b)
+{
+	return strcmp((*(Common__ConfigGroup__ValuesEntry *const *)a)->key,
+	    (*(Common__ConfigGroup__ValuesEntry *const *)b)->key);
+}
+
+static int
+cmp_policy_e(const void *a, const void *b)
+{
+	return strcmp((*(Common__ConfigGroup__PoliciesEntry *const *)a)->key,
+	    (*(Common__ConfigGroup__PoliciesEntry *const *)b)->key);
+}
+
+static void
+tmp_sort(Common__ConfigGroup *g)
+{
+	size_t i;
+
+	if (g == NULL)
+		return;
+	if (g->n_groups > 1)
+		qsort(g->groups, g->n_groups, sizeof(*g->groups), cmp_group_e);
+	if (g->n_values > 1)
+		qsort(g->values, g->n_values, sizeof(*g->values), cmp_value_e);
+	if (g->n_policies > 1)
+		qsort(g->policies, g->n_policies, sizeof(*g->policies),
+		    cmp_policy_e);
+	for (i = 0; i < g->n_groups; i++)
+		tmp_sort(g->groups[i]->value);
+}
+
+/* An empty group, as protoutil.NewConfigGroup. */
+static const Common__ConfigGroup fupd_empty = COMMON__CONFIG_GROUP__INIT;
+
+/*
+ * computeGroupUpdate: *rs and *ws get the read and write sets of turning
+ * O into U (ours, tmp_free). Returns whether anything differs.
+ */
+static int
+compute_group(const Common__ConfigGroup *o, const Common__ConfigGroup *u,
+    Common__ConfigGroup **rs, Common__ConfigGroup **ws)
+{
+	Common__ConfigGroup *r = tmp_group(0, NULL), *w = tmp_group(0, NULL);
+	Common__ConfigGroup *same = tmp_group(0, NULL), *gr, *gw;
+	const Common__ConfigPolicy *op, *up;
+	const Common__ConfigValue *ov, *uv;
+	const Common__ConfigGroup *og, *ug;
+	int members = 0;
+	size_t i;
+
+	/* Policies: modified ones written at version+1, new ones at 0. */
+	for (i = 0; i < o->n_policies; i++) {
+		op = o->policies[i]->value;
+		if ((up = fcfg_policy(u, o->policies[i]->key)) == NULL) {
+			members = 1;
+			continue;
+		}
+		if (str_eq(op->mod_policy, up->mod_policy) &&
+		    policy_eq(op->policy, up->policy))
+			tmp_add_policy(same, o->policies[i]->key, op->version,
+			    NULL);
+		else
+			tmp_add_policy(w, o->policies[i]->key, op->version + 1,
+			    up);
+	}
+	for (i = 0; i < u->n_policies; i++) {
+		if (fcfg_policy(o, u->policies[i]->key) != NULL)
+			continue;
+		members = 1;
+		tmp_add_policy(w, u->policies[i]->key, 0,
+		    u->policies[i]->value);
+	}
+
+	/* Values, the same way. */
+	for (i = 0; i < o->n_values; i++) {
+		ov = o->values[i]->value;
+		if ((uv = fcfg_value(u, o->values[i]->key)) == NULL) {
+			members = 1;
+			continue;
+		}
+		if (str_eq(ov->mod_policy, uv->mod_policy) &&
+		    ov->value.len == uv->value.len &&
+		    (ov->value.len == 0 ||
+		    memcmp(ov->value.data, uv->value.data, ov->value.len) == 0))
+			tmp_add_value(same, o->values[i]->key, ov->version, NULL);
+		else
+			tmp_add_value(w, o->values[i]->key, ov->version + 1, uv);
+	}
+	for (i = 0; i < u->n_values; i++) {
+		if (fcfg_value(o, u->values[i]->key) != NULL)
+			continue;
+		members = 1;
+		tmp_add_value(w, u->values[i]->key, 0, u->values[i]->value);
+	}
+
+	/* Groups: recursively; a new group is written whole at version 0. */
+	for (i = 0; i < o->n_groups; i++) {
+		og = o->groups[i]->value;
+		if ((ug = fcfg_group(u, o->groups[i]->key)) == NULL) {
+			members = 1;
+			continue;
+		}
+		if (!compute_group(og, ug, &gr, &gw)) {
+			tmp_add_group(same, o->groups[i]->key, gr);
+			tmp_free(gw);
+			continue;
+		}
+		tmp_add_group(r, o->groups[i]->key, gr);
+		tmp_add_group(w, o->groups[i]->key, gw);
+	}
+	for (i = 0; i < u->n_groups; i++) {
+		ug = u->groups[i]->value;
+		if (fcfg_group(o, u->groups[i]->key) != NULL)
+			continue;
+		members = 1;
+		(void)compute_group(&fupd_empty, ug, &gr, &gw);
+		tmp_free(gr);
+		gw->version = 0;
+		gw->mod_policy = (char *)str_or_empty(ug->mod_policy);
+		tmp_add_group(w, u->groups[i]->key, gw);
+	}
+
+	if (!members && str_eq(o->mod_policy, u->mod_policy)) {
+		r->version = w->version = o->version;
+		tmp_free(same);
+		*rs = r;
+		*ws = w;
+		return r->n_policies + w->n_policies + r->n_values +
+		    w->n_values + r->n_groups + w->n_groups > 0;
+	}
+
+	/*
+	 * The membership changes: the write set must list every element the
+	 * group keeps, each with only its version, in both sets.
+	 */
+	for (i = 0; i < same->n_policies; i++) {
+		tmp_add_policy(r, same->policies[i]->key,
+		    same->policies[i]->value->version, NULL);
+		tmp_add_policy(w, same->policies[i]->key,
+		    same->policies[i]->value->version, NULL);
+	}
+	for (i = 0; i < same->n_values; i++) {
+		tmp_add_value(r, same->values[i]->key,
+		    same->values[i]->value->version, NULL);
+		tmp_add_value(w, same->values[i]->key,
+		    same->values[i]->value->version, NULL);
+	}
+	for (i = 0; i < same->n_groups; i++) {
+		tmp_add_group(r, same->groups[i]->key,
+		    tmp_group(same->groups[i]->value->version, NULL));
+		tmp_add_group(w, same->groups[i]->key,
+		    tmp_group(same->groups[i]->value->version, NULL));
+	}
+	tmp_free(same);
+	r->version = o->version;
+	w->version = o->version + 1;
+	w->mod_policy = (char *)str_or_empty(u->mod_policy);
+	*rs = r;
+	*ws = w;
+	return 1;
+}
+
+Common__ConfigUpdate *
+fupd_compute(const Common__Config *original, const Common__Config *updated,
+    const char *channel_id, char **cause)
+{
+	Common__ConfigUpdate cu = COMMON__CONFIG_UPDATE__INIT, *out = NULL;
+	Common__ConfigGroup *r = NULL, *w = NULL;
+	uint8_t *b;
+	size_t len;
+
+	*cause = NULL;
+	if (original == NULL || original->channel_group == NULL) {
+		*cause = xstrdup("no channel group included for original config");
+		return NULL;
+	}
+	if (updated == NULL || updated->channel_group == NULL) {
+		*cause = xstrdup("no channel group included for updated config");
+		return NULL;
+	}
+	if (!compute_group(original->channel_group, updated->channel_group,
+	    &r, &w)) {
+		*cause = xstrdup("no differences detected between original and "
+		    "updated config");
+		goto done;
+	}
+	tmp_sort(r);
+	tmp_sort(w);
+	cu.channel_id = (char *)str_or_empty(channel_id);
+	cu.read_set = r;
+	cu.write_set = w;
+	b = fupd_msg(&cu.base, &len);
+	if ((out = common__config_update__unpack(NULL, len, b)) == NULL)
+		*cause = xstrdup("the config update built does not unpack");
+	free(b);
+done:
+	tmp_free(r);
+	tmp_free(w);
+	return out;
+}
+
+void
+fupd_free(Common__ConfigUpdate *cu)
+{
+	if (cu != NULL)
+		common__config_update__free_unpacked(cu, NULL);
+}
+
+uint8_t *
+fupd_pack(const Common__ConfigUpdate *cu, size_t *len)
+{
+	return fupd_msg(&cu->base, len);
+}
+
+/*
+ * A protobuf varint at *p (n bytes left): at most 10 bytes. Advances.
+ * Returns 0, or -1 when truncated or too long.
+ */
+static int
+wire_varint(const uint8_t **p, size_t *n, uint64_t *v)
+{
+	unsigned shift = 0;
+	size_t i;
+
+	*v = 0;
+	for (i = 0; i < *n && i < 10; i++) {
+		*v |= (uint64_t)((*p)[i] & 0x7f) << shift;
+		shift += 7;
+		if (((*p)[i] & 0x80) == 0) {
+			*p += i + 1;
+			*n -= i + 1;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static int wire_group(const uint8_t *, size_t, int);
+
+/*
+ * Walks the fields of a message of N bytes at P. Length-delimited field
+ * SUBFIELD holds a message walked by SUB (a groups map entry or a group),
+ * one level deeper; everything else is skipped. Fails on malformed wire
+ * data or nesting deeper than FUPD_MAX_DEPTH.
+ */
+static int
+wire_walk(const uint8_t *p, size_t n, int depth, uint64_t subfield,
+    int (*sub)(const uint8_t *, size_t, int))
+{
+	uint64_t tag, l;
+
+	if (depth > FUPD_MAX_DEPTH)
+		return -1;
+	while (n > 0) {
+		if (wire_varint(&p, &n, &tag) == -1)
+			return -1;
+		switch (tag & 7) {
+		case 0:
+			if (wire_varint(&p, &n, &l) == -1)
+				return -1;
+			break;
+		case 1:
+		case 5:
+			l = (tag & 7) == 1 ? 8 : 4;
+			if (n < l)
+				return -1;
+			p += l;
+			n -= l;
+			break;
+		case 2:
+			if (wire_varint(&p, &n, &l) == -1 || l > n)
+				return -1;
+			if ((tag >> 3) == subfield && sub != NULL &&
+			    sub(p, (size_t)l, depth) == -1)
+				return -1;
+			p += l;
+			n -= (size_t)l;
+			break;
+		default:	/* groups (3, 4) and unknown wire types */
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* A groups map entry: its value (field 2) is a group one level deeper. */
+static int
+wire_entry(const uint8_t *p, size_t n, int depth)
+{
+	return wire_walk(p, n, depth + 1, 2, wire_group);
+}
+
+/* A ConfigGroup: its groups (field 2) are map entries. */
+static int
+wire_group(const uint8_t *p, size_t n, int depth)
+{
+	return wire_walk(p, n, depth, 2, wire_entry);
+}
+
+/* A ConfigUpdate: its read_set (2) and write_set (3) are groups. */
+static int
+wire_update(const uint8_t *p, size_t n)
+{
+	if (wire_walk(p, n, 0, 2, wire_group) == -1 ||
+	    wire_walk(p, n, 0, 3, wire_group) == -1)
+		return -1;
+	return 0;
+}
+
+Common__ConfigUpdate *
+fupd_decode(const uint8_t *data, size_t len, char **cause)
+{
+	Common__ConfigUpdate *cu = NULL;
+	uint8_t *again = NULL;
+	size_t alen;
+
+	*cause = NULL;
+	if (len > FUPD_MAX_UPDATE) {
+		*cause = xasprintf("the config update is %zu bytes, more than "
+		    "the %d this side reads", len, FUPD_MAX_UPDATE);
+		return NULL;
+	}
+	if (wire_update(data, len) == -1) {
+		*cause = xasprintf("the config update is not a ConfigUpdate "
+		    "whose groups nest at most %d deep", FUPD_MAX_DEPTH);
+		return NULL;
+	}
+	if ((cu = common__config_update__unpack(NULL, len, data)) == NULL) {
+		*cause = xstrdup("the config update does not decode as a "
+		    "ConfigUpdate");
+		return NULL;
+	}
+	again = fupd_msg(&cu->base, &alen);
+	if (alen != len || (len > 0 && memcmp(again, data, len) != 0)) {
+		*cause = xstrdup("the config update is not in canonical form "
+		    "(unknown fields, a NUL inside a string, or a field "
+		    "encoded twice)");
+		fupd_free(cu);
+		cu = NULL;
+	}
+	free(again);
+	return cu;
+}
+
+uint8_t *
+fupd_signature_header(const char *mspid, const char *cert_pem,
+    const uint8_t *nonce, size_t *len)
+{
+	Msp__SerializedIdentity id = MSP__SERIALIZED_IDENTITY__INIT;
+	Common__SignatureHeader sh = COMMON__SIGNATURE_HEADER__INIT;
+	uint8_t n[FUPD_NONCE_LEN], *out;
+
+	if (nonce == NULL) {
+		if (RAND_bytes(n, sizeof(n)) != 1)
+			return NULL;
+		nonce = n;
+	}
+	id.mspid = (char *)mspid;
+	id.id_bytes.data = (uint8_t *)cert_pem;
+	id.id_bytes.len = strlen(cert_pem);
+	sh.creator.data = fupd_msg(&id.base, &sh.creator.len);
+	sh.nonce.data = (uint8_t *)nonce;
+	sh.nonce.len = FUPD_NONCE_LEN;
+	out = fupd_msg(&sh.base, len);
+	free(sh.creator.data);
+	return out;
+}
+
+uint8_t *
+fupd_signing_bytes(const uint8_t *header, size_t header_len,
+    const uint8_t *update, size_t update_len, size_t *len)
+{
+	uint8_t *b;
+
+	*len = header_len + update_len;
+	b = xmalloc(*len > 0 ? *len : 1);
+	if (header_len > 0)
+		memcpy(b, header, header_len);
+	if (update_len > 0)
+		memcpy(b + header_len, update, update_len);
+	return b;
+}
+
+uint8_t *
+fupd_envelope(const uint8_t *update, size_t update_len,
+    const struct fupd_sig *sigs, size_t nsigs, size_t *len)
+{
+	Common__ConfigUpdateEnvelope env = COMMON__CONFIG_UPDATE_ENVELOPE__INIT;
+	Common__ConfigSignature *cs = NULL, **csp = NULL;
+	uint8_t *out;
+	size_t i;
+
+	env.config_update.data = (uint8_t *)update;
+	env.config_update.len = update_len;
+	if (nsigs > 0) {
+		cs = xcalloc(nsigs, sizeof(*cs));
+		csp = xcalloc(nsigs, sizeof(*csp));
+		for (i = 0; i < nsigs; i++) {
+			common__config_signature__init(&cs[i]);
+			cs[i].signature_header.data = (uint8_t *)sigs[i].header;
+			cs[i].signature_header.len = sigs[i].header_len;
+			cs[i].signature.data = (uint8_t *)sigs[i].sig;
+			cs[i].signature.len = sigs[i].sig_len;
+			csp[i] = &cs[i];
+		}
+	}
+	env.n_signatures = nsigs;
+	env.signatures = csp;
+	out = fupd_msg(&env.base, len);
+	free(cs);
+	free(csp);
+	return out;
+}
+
+void
+fupd_opened_clear(struct fupd_opened *o)
+{
+	size_t i;
+
+	if (o == NULL)
+		return;
+	fupd_free(o->update);
+	free(o->update_bytes);
+	for (i = 0; i < o->nsigs; i++) {
+		free(o->mspids[i]);
+		free(o->certs[i]);
+	}
+	free(o->mspids);
+	free(o->certs);
+	memset(o, 0, sizeof(*o));
+}
+
+/* The public key of the PEM certificate in B, or NULL. */
+static EVP_PKEY *
+pem_pubkey(const ProtobufCBinaryData *b)
+{
+	BIO *bio;
+	X509 *x;
+	EVP_PKEY *k = NULL;
+
+	if (b->len == 0 || b->len > FCFG_MAX_CERT_BYTES ||
+	    (bio = BIO_new_mem_buf(b->data, (int)b->len)) == NULL)
+		return NULL;
+	if ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
+		k = X509_get_pubkey(x);
+		X509_free(x);
+	}
+	BIO_free(bio);
+	return k;
+}
+
+int
+fupd_open(const uint8_t *data, size_t len, size_t max,
+    struct fupd_opened *out, char **cause)
+{
+	Common__ConfigUpdateEnvelope *env = NULL;
+	Common__SignatureHeader *sh = NULL;
+	Msp__SerializedIdentity *id = NULL;
+	Common__ConfigSignature *cs;
+	EVP_PKEY *pub = NULL;
+	uint8_t *msg = NULL;
+	size_t i, mlen;
+	int ret = -1;
+
+	memset(out, 0, sizeof(*out));
+	*cause = NULL;
+	if (max > FUPD_MAX_ENVELOPE)
+		max = FUPD_MAX_ENVELOPE;
+	if (len > max) {
+		*cause = xasprintf("the config update envelope is %zu bytes, "
+		    "more than the %zu accepted", len, max);
+		goto done;
+	}
+	if ((env = common__config_update_envelope__unpack(NULL, len,
+	    data)) == NULL) {
+		*cause = xstrdup("the bytes are not a ConfigUpdateEnvelope");
+		goto done;
+	}
+	if (env->n_signatures > FUPD_MAX_SIGNATURES) {
+		*cause = xasprintf("the envelope has %zu signatures, more than "
+		    "the %d accepted", env->n_signatures, FUPD_MAX_SIGNATURES);
+		goto done;
+	}
+	if ((out->update = fupd_decode(env->config_update.data,
+	    env->config_update.len, cause)) == NULL)
+		goto done;
+	out->update_len = env->config_update.len;
+	out->update_bytes = xmalloc(out->update_len > 0 ? out->update_len : 1);
+	if (out->update_len > 0)
+		memcpy(out->update_bytes, env->config_update.data,
+		    out->update_len);
+	out->mspids = xcalloc(env->n_signatures + 1, sizeof(*out->mspids));
+	out->certs = xcalloc(env->n_signatures + 1, sizeof(*out->certs));
+	for (i = 0; i < env->n_signatures; i++) {
+		cs = env->signatures[i];
+		if (cs->signature_header.len > FUPD_MAX_HEADER ||
+		    (sh = common__signature_header__unpack(NULL,
+		    cs->signature_header.len, cs->signature_header.data)) ==
+		    NULL ||
+		    (id = msp__serialized_identity__unpack(NULL,
+		    sh->creator.len, sh->creator.data)) == NULL) {
+			*cause = xasprintf("signature %zu has no readable "
+			    "signature header and creator", i + 1);
+			goto done;
+		}
+		if ((pub = pem_pubkey(&id->id_bytes)) == NULL) {
+			char *m = safe(id->mspid);
+
+			*cause = xasprintf("the creator of signature %zu (%s) "
+			    "holds no PEM certificate", i + 1, m);
+			free(m);
+			goto done;
+		}
+		msg = fupd_signing_bytes(cs->signature_header.data,
+		    cs->signature_header.len, env->config_update.data,
+		    env->config_update.len, &mlen);
+		if (sig_verify(pub, msg, mlen, cs->signature.data,
+		    cs->signature.len) != 0) {
+			char *m = safe(id->mspid);
+
+			*cause = xasprintf("signature %zu (%s) does not verify "
+			    "with its creator's certificate, or is not low-S",
+			    i + 1, m);
+			free(m);
+			goto done;
+		}
+		out->mspids[i] = xstrdup(id->mspid);
+		out->certs[i] = xstrndup((const char *)id->id_bytes.data,
+		    id->id_bytes.len);
+		out->nsigs = i + 1;
+		free(msg);
+		msg = NULL;
+		EVP_PKEY_free(pub);
+		pub = NULL;
+		msp__serialized_identity__free_unpacked(id, NULL);
+		id = NULL;
+		common__signature_header__free_unpacked(sh, NULL);
+		sh = NULL;
+	}
+	ret = 0;
+done:
+	free(msg);
+	EVP_PKEY_free(pub);
+	if (id != NULL)
+		msp__serialized_identity__free_unpacked(id, NULL);
+	if (sh != NULL)
+		common__signature_header__free_unpacked(sh, NULL);
+	if (env != NULL)
+		common__config_update_envelope__free_unpacked(env, NULL);
+	if (ret == -1)
+		fupd_opened_clear(out);
+	return ret;
+}
+
+/* Fabric's validateConfigID: [A-Za-z0-9._-]{1,249}, not "." or "..". */
+static int
+key_ok(const char *k)
+{
+	size_t i, n = strnlen(k, FUPD_MAX_KEY + 1);
+
+	if (n == 0 || n > FUPD_MAX_KEY || strcmp(k, ".") == 0 ||
+	    strcmp(k, "..") == 0)
+		return 0;
+	for (i = 0; i < n; i++) {
+		char c = k[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_'))
+			return 0;
+	}
+	return 1;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/*
+ * Whether KEYS (N of them) are all config IDs and none is there twice.
+ * *bad gets a sentence fragment. KEYS is sorted in place.
+ */
+static int
+keys_ok(const char **keys, size_t n, const char **bad)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (keys[i] == NULL || !key_ok(keys[i])) {
+			*bad = "a key that is not a Fabric config ID (1 to 249 "
+			    "letters, digits, '.', '-' and '_')";
+			return -1;
+		}
+	if (n > 1)
+		qsort(keys, n, sizeof(*keys), cmp_str);
+	for (i = 1; i < n; i++)
+		if (strcmp(keys[i - 1], keys[i]) == 0) {
+			*bad = "a key twice in one map";
+			return -1;
+		}
+	return 0;
+}
+
+/* The keys and entries of G are sound: see keys_ok; no entry without value. */
+static int
+group_sound(const Common__ConfigGroup *g, const char *path, const char *set,
+    char **reason)
+{
+	const char **keys, *bad = NULL;
+	size_t i, n = g->n_groups + g->n_values + g->n_policies, k = 0;
+	int ret;
+
+	keys = xcalloc(n + 1, sizeof(*keys));
+	for (i = 0; i < g->n_groups; i++) {
+		keys[k++] = g->groups[i]->key;
+		if (g->groups[i]->value == NULL)
+			bad = "an entry without a value";
+	}
+	/* Values and policies are separate maps: check each on its own. */
+	ret = bad == NULL ? keys_ok(keys, g->n_groups, &bad) : -1;
+	if (ret == 0) {
+		for (i = 0; i < g->n_values; i++) {
+			keys[k++] = g->values[i]->key;
+			if (g->values[i]->value == NULL)
+				bad = "an entry without a value";
+		}
+		ret = bad == NULL ? keys_ok(keys + g->n_groups, g->n_values,
+		    &bad) : -1;
+	}
+	if (ret == 0) {
+		for (i = 0; i < g->n_policies; i++) {
+			keys[k++] = g->policies[i]->key;
+			if (g->policies[i]->value == NULL)
+				bad = "an entry without a value";
+		}
+		ret = bad == NULL ? keys_ok(keys + g->n_groups + g->n_values,
+		    g->n_policies, &bad) : -1;
+	}
+	free(keys);
+	if (ret == -1)
+		*reason = xasprintf("the update's %s holds %s in %s", set, bad,
+		    path);
+	return ret;
+}
+
+/* Checks the read set R (may be NULL) at PATH, recursively. */
+static int
+read_sound(const Common__ConfigGroup *r, const char *path, int depth,
+    char **reason)
+{
+	char *sub;
+	size_t i;
+	int ret = 0;
+
+	if (r == NULL)
+		return 0;
+	if (depth > FUPD_MAX_DEPTH) {
+		*reason = xasprintf("the update's read set nests deeper than "
+		    "%d groups", FUPD_MAX_DEPTH);
+		return -1;
+	}
+	if (group_sound(r, path, "read set", reason) == -1)
+		return -1;
+	for (i = 0; ret == 0 && i < r->n_groups; i++) {
+		sub = xasprintf("%s/%s", path, r->groups[i]->key);
+		ret = read_sound(r->groups[i]->value, sub, depth + 1, reason);
+		free(sub);
+	}
+	return ret;
+}
+
+/*
+ * A group W of the write set that changes (R is its read set entry or
+ * NULL): its keys must be exactly D's, and its mod_policy D's.
+ */
+static int
+check_members(const Common__ConfigGroup *w, const Common__ConfigGroup *r,
+    const Common__ConfigGroup *d, const char *path, char **reason)
+{
+	size_t i;
+
+	for (i = 0; i < w->n_groups; i++)
+		if (fcfg_group(d, w->groups[i]->key) == NULL) {
+			*reason = xasprintf("the update %s %s %s %s, which the "
+			    "consortium does not declare",
+			    fcfg_group(r, w->groups[i]->key) ? "keeps" : "adds",
+			    w->groups[i]->key,
+			    fcfg_group(r, w->groups[i]->key) ? "in" : "to",
+			    path);
+			return -1;
+		}
+	for (i = 0; i < w->n_values; i++)
+		if (fcfg_value(d, w->values[i]->key) == NULL) {
+			*reason = xasprintf("the update %s value %s %s %s, "
+			    "which the topology does not declare",
+			    fcfg_value(r, w->values[i]->key) ? "keeps" : "adds",
+			    w->values[i]->key,
+			    fcfg_value(r, w->values[i]->key) ? "in" : "to",
+			    path);
+			return -1;
+		}
+	for (i = 0; i < w->n_policies; i++)
+		if (fcfg_policy(d, w->policies[i]->key) == NULL) {
+			*reason = xasprintf("the update %s policy %s %s %s, "
+			    "which the topology does not declare",
+			    fcfg_policy(r, w->policies[i]->key) ? "keeps" :
+			    "adds", w->policies[i]->key,
+			    fcfg_policy(r, w->policies[i]->key) ? "in" : "to",
+			    path);
+			return -1;
+		}
+	for (i = 0; i < d->n_groups; i++)
+		if (fcfg_group(w, d->groups[i]->key) == NULL) {
+			*reason = r == NULL ? xasprintf("the update adds %s "
+			    "without %s, which the consortium declares there",
+			    path, d->groups[i]->key) :
+			    xasprintf("the update removes %s from %s, which "
+			    "the consortium still declares", d->groups[i]->key,
+			    path);
+			return -1;
+		}
+	for (i = 0; i < d->n_values; i++)
+		if (fcfg_value(w, d->values[i]->key) == NULL) {
+			*reason = r == NULL ? xasprintf("the update adds %s "
+			    "without value %s, which the topology declares",
+			    path, d->values[i]->key) :
+			    xasprintf("the update removes value %s from %s, "
+			    "which the topology still declares",
+			    d->values[i]->key, path);
+			return -1;
+		}
+	for (i = 0; i < d->n_policies; i++)
+		if (fcfg_policy(w, d->policies[i]->key) == NULL) {
+			*reason = r == NULL ? xasprintf("the update adds %s "
+			    "without policy %s, which the topology declares",
+			    path, d->policies[i]->key) :
+			    xasprintf("the update removes policy %s from %s, "
+			    "which the topology still declares",
+			    d->policies[i]->key, path);
+			return -1;
+		}
+	if (!str_eq(w->mod_policy, d->mod_policy)) {
+		char *m = safe(w->mod_policy);
+
+		*reason = xasprintf("the update sets the mod_policy of %s to "
+		    "\"%s\", but the topology has \"%s\"", path, m,
+		    str_or_empty(d->mod_policy));
+		free(m);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+check_group(const Common__ConfigGroup *w, const Common__ConfigGroup *r,
+    const Common__ConfigGroup *d, const char *path, int depth, char **reason)
+{
+	const Common__ConfigValue *wv, *rv, *dv;
+	const Common__ConfigPolicy *wp, *rp, *dp;
+	const Common__ConfigGroup *wg, *rg, *dg;
+	const char *k;
+	char *sub = NULL;
+	size_t i;
+	int ret = -1;
+
+	if (depth > FUPD_MAX_DEPTH) {
+		*reason = xasprintf("the update nests deeper than %d groups",
+		    FUPD_MAX_DEPTH);
+		return -1;
+	}
+	if (group_sound(w, path, "write set", reason) == -1)
+		return -1;
+	if ((r == NULL || r->version != w->version) &&
+	    check_members(w, r, d, path, reason) == -1)
+		return -1;
+
+	for (i = 0; i < w->n_values; i++) {
+		k = w->values[i]->key;
+		wv = w->values[i]->value;
+		rv = fcfg_value(r, k);
+		if ((dv = fcfg_value(d, k)) == NULL) {
+			*reason = xasprintf("the update %s value %s %s %s, "
+			    "which the topology does not declare",
+			    rv != NULL ? "names" : "adds", k,
+			    rv != NULL ? "in" : "to", path);
+			return -1;
+		}
+		if ((rv != NULL && rv->version == wv->version) &&
+		    wv->value.len == 0 && *str_or_empty(wv->mod_policy) == '\0')
+			continue;	/* a reference, not a change */
+		if (wv->value.len != dv->value.len || (wv->value.len > 0 &&
+		    memcmp(wv->value.data, dv->value.data, wv->value.len) != 0)) {
+			*reason = xasprintf("the update sets %s/%s to a value "
+			    "the topology does not declare", path, k);
+			return -1;
+		}
+		if (!str_eq(wv->mod_policy, dv->mod_policy)) {
+			char *m = safe(wv->mod_policy);
+
+			*reason = xasprintf("the update sets the mod_policy of "
+			    "%s/%s to \"%s\", but the topology has \"%s\"",
+			    path, k, m, str_or_empty(dv->mod_policy));
+			free(m);
+			return -1;
+		}
+	}
+
+	for (i = 0; i < w->n_policies; i++) {
+		k = w->policies[i]->key;
+		wp = w->policies[i]->value;
+		rp = fcfg_policy(r, k);
+		if ((dp = fcfg_policy(d, k)) == NULL) {
+			*reason = xasprintf("the update %s policy %s %s %s, "
+			    "which the topology does not declare",
+			    rp != NULL ? "names" : "adds", k,
+			    rp != NULL ? "in" : "to", path);
+			return -1;
+		}
+		if ((rp != NULL && rp->version == wp->version) &&
+		    wp->policy == NULL && *str_or_empty(wp->mod_policy) == '\0')
+			continue;
+		if (!policy_eq(wp->policy, dp->policy)) {
+			*reason = xasprintf("the update sets policy %s/%s to a "
+			    "rule the topology does not declare", path, k);
+			return -1;
+		}
+		if (!str_eq(wp->mod_policy, dp->mod_policy)) {
+			char *m = safe(wp->mod_policy);
+
+			*reason = xasprintf("the update sets the mod_policy of "
+			    "policy %s/%s to \"%s\", but the topology has "
+			    "\"%s\"", path, k, m, str_or_empty(dp->mod_policy));
+			free(m);
+			return -1;
+		}
+	}
+
+	for (i = 0; i < w->n_groups; i++) {
+		k = w->groups[i]->key;
+		wg = w->groups[i]->value;
+		rg = fcfg_group(r, k);
+		if ((dg = fcfg_group(d, k)) == NULL) {
+			*reason = xasprintf("the update %s %s %s %s, which the "
+			    "consortium does not declare",
+			    rg != NULL ? "names" : "adds", k,
+			    rg != NULL ? "in" : "to", path);
+			return -1;
+		}
+		sub = xasprintf("%s/%s", path, k);
+		if (check_group(wg, rg, dg, sub, depth + 1, reason) == -1)
+			goto done;
+		free(sub);
+		sub = NULL;
+	}
+	ret = 0;
+done:
+	free(sub);
+	return ret;
+}
+
+int
+fupd_check(const Common__ConfigUpdate *cu, const Common__Config *desired,
+    char **reason)
+{
+	*reason = NULL;
+	if (desired == NULL || desired->channel_group == NULL) {
+		*reason = xstrdup("there is no desired config to check the "
+		    "update against");
+		return -1;
+	}
+	if (cu == NULL || cu->write_set == NULL) {
+		*reason = xstrdup("the update has no write set");
+		return -1;
+	}
+	if (cu->n_isolated_data > 0) {
+		*reason = xstrdup("the update carries isolated_data, which is "
+		    "not part of a channel config and which fabfed never "
+		    "writes");
+		return -1;
+	}
+	if (read_sound(cu->read_set, "Channel", 1, reason) == -1)
+		return -1;
+	return check_group(cu->write_set, cu->read_set, desired->channel_group,
+	    "Channel", 1, reason);
+}
+
+Common__Config *
+fupd_desired(const json_t *topo, const char *channel, const json_t *orgs,
+    char **cause)
+{
+	return fcfg_build(topo, channel, orgs, cause);
+}

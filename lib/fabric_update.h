@@ -1,0 +1,155 @@
+/*
+ * fabric_update.h: channel config updates as Fabric 2.5 computes, signs
+ * and checks them (docs/fabric-updates.md).
+ *
+ *  - fupd_compute: the ConfigUpdate (read set, write set, versions) that
+ *    turns one common.Config into another, with exactly the semantics of
+ *    configtxlator's compute_update (internal/configtxlator/update).
+ *  - fupd_signature_header, fupd_signing_bytes, fupd_envelope: a
+ *    ConfigSignature is ECDSA over signature_header || config_update, where
+ *    signature_header is a marshalled SignatureHeader{creator: marshalled
+ *    msp.SerializedIdentity{mspid, id_bytes: PEM certificate}, nonce}.
+ *  - fupd_open: the reverse, an envelope parsed and every signature
+ *    verified (low-S) against its creator's certificate.
+ *  - fupd_check: whether everything an update writes is what the desired
+ *    config (fcfg_build of the topology) holds; the signer's rule.
+ *
+ * The check rule, and why. The orderer applies an update as follows
+ * (common/configtx/update.go): every element of the write set that is not
+ * in the read set at the same version is a change (the "delta set") and
+ * replaces the element at its path; a group that changes has exactly the
+ * write set's keys of groups, values and policies afterwards (children it
+ * does not change appear in the write set with only their version); an
+ * element in both sets at the same version is only a reference. The check
+ * therefore refuses, naming the path:
+ *  - a value or policy that is a change, or that carries content (value
+ *    bytes, a policy), and differs from the desired one at the same path in
+ *    its content or mod_policy: whatever the signature makes the orderer
+ *    write must be what the topology says;
+ *  - a group that is a change (its write set version differs from its read
+ *    set version, or it is absent from the read set) whose keys of groups,
+ *    values or policies are not exactly the desired group's, or whose
+ *    mod_policy differs: that is how orgs, consenters' orgs and values are
+ *    added and removed;
+ *  - any element of the write set the desired config lacks, a key used
+ *    twice in one map (Fabric's maps keep one of them; which is not ours to
+ *    guess), a key that is not a Fabric config ID, and isolated_data (not
+ *    part of the config; fabfed never writes it).
+ * Elements the update does not touch are not compared: a signer approves
+ * the change in hand, not the rest of the channel. The channel ID is not in
+ * a Config: callers compare update->channel_id with theirs (the signer
+ * does).
+ */
+#ifndef FABFED_FABRIC_UPDATE_H
+#define FABFED_FABRIC_UPDATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "common/configtx.pb-c.h"
+
+#define FUPD_NONCE_LEN		24                   /* protoutil.CreateNonce */
+#define FUPD_MAX_NONCE		64                   /* accepted from outside */
+#define FUPD_MAX_DEPTH		16                   /* nested groups; Fabric's trees are 4 deep */
+#define FUPD_MAX_UPDATE		(10 * 1024 * 1024)   /* Fabric's default AbsoluteMaxBytes */
+#define FUPD_MAX_ENVELOPE	(10 * 1024 * 1024)
+#define FUPD_MAX_SIGNATURES	256
+#define FUPD_MAX_HEADER		(80 * 1024)          /* a SignatureHeader: one certificate */
+#define FUPD_MAX_KEY		249                  /* Fabric's config ID limit */
+
+/*
+ * The update that turns ORIGINAL into UPDATED, for channel CHANNEL_ID, as
+ * configtxlator compute_update makes it; map entries sorted by key. Returns
+ * an update the caller frees with fupd_free, or NULL and *cause (a
+ * sentence, caller frees), e.g. "no differences detected between original
+ * and updated config". Borrows its arguments.
+ */
+Common__ConfigUpdate *fupd_compute(const Common__Config *original,
+    const Common__Config *updated, const char *channel_id, char **cause);
+
+/* Frees an update from fupd_compute or fupd_decode. NULL is a no-op. */
+void fupd_free(Common__ConfigUpdate *);
+
+/* The update's encoding; *len gets its size. Caller frees. */
+uint8_t *fupd_pack(const Common__ConfigUpdate *, size_t *len);
+
+/*
+ * Decodes LEN bytes (at most FUPD_MAX_UPDATE) of a marshalled ConfigUpdate
+ * from outside: groups nested at most FUPD_MAX_DEPTH deep (checked on the
+ * wire before unpacking), and the bytes must be the canonical encoding of
+ * what they decode to (no unknown fields, no NUL inside a string, nothing
+ * encoded twice), so what is checked is what Fabric reads. Returns an
+ * update (fupd_free) or NULL and *cause.
+ */
+Common__ConfigUpdate *fupd_decode(const uint8_t *data, size_t len,
+    char **cause);
+
+/*
+ * A marshalled SignatureHeader{creator: SerializedIdentity{MSPID,
+ * id_bytes: CERT_PEM}, nonce}. NONCE is FUPD_NONCE_LEN bytes, or NULL for
+ * fresh random ones. Returns the bytes (caller frees) and *len, or NULL
+ * when the random generator fails.
+ */
+uint8_t *fupd_signature_header(const char *mspid, const char *cert_pem,
+    const uint8_t *nonce, size_t *len);
+
+/* HEADER || UPDATE, what a ConfigSignature signs. Caller frees. */
+uint8_t *fupd_signing_bytes(const uint8_t *header, size_t header_len,
+    const uint8_t *update, size_t update_len, size_t *len);
+
+/* One ConfigSignature: both borrowed. */
+struct fupd_sig {
+	const uint8_t *header;  /* marshalled SignatureHeader */
+	size_t header_len;
+	const uint8_t *sig;     /* DER ECDSA, low-S */
+	size_t sig_len;
+};
+
+/*
+ * A marshalled ConfigUpdateEnvelope{config_update: UPDATE, signatures:
+ * SIGS in order}. Caller frees; *len gets the size.
+ */
+uint8_t *fupd_envelope(const uint8_t *update, size_t update_len,
+    const struct fupd_sig *sigs, size_t nsigs, size_t *len);
+
+/* What fupd_open found. Owned; fupd_opened_clear frees. */
+struct fupd_opened {
+	Common__ConfigUpdate *update;  /* the decoded config_update */
+	uint8_t *update_bytes;         /* as signed */
+	size_t update_len;
+	char **mspids;                 /* each signature's creator MSP ID, in order */
+	char **certs;                  /* each creator's PEM certificate */
+	size_t nsigs;
+};
+
+/*
+ * Parses LEN bytes (at most MAX, which is at most FUPD_MAX_ENVELOPE) of a
+ * marshalled ConfigUpdateEnvelope and verifies each of its at most
+ * FUPD_MAX_SIGNATURES ConfigSignatures with sig_verify (valid and low-S)
+ * against the certificate its creator names. The MSP IDs are what the
+ * creators claim: whether a certificate belongs to that MSP is the
+ * channel's MSP check (the orderer's), not made here. Returns 0 and fills
+ * *out, or -1 with *cause naming the signature at fault.
+ */
+int fupd_open(const uint8_t *data, size_t len, size_t max,
+    struct fupd_opened *out, char **cause);
+void fupd_opened_clear(struct fupd_opened *);
+
+/*
+ * Whether every change UPDATE writes is what DESIRED holds (the rule
+ * above). Returns 0, or -1 with *reason (a sentence naming the path,
+ * caller frees). Borrows its arguments.
+ */
+int fupd_check(const Common__ConfigUpdate *update,
+    const Common__Config *desired, char **reason);
+
+/*
+ * The desired config of channel CHANNEL: fcfg_build(TOPO, CHANNEL, ORGS).
+ * Caller frees with fcfg_free; NULL and *cause on failure.
+ */
+Common__Config *fupd_desired(const json_t *topo, const char *channel,
+    const json_t *orgs, char **cause);
+
+#endif
