@@ -853,12 +853,15 @@ int
 agent_main(int argc, char **argv)
 {
 	static const char *o_dir, *o_runtime, *o_out, *o_logfmt, *o_kubeconfig;
+	static const char *o_fabric_bin, *o_listen;
 	static long long o_poll, o_renew;
 	static int o_once, o_verbose, o_help;
 	static const struct opt opts[] = {
 		{ "state-dir", 'd', OPT_STRING, 0, 0, NULL, "the directory enroll wrote", &o_dir },
-		{ "runtime", 'r', OPT_STRING, 0, 0, "manifests", "manifests or kubernetes", &o_runtime },
+		{ "runtime", 'r', OPT_STRING, 0, 0, "manifests", "manifests, kubernetes or process", &o_runtime },
 		{ "kubeconfig", 0, OPT_STRING, 0, 0, NULL, "kubernetes: kubeconfig file (default: the pod's service account)", &o_kubeconfig },
+		{ "fabric-bin", 0, OPT_STRING, 0, 0, NULL, "process: directory of Fabric's peer and orderer (default: $FABRIC_BIN)", &o_fabric_bin },
+		{ "listen-address", 0, OPT_STRING, 0, 0, "0.0.0.0", "process: address of the nodes' main ports when an endpoint's host is a name", &o_listen },
 		{ "out", 'o', OPT_STRING, 0, 0, NULL, "manifests: output directory (default STATE/manifests)", &o_out },
 		{ "poll-timeout", 0, OPT_INT, 1, 60, "30", "long-poll seconds", &o_poll },
 		{ "once", 0, OPT_FLAG, 0, 0, NULL, "exit after the first revision is applied", &o_once },
@@ -890,9 +893,14 @@ agent_main(int argc, char **argv)
 		opts_usage(stderr, synopsis, opts);
 		return 2;
 	}
-	if (strcmp(o_runtime, "manifests") != 0 && strcmp(o_runtime, "kubernetes") != 0) {
-		fprintf(stderr, "fabfed-agent run: --runtime is manifests or kubernetes, "
-		    "not %s\n", o_runtime);
+	if (strcmp(o_runtime, "manifests") != 0 && strcmp(o_runtime, "kubernetes") != 0 &&
+	    strcmp(o_runtime, "process") != 0) {
+		fprintf(stderr, "fabfed-agent run: --runtime is manifests, kubernetes or "
+		    "process, not %s\n", o_runtime);
+		return 2;
+	}
+	if (o_fabric_bin != NULL && strcmp(o_runtime, "process") != 0) {
+		fprintf(stderr, "fabfed-agent run: --fabric-bin is for --runtime process\n");
 		return 2;
 	}
 	if (o_kubeconfig != NULL && strcmp(o_runtime, "kubernetes") != 0) {
@@ -927,6 +935,12 @@ agent_main(int argc, char **argv)
 		goto done;
 	if (strcmp(o_runtime, "kubernetes") == 0) {
 		if ((a.rt = rt_kubernetes_new(o_kubeconfig, &cause)) == NULL)
+			goto done;
+	} else if (strcmp(o_runtime, "process") == 0) {
+		free(out);
+		out = xasprintf("%s/process", a.dir);
+		if ((a.rt = rt_process_new(o_fabric_bin != NULL ? o_fabric_bin :
+		    getenv("FABRIC_BIN"), a.dir, o_listen, &cause)) == NULL)
 			goto done;
 	} else if ((a.rt = rt_manifests_new(out)) == NULL) {
 		cause = xasprintf("cannot start the manifests runtime in %s", out);
