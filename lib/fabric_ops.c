@@ -116,12 +116,7 @@ fops_varint(const uint8_t *p, size_t len, size_t *off, uint64_t *v)
 	return -1;
 }
 
-/*
- * The bytes of the last length-delimited field number field in the
- * message msg/len (borrowed, in place), as protobuf reads a singular
- * field. Returns 1 when found, 0 when absent, -1 for a malformed message.
- */
-static int
+int
 fops_field_bytes(const uint8_t *msg, size_t len, uint32_t field,
     const uint8_t **out, size_t *out_len)
 {
@@ -232,54 +227,79 @@ done:
 
 /* --- Deliver ------------------------------------------------------------- */
 
-static int
-fops_deliver_msg(const void *msg, size_t len, void *arg)
+int
+fops_deliver_parse(const void *msg, size_t len, int *status, uint8_t **block,
+    size_t *blen, uint64_t *number, char **cause)
 {
-	struct fops_deliver *d = arg;
 	Orderer__DeliverResponse *r;
-	Common__Block *blk;
 	const uint8_t *raw;
 	size_t rawlen;
 	int ret = -1;
 
+	*status = 0;
+	*block = NULL;
+	*blen = 0;
+	*number = 0;
 	if ((r = orderer__deliver_response__unpack(NULL, len, msg)) == NULL) {
-		d->err = xasprintf("an answer (%zu bytes) is not a "
+		*cause = xasprintf("an answer (%zu bytes) is not a "
 		    "DeliverResponse", len);
 		return -1;
 	}
 	switch (r->type_case) {
 	case ORDERER__DELIVER_RESPONSE__TYPE_STATUS:
-		d->status = r->status;
-		ret = 1;	/* the status ends the answer to our one request */
+		*status = r->status;
+		ret = 1;
 		break;
 	case ORDERER__DELIVER_RESPONSE__TYPE_BLOCK:
-		if (d->nblocks++ > 0) {
-			d->err = xstrdup("it sent more than the one block asked "
-			    "for");
-			break;
-		}
-		blk = r->block;
-		if (blk->header == NULL) {
-			d->err = xstrdup("it sent a block without a header");
+		if (r->block->header == NULL) {
+			*cause = xstrdup("it sent a block without a header");
 			break;
 		}
 		if (fops_field_bytes(msg, len, 2, &raw, &rawlen) != 1) {
-			d->err = xstrdup("its block cannot be read back");
+			*cause = xstrdup("its block cannot be read back");
 			break;
 		}
-		d->number = blk->header->number;
-		d->block = xmalloc(rawlen > 0 ? rawlen : 1);
-		memcpy(d->block, raw, rawlen);
-		d->len = rawlen;
+		*number = r->block->header->number;
+		*block = xmalloc(rawlen > 0 ? rawlen : 1);
+		memcpy(*block, raw, rawlen);
+		*blen = rawlen;
 		ret = 0;
 		break;
 	default:
-		d->err = xstrdup("it sent a DeliverResponse with neither a "
+		*cause = xstrdup("it sent a DeliverResponse with neither a "
 		    "status nor a block");
 		break;
 	}
 	orderer__deliver_response__free_unpacked(r, NULL);
 	return ret;
+}
+
+static int
+fops_deliver_msg(const void *msg, size_t len, void *arg)
+{
+	struct fops_deliver *d = arg;
+	uint8_t *block;
+	size_t blen;
+	uint64_t number;
+	int status, ret;
+
+	ret = fops_deliver_parse(msg, len, &status, &block, &blen, &number,
+	    &d->err);
+	if (ret == 1) {
+		d->status = status;
+		return 1;	/* the status ends the answer to our one request */
+	}
+	if (ret != 0)
+		return -1;
+	if (d->nblocks++ > 0) {
+		free(block);
+		d->err = xstrdup("it sent more than the one block asked for");
+		return -1;
+	}
+	d->number = number;
+	d->block = block;
+	d->len = blen;
+	return 0;
 }
 
 /* SHA-256 of the DER of the PEM certificate in path. */

@@ -142,4 +142,21 @@ int fops_peer_height(const struct grpc_target *peer, const char *channel,
     const struct fops_signer *, uint64_t *height, struct fops_result *res,
     long timeout_ms, char **cause);
 
+/*
+ * The parsing of the orderer's answers, public for tests and fuzzing.
+ *
+ * fops_field_bytes: the bytes of the last length-delimited field number
+ * FIELD of the message MSG/LEN (borrowed, in place), as protobuf reads a
+ * singular field. Returns 1 when found, 0 when absent, -1 for a malformed
+ * message.
+ *
+ * fops_deliver_parse: one DeliverResponse. Returns 1 with *status for a
+ * status message; 0 for a block, with its exact bytes in *block (caller
+ * frees), *blen and its number; -1 with *cause (caller frees) otherwise.
+ */
+int fops_field_bytes(const uint8_t *msg, size_t len, uint32_t field,
+    const uint8_t **out, size_t *out_len);
+int fops_deliver_parse(const void *msg, size_t len, int *status,
+    uint8_t **block, size_t *blen, uint64_t *number, char **cause);
+
 #endif

@@ -144,7 +144,7 @@ sf_header(const unsigned char *b, size_t len, char **reason)
 	alen = protobuf_c_message_get_packed_size(&sh->base);
 	again = xmalloc(alen + 1);
 	(void)protobuf_c_message_pack(&sh->base, again);
-	if (alen != len || memcmp(again, b, len) != 0) {
+	if (alen != len || (len > 0 && memcmp(again, b, len) != 0)) {
 		*reason = xstrdup("the signature header is not in canonical "
 		    "form");
 		goto done;
