@@ -29,6 +29,19 @@ void api_agent_desired(struct server_req *);
 void api_agent_put(struct server_req *);
 void api_agent_heartbeat(struct server_req *);
 void api_agent_org(struct server_req *);
+/* PUT /v1/agent/tasks/{id}: an org's result for one of its tasks. */
+void api_agent_task_put(struct server_req *);
+/*
+ * A task result body (docs/workflows.md), checked: at most WF_MAX_RESULT
+ * bytes, a JSON object {"state", "message"?, "detail"?} with state one of
+ * done|rendered|retry|failed, a message of at most 1024 bytes, a detail
+ * object of at most 16 KiB, no private key material. NULL with *status
+ * (400/413/422) and *msg (caller frees) otherwise. Caller decrefs.
+ */
+json_t *api_agent_result_parse(const char *body, size_t len, int *status, char **msg);
+/* GET /v1/consortia/{name}/workflows[/{id}] (workflow.c). */
+void api_workflows_list(struct server_req *);
+void api_workflow_get(struct server_req *);
 /*
  * An agent's record body (api_agent.c), checked: a JSON object of at most
  * 256 KiB, no duplicate keys, no private key material anywhere, and an

@@ -31,6 +31,7 @@
 #include "opts.h"
 #include "server.h"
 #include "topology.h"
+#include "workflow.h"
 #include "xmalloc.h"
 
 #define POLL_DEFAULT_SECS 30
@@ -121,6 +122,8 @@ api_agent_shutdown(void)
 	struct lp_watch *w;
 	struct ag_ctx *a;
 
+	/* The workflow engine's watches and lease go before the client too. */
+	workflow_stop();
 	while ((w = LIST_FIRST(&lp_watches)) != NULL) {
 		while ((a = TAILQ_FIRST(&w->waiters)) != NULL) {
 			TAILQ_REMOVE(&w->waiters, a, entry);
@@ -163,7 +166,13 @@ ag_new(struct server_req *sr)
 	return a;
 }
 
-/* Which record of consortia/<c>/ a key is: 0 none, 1 spec, 2 msp, 3 endpoints. */
+/*
+ * Which record of consortia/<c>/ a key is: 0 none, 1 spec, 2 msp,
+ * 3 endpoints, 4 a workflow record, 5 a channel's genesis block, 6 an org's
+ * task result. Kinds 1 to 4 are desired state (their revisions make the
+ * desired revision and wake polls); 5 and 6 are read with them. *msp gets
+ * the org of kinds 2, 3 and 6 (caller frees).
+ */
 static int
 record_kind(const char *key, size_t len, size_t plen, char **msp)
 {
@@ -176,6 +185,13 @@ record_kind(const char *key, size_t len, size_t plen, char **msp)
 		return 0;
 	if (rlen == 4 && memcmp(rest, "spec", 4) == 0)
 		return 1;
+	if (rlen > 10 && memcmp(rest, "workflows/", 10) == 0 &&
+	    memchr(rest + 10, '/', rlen - 10) == NULL)
+		return 4;
+	if (rlen > 9 && memcmp(rest, "channels/", 9) == 0 &&
+	    (slash = memchr(rest + 9, '/', rlen - 9)) != NULL &&
+	    (size_t)(rest + rlen - slash) == 8 && memcmp(slash, "/genesis", 8) == 0)
+		return 5;
 	if (rlen < 5 || memcmp(rest, "orgs/", 5) != 0)
 		return 0;
 	rest += 5;
@@ -189,11 +205,21 @@ record_kind(const char *key, size_t len, size_t plen, char **msp)
 		return 2;
 	if (rlen == 9 && memcmp(slash + 1, "endpoints", 9) == 0)
 		return 3;
+	if (rlen > 6 && memcmp(slash + 1, "tasks/", 6) == 0 &&
+	    memchr(slash + 7, '/', rlen - 6) == NULL)
+		return 6;
 	if (msp != NULL) {
 		free(*msp);
 		*msp = NULL;
 	}
 	return 0;
+}
+
+/* Whether a record kind is desired state (see record_kind). */
+static int
+kind_desired(int kind)
+{
+	return kind >= 1 && kind <= 4;
 }
 
 static char *
@@ -216,8 +242,9 @@ lp_watch_cb(const struct etcd_event *ev, int64_t revision, void *arg)
 	/* The consortium itself went: every poll learns it (410), whatever its since. */
 	int gone = ev->type == ETCD_EVENT_DELETE && kind == 1;
 
-	if ((ev->type == ETCD_EVENT_PUT || ev->type == ETCD_EVENT_DELETE) && kind == 0)
-		return;   /* status, agent records: not desired state */
+	if ((ev->type == ETCD_EVENT_PUT || ev->type == ETCD_EVENT_DELETE) &&
+	    !kind_desired(kind))
+		return;   /* status, agent records, results: not desired state */
 	if (revision > w->last_rev)
 		w->last_rev = revision;
 	TAILQ_INIT(&wake);
@@ -294,7 +321,7 @@ desired_cb(const struct etcd_result *res, void *arg)
 {
 	struct server_req *sr = arg;
 	struct ag_ctx *a = sr->state;
-	json_t *spec = NULL, *orgs;
+	json_t *spec = NULL, *orgs, *records, *genesis, *results, *tasks, *rec;
 	char *prefix, *msp;
 	int64_t rev = 0;
 	size_t i, plen;
@@ -307,43 +334,82 @@ desired_cb(const struct etcd_result *res, void *arg)
 	plen = strlen(prefix);
 	free(prefix);
 	orgs = json_object();
+	records = json_array();
+	genesis = json_object();
+	results = json_object();
 	for (i = 0; i < res->range.nkvs; i++) {
 		const struct etcd_kv *kv = &res->range.kvs[i];
 		int kind = record_kind(kv->key, kv->key_len, plen, &msp);
+		const char *last = kv->key + kv->key_len;
 		json_t *v, *org;
+		char *name;
 
 		if (kind == 0)
 			continue;
-		if (kv->mod_revision > rev)
+		if (kind_desired(kind) && kv->mod_revision > rev)
 			rev = kv->mod_revision;
 		v = json_loadb(kv->value, kv->value_len, 0, NULL);
-		if (kind == 1) {
+		switch (kind) {
+		case 1:
 			json_decref(spec);
 			spec = v;
-			continue;
+			break;
+		case 4:   /* in key order: workflow order */
+			if (v != NULL)
+				json_array_append_new(records, v);
+			break;
+		case 5:   /* channels/<ch>/genesis */
+			while (last > kv->key + plen + 9 && last[-1] != '/')
+				last--;
+			last--;   /* the '/' before "genesis" */
+			name = xstrndup(kv->key + plen + 9, (size_t)(last - kv->key - plen - 9));
+			if (v != NULL)
+				json_object_set_new(genesis, name, v);
+			free(name);
+			break;
+		case 6:   /* orgs/<msp>/tasks/<id>: this org's only */
+			while (last > kv->key && last[-1] != '/')
+				last--;
+			name = xstrndup(last, (size_t)(kv->key + kv->key_len - last));
+			if (v != NULL && strcmp(msp, a->msp) == 0)
+				json_object_set_new(results, name, v);
+			else
+				json_decref(v);
+			free(name);
+			break;
+		default:
+			if ((org = json_object_get(orgs, msp)) == NULL) {
+				org = json_object();
+				json_object_set_new(orgs, msp, org);
+			}
+			json_object_set_new(org, kind == 2 ? "msp" : "endpoints",
+			    v != NULL ? v : json_null());
+			break;
 		}
-		if ((org = json_object_get(orgs, msp)) == NULL) {
-			org = json_object();
-			json_object_set_new(orgs, msp, org);
-		}
-		json_object_set_new(org, kind == 2 ? "msp" : "endpoints",
-		    v != NULL ? v : json_null());
 		free(msp);
 	}
 	if (spec == NULL) {
-		json_decref(orgs);
 		server_reply_error(sr, 410, "the consortium no longer exists", NULL);
-		return;
+		goto done;
 	}
 	if (rev <= a->since && a->poll_secs > 0) {
-		json_decref(spec);
-		json_decref(orgs);
 		lp_wait(sr, res->revision);
-		return;
+		goto done;
 	}
-	server_reply_json(sr, 200, json_pack("{s:I, s:b, s:s, s:s, s:o, s:o}",
+	tasks = json_array();
+	json_array_foreach(records, i, rec)
+		wf_open_tasks(rec, a->msp, results, json_object_get(genesis,
+		    json_string_value(json_object_get(rec, "channel")) != NULL ?
+		    json_string_value(json_object_get(rec, "channel")) : ""), tasks);
+	server_reply_json(sr, 200, json_pack("{s:I, s:b, s:s, s:s, s:O, s:O, s:o}",
 	    "revision", (json_int_t)rev, "changed", rev > a->since, "consortium", a->consortium,
-	    "mspId", a->msp, "spec", spec, "orgs", orgs));
+	    "mspId", a->msp, "spec", spec, "orgs", orgs, "tasks", tasks));
+done:
+	json_decref(spec);
+	json_decref(orgs);
+	json_decref(records);
+	json_decref(genesis);
+	json_decref(results);
 }
 
 static void
@@ -811,4 +877,224 @@ api_agent_org(struct server_req *sr)
 		return;
 	if (orgs_fetch(sr, a->consortium, orgs_cb) != 0)
 		server_reply_error(sr, 503, "etcd: cannot queue the request", NULL);
+}
+
+/* ---- PUT /v1/agent/tasks/{id}: results ---- */
+
+enum { TASK_READ, TASK_WRITE };
+
+json_t *
+api_agent_result_parse(const char *body, size_t len, int *status, char **msg)
+{
+	static const char *states[] = { "done", "rendered", "retry", "failed", NULL };
+	json_error_t jerr;
+	json_t *v = NULL, *x;
+	const char *k, *st;
+	char *text;
+	size_t i;
+
+	*status = 400;
+	*msg = NULL;
+	if (len > WF_MAX_RESULT) {
+		*status = 413;
+		*msg = xasprintf("the result is over %d bytes", WF_MAX_RESULT);
+		goto fail;
+	}
+	v = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (v == NULL || !json_is_object(v)) {
+		*msg = xasprintf("the body must be a JSON object (%s at line %d, column %d)",
+		    v == NULL ? jerr.text : "not an object", v == NULL ? jerr.line : 1,
+		    v == NULL ? jerr.column : 1);
+		goto fail;
+	}
+	json_object_foreach(v, k, x) {
+		if (strcmp(k, "state") != 0 && strcmp(k, "message") != 0 &&
+		    strcmp(k, "detail") != 0) {
+			*msg = xasprintf("unknown field \"%.64s\": a result has state, "
+			    "message and detail", k);
+			goto fail;
+		}
+	}
+	st = json_string_value(json_object_get(v, "state"));
+	for (i = 0; st != NULL && states[i] != NULL; i++)
+		if (strcmp(st, states[i]) == 0)
+			break;
+	if (st == NULL || states[i] == NULL) {
+		*msg = xstrdup("state must be one of done, rendered, retry, failed");
+		goto fail;
+	}
+	x = json_object_get(v, "message");
+	if (x != NULL && (!json_is_string(x) || json_string_length(x) > WF_MAX_MESSAGE)) {
+		*msg = xasprintf("message must be a string of at most %d bytes",
+		    WF_MAX_MESSAGE);
+		goto fail;
+	}
+	if ((x = json_object_get(v, "detail")) != NULL) {
+		if (!json_is_object(x)) {
+			*msg = xstrdup("detail must be an object");
+			goto fail;
+		}
+		text = json_dumps(x, JSON_COMPACT);
+		i = text != NULL ? strlen(text) : 0;
+		free(text);
+		if (i > WF_MAX_DETAIL) {
+			*status = 413;
+			*msg = xasprintf("detail is over %d bytes", WF_MAX_DETAIL);
+			goto fail;
+		}
+	}
+	if (has_private_key(v)) {
+		*status = 422;
+		*msg = xstrdup("the result holds private key material: private keys never "
+		    "leave the org");
+		goto fail;
+	}
+	return v;
+fail:
+	json_decref(v);
+	return NULL;
+}
+
+static void task_drive(const struct etcd_result *, void *);
+
+static void
+task_read(struct server_req *sr)
+{
+	struct ag_ctx *a = sr->state;
+	struct etcd_txn *txn = etcd_txn_new();
+	char *spec = api_spec_key(a->consortium);
+	char *wfs = xasprintf(API_PREFIX "consortia/%s/workflows/", a->consortium);
+	int queued;
+
+	etcd_txn_range(txn, 1, spec, 0);
+	etcd_txn_range(txn, 1, wfs, ETCD_PREFIX);
+	etcd_txn_range(txn, 1, a->key, 0);
+	a->state = TASK_READ;
+	queued = etcd_txn(sr->srv->etcd, txn, task_drive, sr);
+	etcd_txn_free(txn);
+	free(spec);
+	free(wfs);
+	if (queued != 0)
+		server_reply_error(sr, 503, "etcd: cannot queue the request", NULL);
+}
+
+static void
+task_drive(const struct etcd_result *res, void *arg)
+{
+	struct server_req *sr = arg;
+	struct ag_ctx *a = sr->state;
+	const struct etcd_range_result *wfs;
+	const struct etcd_kv *cur;
+	const char *st = json_string_value(json_object_get(a->value, "state"));
+	const char *old_st;
+	struct etcd_txn *txn;
+	json_t *old = NULL, *rec, *v;
+	json_int_t attempts = 0;
+	char *text, *msg;
+	size_t i;
+	int found = 0, queued;
+
+	if (!res->ok) {
+		server_reply_error(sr, api_etcd_status(res), res->error, NULL);
+		return;
+	}
+	if (a->state == TASK_WRITE) {
+		if (res->succeeded) {
+			log_info("agent of %s in %s answered task %s: %s", a->msp,
+			    a->consortium, sr->name, st);
+			server_reply_json(sr, 200, json_pack("{s:s, s:s, s:I}", "id", sr->name,
+			    "state", st, "revision", (json_int_t)res->revision));
+			return;
+		}
+		if (++a->tries >= AGENT_MAX_TRIES) {
+			server_reply_error(sr, 409, "the result keeps changing; try again", NULL);
+			return;
+		}
+		task_read(sr);
+		return;
+	}
+	if (res->nresponses != 3 || res->responses[0].range.nkvs == 0) {
+		server_reply_error(sr, 410, "the consortium no longer exists", NULL);
+		return;
+	}
+	if (!spec_declares(&res->responses[0].range.kvs[0], a->msp)) {
+		server_reply_error(sr, 403, "this org is no longer declared in the consortium",
+		    NULL);
+		return;
+	}
+	wfs = &res->responses[1].range;
+	for (i = 0; i < wfs->nkvs && !found; i++) {
+		rec = json_loadb(wfs->kvs[i].value, wfs->kvs[i].value_len, 0, NULL);
+		found = rec != NULL && wf_task_of(rec, a->msp, sr->name);
+		json_decref(rec);
+	}
+	if (!found) {
+		msg = xasprintf("task \"%s\" is not one of %s's tasks", sr->name, a->msp);
+		server_reply_error(sr, 404, msg, NULL);
+		free(msg);
+		return;
+	}
+	cur = res->responses[2].range.nkvs > 0 ? &res->responses[2].range.kvs[0] : NULL;
+	if (cur != NULL)
+		old = json_loadb(cur->value, cur->value_len, 0, NULL);
+	old_st = json_string_value(json_object_get(old, "state"));
+	attempts = json_integer_value(json_object_get(old, "attempts"));
+	if (wf_state_final(old_st)) {
+		if (strcmp(old_st, st) != 0) {
+			msg = xasprintf("task \"%s\" already has the final result \"%s\"; "
+			    "a final result is never rewritten", sr->name, old_st);
+			server_reply_error(sr, 409, msg, NULL);
+			free(msg);
+		} else
+			server_reply_json(sr, 200, json_pack("{s:s, s:s, s:I}", "id", sr->name,
+			    "state", st, "revision", (json_int_t)cur->mod_revision));
+		json_decref(old);
+		return;
+	}
+	json_decref(old);
+	if (strcmp(st, "retry") == 0)
+		attempts++;
+	v = json_deep_copy(a->value);
+	if (attempts > 0)
+		json_object_set_new(v, "attempts", json_integer(attempts));
+	json_object_set_new(v, "answeredAt", json_integer((json_int_t)time(NULL)));
+	text = json_dumps(v, JSON_COMPACT);
+	json_decref(v);
+	txn = etcd_txn_new();
+	etcd_txn_cmp_int(txn, a->key, ETCD_CMP_MOD, ETCD_CMP_EQUAL,
+	    cur != NULL ? cur->mod_revision : 0);
+	etcd_txn_put(txn, 1, a->key, text, strlen(text), 0);
+	a->state = TASK_WRITE;
+	queued = etcd_txn(sr->srv->etcd, txn, task_drive, sr);
+	etcd_txn_free(txn);
+	free(text);
+	if (queued != 0)
+		server_reply_error(sr, 503, "etcd: cannot queue the request", NULL);
+}
+
+void
+api_agent_task_put(struct server_req *sr)
+{
+	struct ag_ctx *a;
+	char *msg = NULL;
+	int status = 0;
+
+	if ((a = ag_new(sr)) == NULL)
+		return;
+	if (sr->name == NULL || strlen(sr->name) > 512) {
+		server_reply_error(sr, 404, "no such task", NULL);
+		return;
+	}
+	a->value = api_agent_result_parse(sr->body, sr->body_len, &status, &msg);
+	if (a->value == NULL) {
+		if (status == 422)
+			log_warnx("agent %s/%s sent private key material in a result: refused",
+			    a->consortium, a->msp);
+		server_reply_error(sr, status, msg, NULL);
+		free(msg);
+		return;
+	}
+	a->key = xasprintf(API_PREFIX "consortia/%s/orgs/%s/tasks/%s", a->consortium,
+	    a->msp, sr->name);
+	task_read(sr);
 }

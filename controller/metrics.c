@@ -31,6 +31,11 @@ static struct {
 } etcd;
 
 static long consortia = -1;
+static int leader = -1;
+
+static const char *wf_states[] = { "running", "succeeded", "failed", "rendered" };
+#define NWF_STATES (sizeof(wf_states) / sizeof(wf_states[0]))
+static long workflows[NWF_STATES] = { -1, -1, -1, -1 };
 
 void
 metrics_request(const char *route, int code)
@@ -71,11 +76,28 @@ metrics_set_consortia(long n)
 	consortia = n;
 }
 
+void
+metrics_set_leader(int leading)
+{
+	leader = leading ? 1 : 0;
+}
+
+void
+metrics_set_workflows(const char *state, long n)
+{
+	size_t i;
+
+	for (i = 0; i < NWF_STATES; i++)
+		if (state == NULL || strcmp(state, wf_states[i]) == 0)
+			workflows[i] = n < 0 ? -1 : n;
+}
+
 char *
 metrics_render(void)
 {
 	struct buf b;
 	size_t i;
+	int hdr = 0;
 
 	buf_init(&b, 0);
 	buf_printf(&b, "# HELP fabfed_http_requests_total API requests by route and status code.\n"
@@ -99,5 +121,17 @@ metrics_render(void)
 	if (consortia >= 0)
 		buf_printf(&b, "# HELP fabfed_consortia Consortia stored in etcd.\n"
 		    "# TYPE fabfed_consortia gauge\nfabfed_consortia %ld\n", consortia);
+	if (leader >= 0)
+		buf_printf(&b, "# HELP fabfed_leader 1 while this controller leads the "
+		    "workflows.\n# TYPE fabfed_leader gauge\nfabfed_leader %d\n", leader);
+	for (i = 0; i < NWF_STATES; i++) {
+		if (workflows[i] < 0)
+			continue;
+		if (hdr++ == 0)
+			buf_printf(&b, "# HELP fabfed_workflows Workflows by state, as the "
+			    "leader counted them.\n# TYPE fabfed_workflows gauge\n");
+		buf_printf(&b, "fabfed_workflows{state=\"%s\"} %ld\n", wf_states[i],
+		    workflows[i]);
+	}
 	return buf_steal(&b, NULL);
 }

@@ -28,6 +28,7 @@
 #include "opts.h"
 #include "pki.h"
 #include "topology.h"
+#include "workflow.h"
 #include "xmalloc.h"
 
 #define SERVER_TIMEOUT_SECS 60
@@ -232,11 +233,14 @@ static const struct route {
 	{ "/v1/consortia/{name}/tokens", EVHTTP_REQ_POST, R_ADMIN, api_token_create },
 	{ "/v1/consortia/{name}/orgs", EVHTTP_REQ_GET, R_ADMIN, api_orgs_list },
 	{ "/v1/consortia/{name}/orgs/{msp}", EVHTTP_REQ_GET, R_ADMIN, api_org_get },
+	{ "/v1/consortia/{name}/workflows", EVHTTP_REQ_GET, R_ADMIN, api_workflows_list },
+	{ "/v1/consortia/{name}/workflows/{id}", EVHTTP_REQ_GET, R_ADMIN, api_workflow_get },
 	{ "/v1/agent/desired", EVHTTP_REQ_GET, R_AGENT, api_agent_desired },
 	{ "/v1/agent/msp", EVHTTP_REQ_PUT, R_AGENT, api_agent_put },
 	{ "/v1/agent/endpoints", EVHTTP_REQ_PUT, R_AGENT, api_agent_put },
 	{ "/v1/agent/status", EVHTTP_REQ_PUT, R_AGENT, api_agent_put },
 	{ "/v1/agent/heartbeat", EVHTTP_REQ_POST, R_AGENT, api_agent_heartbeat },
+	{ "/v1/agent/tasks/{id}", EVHTTP_REQ_PUT, R_AGENT, api_agent_task_put },
 	{ "/v1/agent/orgs/{msp}", EVHTTP_REQ_GET, R_AGENT, api_agent_org },
 	{ "/v1/agent/renew", EVHTTP_REQ_POST, R_AGENT, api_agent_renew },
 	{ "/v1/enroll/ca", EVHTTP_REQ_GET, R_ANON | R_CERT, api_enroll_ca },
@@ -479,6 +483,8 @@ server_new(struct event_base *base, struct etcd_client *etcd, const char *listen
 		inet_ntop(AF_INET, &s4->sin_addr, ip, sizeof(ip));
 		snprintf(srv->addr, sizeof(srv->addr), "%s:%d", ip, ntohs(s4->sin_port));
 	}
+	/* The workflow engine: campaigns, and advances workflows while leading. */
+	workflow_start(base, etcd);
 	ok = 1;
 done:
 	free(host);
@@ -496,6 +502,7 @@ server_free(struct server *srv)
 
 	if (srv == NULL)
 		return;
+	workflow_stop();
 	while ((sr = TAILQ_FIRST(&srv->pending)) != NULL)
 		server_req_free(sr);
 	if (srv->http != NULL)

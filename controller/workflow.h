@@ -1,0 +1,83 @@
+/*
+ * workflow.h: cross-cluster workflows (docs/workflows.md). The leader
+ * controller keeps one persisted record per channel of every consortium
+ * document under consortia/<c>/workflows/<id> and hands its steps to the
+ * orgs' agents as tasks; the agents answer with results under
+ * consortia/<c>/orgs/<msp>/tasks/<id>.
+ *
+ * The step logic is a pure function (wf_create_channel.c); workflow.c is
+ * the I/O around it: the leader election (leader.c), the watch, the etcd
+ * transactions, the genesis block.
+ */
+#ifndef FABFED_WORKFLOW_H
+#define FABFED_WORKFLOW_H
+
+#include <stdint.h>
+
+#include <jansson.h>
+
+struct event_base;
+struct etcd_client;
+
+#define WF_MAX_MESSAGE   1024           /* a result's message, bytes */
+#define WF_MAX_DETAIL    (16 * 1024)    /* a result's detail, JSON bytes */
+#define WF_MAX_RESULT    (32 * 1024)    /* a result's body, bytes */
+
+/* What wf_create_channel_step reads; everything borrowed. */
+struct wf_input {
+	const json_t *record;     /* the stored record, or NULL */
+	const json_t *topo;       /* the normalized consortium document */
+	const char *channel;      /* a channel the document declares */
+	const json_t *orgs;       /* {"<msp>": {"msp": .., "endpoints": ..}}, published */
+	const json_t *live;       /* {"<msp>": ...}: orgs whose agent has a heartbeat */
+	const json_t *results;    /* {"<task id>": result}: the orgs' stored results */
+	const json_t *genesis;    /* the stored genesis value, or NULL */
+	const char *genesis_error;/* why the block could not be built, or NULL */
+	int64_t now;              /* unix seconds */
+};
+
+struct wf_output {
+	json_t *record;           /* the new record (caller decrefs) */
+	int changed;              /* 1: differs from the stored record: write it */
+	int need_genesis;         /* 1: build and store the genesis block */
+};
+
+/*
+ * One step of the create-channel state machine: from what is stored, the
+ * record as it must be now. Never moves a step back, never changes a final
+ * record, and gives the stored record again (changed 0) when nothing moved.
+ * Returns 0, or -1 with *cause (caller frees) when the channel is not in
+ * the document.
+ */
+int wf_create_channel_step(const struct wf_input *, struct wf_output *,
+    char **cause);
+
+/* "create-channel-<channel>". Caller frees. */
+char *wf_create_channel_id(const char *channel);
+
+/*
+ * Appends to TASKS (an array) the open tasks of MSP in RECORD, as the
+ * agent sees them (docs/workflows.md): tasks of MSP in the running step of
+ * a running workflow without a final result in RESULTS ({"<task id>":
+ * result}, may be NULL); join tasks carry the block of GENESIS (the stored
+ * genesis value of the record's channel, may be NULL). Borrows all.
+ */
+void wf_open_tasks(const json_t *record, const char *msp, const json_t *results,
+    const json_t *genesis, json_t *tasks);
+/* Whether TASK_ID is a task of MSP in RECORD in a step that has begun. */
+int wf_task_of(const json_t *record, const char *msp, const char *task_id);
+/* 1 for "done", "rendered", "failed". */
+int wf_state_final(const char *state);
+
+/*
+ * The engine: one per process. Started by server_new, it campaigns for
+ * leadership and, while leading, advances every consortium's workflows.
+ * workflow_stop frees it (before the etcd client goes); a no-op if not
+ * started.
+ */
+void workflow_start(struct event_base *, struct etcd_client *);
+void workflow_stop(void);
+/* 1 while this controller is the leader. */
+int workflow_leading(void);
+
+#endif
