@@ -1,0 +1,1088 @@
+/*
+ * tasks.c: the member agent's side of the cross-cluster workflows
+ * (docs/workflows.md, docs/agent-tasks.md). One task, checked, then
+ * carried out on the org's live nodes (process runtime) or written out
+ * for GitOps (manifests, kubernetes), answered as a result:
+ *
+ *   join-orderer  channel participation join on the orderer's admin port
+ *   join-peer     cscc JoinChain signed by the signer (fabric.join-chain)
+ *   anchor-peers  the newest config fetched from an orderer of the channel
+ *                 (fabric.channel-read), the update that sets only this
+ *                 org's AnchorPeers, its ConfigSignature
+ *                 (fabric.config-update) and CONFIG_UPDATE envelope
+ *                 (fabric.config-submit), broadcast
+ *
+ * The sequence is the one tests/integration/itest_fabric_e2e.c runs
+ * against real Fabric. Retryable failures of a call are retried inside
+ * the task's time bound; what still fails then is a "retry" result, which
+ * the agent runs again later.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <openssl/sha.h>
+
+#include "b64.h"
+#include "fabric_config.h"
+#include "fabric_decode.h"
+#include "fabric_ops.h"
+#include "fabric_tx.h"
+#include "fabric_update.h"
+#include "k8s.h"
+#include "participation.h"
+#include "pki.h"
+#include "runtime.h"
+#include "signer_client.h"
+#include "tasks.h"
+#include "topology.h"
+#include "xmalloc.h"
+
+/* The in-cluster ports of the kubernetes objects (k8s.c). */
+#define TASKS_K8S_PEER_PORT	7051
+#define TASKS_K8S_ADMIN_PORT	7053
+#define TASKS_PAUSE_MS		500	/* between retries of a call */
+#define TASKS_MAX_CERT_FILE	(64 * 1024)
+
+/* A checked task: strings borrowed from the task, block owned. */
+struct task {
+	const char *id, *type, *channel, *node;
+	const json_t *chan;       /* the channel in the spec */
+	const json_t *me;         /* this org in the spec */
+	const json_t *nodespec;   /* the node in the org (joins) */
+	uint8_t *block;
+	size_t blen;
+};
+
+struct deadline {
+	struct timespec end;
+	long call_ms;
+};
+
+static json_t *
+result(const char *state, json_t *detail, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* The result object; the message is cut to TASKS_MAX_MESSAGE bytes on a
+ * UTF-8 character boundary. Takes detail (may be NULL). */
+static json_t *
+result(const char *state, json_t *detail, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+	size_t n;
+	json_t *r;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) == -1)
+		msg = NULL;
+	va_end(ap);
+	if (msg == NULL)
+		msg = xstrdup("(no message: out of memory)");
+	n = strlen(msg);
+	if (n > TASKS_MAX_MESSAGE) {
+		n = TASKS_MAX_MESSAGE;
+		while (n > 0 && ((unsigned char)msg[n] & 0xc0) == 0x80)
+			n--;
+		msg[n] = '\0';
+	}
+	if ((r = json_pack("{s:s, s:s, s:o}", "state", state, "message", msg,
+	    "detail", detail != NULL ? detail : json_object())) == NULL)
+		r = json_pack("{s:s, s:s, s:{}}", "state", state, "message",
+		    "(the message is not valid UTF-8)", "detail");
+	free(msg);
+	return r;
+}
+
+int
+tasks_final(const char *state)
+{
+	return state != NULL && (strcmp(state, TASKS_DONE) == 0 ||
+	    strcmp(state, TASKS_RENDERED) == 0 || strcmp(state, TASKS_FAILED) == 0);
+}
+
+static int
+is_process(const struct tasks_env *env)
+{
+	return env->rt != NULL && strcmp(env->rt->ops->name, "process") == 0;
+}
+
+static void
+deadline_init(struct deadline *d, const struct tasks_env *env)
+{
+	long ms = env->task_ms > 0 ? env->task_ms : TASKS_TASK_MS;
+
+	clock_gettime(CLOCK_MONOTONIC, &d->end);
+	d->end.tv_sec += ms / 1000;
+	d->end.tv_nsec += (ms % 1000) * 1000000L;
+	if (d->end.tv_nsec >= 1000000000L) {
+		d->end.tv_sec++;
+		d->end.tv_nsec -= 1000000000L;
+	}
+	d->call_ms = env->call_ms > 0 ? env->call_ms : TASKS_CALL_MS;
+}
+
+/* Milliseconds left, 0 when past. */
+static long
+deadline_left(const struct deadline *d)
+{
+	struct timespec now;
+	long ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (long)(d->end.tv_sec - now.tv_sec) * 1000 +
+	    (d->end.tv_nsec - now.tv_nsec) / 1000000L;
+	return ms > 0 ? ms : 0;
+}
+
+/* The bound of the next call: call_ms, less when the task ends sooner. */
+static long
+deadline_call(const struct deadline *d)
+{
+	long left = deadline_left(d);
+
+	return left < d->call_ms ? (left > 1000 ? left : 1000) : d->call_ms;
+}
+
+/* Pauses before another try; 0 when the task has no time left for one. */
+static int
+deadline_again(const struct deadline *d)
+{
+	struct timespec ts = { 0, TASKS_PAUSE_MS * 1000000L };
+
+	if (deadline_left(d) < TASKS_PAUSE_MS + 1000)
+		return 0;
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+	return 1;
+}
+
+static const json_t *
+chan_find(const json_t *spec, const char *name)
+{
+	const json_t *c;
+	size_t i;
+
+	json_array_foreach(json_object_get(json_object_get(spec, "spec"),
+	    "channels"), i, c)
+		if (json_is_string(json_object_get(c, "name")) &&
+		    strcmp(json_string_value(json_object_get(c, "name")), name) == 0)
+			return c;
+	return NULL;
+}
+
+static int
+list_has(const json_t *list, const char *s)
+{
+	const json_t *v;
+	size_t i;
+
+	json_array_foreach(list, i, v)
+		if (json_is_string(v) && strcmp(json_string_value(v), s) == 0)
+			return 1;
+	return 0;
+}
+
+/* Whether "MSP/node" is a consenter of the channel. */
+static int
+is_consenter(const json_t *chan, const char *mspid, const char *node)
+{
+	char *s = xasprintf("%s/%s", mspid, node);
+	int r = list_has(json_object_get(chan, "consenters"), s);
+
+	free(s);
+	return r;
+}
+
+static int
+hex_eq(const char *hex, const uint8_t *d, size_t n)
+{
+	char buf[2 * SHA256_DIGEST_LENGTH + 1];
+	size_t i;
+
+	if (n > SHA256_DIGEST_LENGTH)
+		return 0;
+	for (i = 0; i < n; i++)
+		snprintf(buf + 2 * i, 3, "%02x", d[i]);
+	return strlen(hex) == 2 * n && strncasecmp(hex, buf, 2 * n) == 0;
+}
+
+static const char *
+sget(const json_t *o, const char *k)
+{
+	return json_string_value(json_object_get(o, k));
+}
+
+/*
+ * Checks the task against the spec; fills *t. Returns NULL, or the
+ * "failed" result saying what is wrong.
+ */
+static json_t *
+task_check(const struct tasks_env *env, const json_t *task, struct task *t)
+{
+	const char *sha, *b64, *kind = NULL;
+	uint8_t md[SHA256_DIGEST_LENGTH];
+	Common__Block *b = NULL;
+	char *cause = NULL, *ch = NULL;
+	json_t *r = NULL;
+	int type = 0, join;
+
+	memset(t, 0, sizeof(*t));
+	if (!json_is_object(task) || (t->id = sget(task, "id")) == NULL ||
+	    (t->type = sget(task, "type")) == NULL ||
+	    (t->channel = sget(task, "channel")) == NULL)
+		return result(TASKS_FAILED, NULL, "the task needs an id, a type "
+		    "and a channel");
+	join = strcmp(t->type, "join-orderer") == 0 ||
+	    strcmp(t->type, "join-peer") == 0;
+	if (!join && strcmp(t->type, "anchor-peers") != 0)
+		return result(TASKS_FAILED, NULL, "this agent does not know task "
+		    "type \"%s\" (it knows join-orderer, join-peer and "
+		    "anchor-peers)", t->type);
+	if ((t->me = topology_find_org(env->spec, env->mspid)) == NULL)
+		return result(TASKS_FAILED, NULL, "org %s is not declared in the "
+		    "consortium", env->mspid);
+	if ((t->chan = chan_find(env->spec, t->channel)) == NULL)
+		return result(TASKS_FAILED, NULL, "channel \"%s\" is not declared "
+		    "in the consortium", t->channel);
+	if (!join) {
+		if (!list_has(json_object_get(t->chan, "members"), env->mspid))
+			return result(TASKS_FAILED, NULL, "%s is not a member of "
+			    "channel %s: it has no anchor peers to set there",
+			    env->mspid, t->channel);
+		return NULL;
+	}
+	if ((t->node = sget(task, "node")) == NULL)
+		return result(TASKS_FAILED, NULL, "a %s task needs a node",
+		    t->type);
+	if ((t->nodespec = topology_find_node(t->me, t->node, &kind)) == NULL)
+		return result(TASKS_FAILED, NULL, "%s is not a node of %s",
+		    t->node, env->mspid);
+	if (strcmp(t->type, "join-orderer") == 0) {
+		if (strcmp(kind, "orderer") != 0)
+			return result(TASKS_FAILED, NULL, "%s of %s is a %s, not "
+			    "an orderer", t->node, env->mspid, kind);
+		if (!is_consenter(t->chan, env->mspid, t->node))
+			return result(TASKS_FAILED, NULL, "%s/%s is not a "
+			    "consenter of channel %s", env->mspid, t->node,
+			    t->channel);
+	} else {
+		if (strcmp(kind, "peer") != 0)
+			return result(TASKS_FAILED, NULL, "%s of %s is an %s, not "
+			    "a peer", t->node, env->mspid, kind);
+		if (!list_has(json_object_get(t->chan, "members"), env->mspid))
+			return result(TASKS_FAILED, NULL, "%s is not a member of "
+			    "channel %s: its peers do not join it", env->mspid,
+			    t->channel);
+	}
+	if ((b64 = sget(task, "block")) == NULL ||
+	    (sha = sget(task, "blockSha256")) == NULL)
+		return result(TASKS_FAILED, NULL, "a %s task needs a block and "
+		    "its blockSha256", t->type);
+	if ((t->block = b64_decode(b64, strlen(b64), 0, TASKS_MAX_BLOCK,
+	    &t->blen)) == NULL || t->blen == 0)
+		return result(TASKS_FAILED, NULL, "the task's block is not "
+		    "canonical base64 of at most %lu bytes",
+		    (unsigned long)TASKS_MAX_BLOCK);
+	SHA256(t->block, t->blen, md);
+	if (!hex_eq(sha, md, sizeof(md)))
+		return result(TASKS_FAILED, NULL, "the block's SHA-256 does not "
+		    "match the task's blockSha256 (%.64s)", sha);
+	if ((b = fdec_block_unpack(t->block, t->blen, TASKS_MAX_BLOCK,
+	    &cause)) == NULL) {
+		r = result(TASKS_FAILED, NULL, "the task's block does not "
+		    "decode: %s", cause);
+		goto done;
+	}
+	if (b->header == NULL || b->header->number != 0) {
+		r = result(TASKS_FAILED, NULL, "the task's block is block %llu, "
+		    "not block 0 of channel %s", b->header != NULL ?
+		    (unsigned long long)b->header->number : 0ULL, t->channel);
+		goto done;
+	}
+	if (ftx_block_channel(b, &ch, &type, &cause) != 0) {
+		r = result(TASKS_FAILED, NULL, "the task's block: %s", cause);
+		goto done;
+	}
+	if (type != FTX_HDR_CONFIG || strcmp(ch, t->channel) != 0) {
+		r = result(TASKS_FAILED, NULL, "the task's block is %s of "
+		    "channel \"%s\", not a config block of channel %s",
+		    type != FTX_HDR_CONFIG ? "not a config block" :
+		    "a config block", ch, t->channel);
+		goto done;
+	}
+done:
+	if (b != NULL)
+		common__block__free_unpacked(b, NULL);
+	free(ch);
+	free(cause);
+	return r;
+}
+
+static void
+task_clear(struct task *t)
+{
+	free(t->block);
+	t->block = NULL;
+}
+
+/* Writes a file (atomically), making its directory; 0 or -1 with *cause. */
+static int
+write_file(const char *dir, const char *name, const void *data, size_t len,
+    int mode, char **cause)
+{
+	char *path;
+	int ret;
+
+	if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+		*cause = xasprintf("%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	path = xasprintf("%s/%s", dir, name);
+	ret = pki_file_write(path, data, len, mode, cause);
+	free(path);
+	return ret;
+}
+
+/*
+ * Other runtimes: OUT/channels/CH/CH.block and join-NODE.sh, the command
+ * an operator or a GitOps job runs in the org's cluster.
+ */
+static json_t *
+render_join(const struct tasks_env *env, const struct task *t)
+{
+	json_t *hosts = NULL, *r = NULL;
+	char *chdir_ = NULL, *top = NULL, *script = NULL, *name = NULL,
+	    *cause = NULL, *blockname = NULL;
+	const char *svc;
+	int orderer = strcmp(t->type, "join-orderer") == 0;
+
+	if (env->outdir == NULL)
+		return result(TASKS_FAILED, NULL, "the %s runtime has no output "
+		    "directory to write the join of %s to", env->rt != NULL ?
+		    env->rt->ops->name : "(none)", t->node);
+	top = xasprintf("%s/channels", env->outdir);
+	chdir_ = xasprintf("%s/%s", top, t->channel);
+	if (mkdir(env->outdir, 0755) != 0 && errno != EEXIST) {
+		cause = xasprintf("%s: %s", env->outdir, strerror(errno));
+		goto fail;
+	}
+	if (mkdir(top, 0755) != 0 && errno != EEXIST) {
+		cause = xasprintf("%s: %s", top, strerror(errno));
+		goto fail;
+	}
+	blockname = xasprintf("%s.block", t->channel);
+	if (write_file(chdir_, blockname, t->block, t->blen, 0644, &cause) != 0)
+		goto fail;
+	hosts = k8s_node_hosts(env->mspid, t->node);
+	svc = json_string_value(json_array_get(hosts, 2));
+	if (orderer)
+		script = xasprintf(
+		    "#!/bin/sh\n"
+		    "# Joins orderer %s of %s to channel %s with its genesis block\n"
+		    "# (fabfed task %s). Run where the orderer's admin port is\n"
+		    "# reachable; joining twice is harmless (\"channel already exists\").\n"
+		    "set -eu\n"
+		    "here=$(cd \"$(dirname \"$0\")\" && pwd)\n"
+		    "PKI=${FABFED_PKI:-%s}\n"
+		    "ADMIN=${ORDERER_ADMIN_ADDRESS:-%s:%d}\n"
+		    "exec osnadmin channel join --channelID %s \\\n"
+		    "    --config-block \"$here/%s\" -o \"$ADMIN\" \\\n"
+		    "    --ca-file \"$PKI/tlsca/tlsca.%s-cert.pem\" \\\n"
+		    "    --client-cert \"$PKI/users/Admin@%s/tls/client.crt\" \\\n"
+		    "    --client-key \"$PKI/users/Admin@%s/tls/client.key\"\n",
+		    t->node, env->mspid, t->channel, t->id, env->pkidir, svc,
+		    TASKS_K8S_ADMIN_PORT, t->channel, blockname, env->domain,
+		    env->domain, env->domain);
+	else
+		script = xasprintf(
+		    "#!/bin/sh\n"
+		    "# Joins peer %s of %s to channel %s with its genesis block\n"
+		    "# (fabfed task %s), as %s's admin. Joining twice is\n"
+		    "# harmless (\"ledger already exists\").\n"
+		    "set -eu\n"
+		    "here=$(cd \"$(dirname \"$0\")\" && pwd)\n"
+		    "PKI=${FABFED_PKI:-%s}\n"
+		    "export CORE_PEER_ADDRESS=${CORE_PEER_ADDRESS:-%s:%d}\n"
+		    "export CORE_PEER_LOCALMSPID=%s\n"
+		    "export CORE_PEER_MSPCONFIGPATH=\"$PKI/users/Admin@%s/msp\"\n"
+		    "export CORE_PEER_TLS_ENABLED=true\n"
+		    "export CORE_PEER_TLS_ROOTCERT_FILE=\"$PKI/tlsca/tlsca.%s-cert.pem\"\n"
+		    "export CORE_PEER_TLS_SERVERHOSTOVERRIDE=${CORE_PEER_TLS_SERVERHOSTOVERRIDE:-%s}\n"
+		    "exec peer channel join -b \"$here/%s\"\n",
+		    t->node, env->mspid, t->channel, t->id, env->mspid,
+		    env->pkidir, svc, TASKS_K8S_PEER_PORT, env->mspid,
+		    env->domain, env->domain, svc, blockname);
+	name = xasprintf("join-%s.sh", t->node);
+	if (write_file(chdir_, name, script, strlen(script), 0755, &cause) != 0)
+		goto fail;
+	r = result(TASKS_RENDERED, json_pack("{s:s, s:s, s:s}", "directory",
+	    chdir_, "block", blockname, "script", name), "the %s runtime does "
+	    "not act on live nodes: the join of %s to %s is written to %s "
+	    "(%s and %s) for an operator or a GitOps job to run",
+	    env->rt != NULL ? env->rt->ops->name : "(none)", t->node,
+	    t->channel, chdir_, blockname, name);
+	goto done;
+fail:
+	r = result(TASKS_RETRY, NULL, "cannot write the join of %s to %s: %s",
+	    t->node, t->channel, cause);
+done:
+	json_decref(hosts);
+	free(cause);
+	free(blockname);
+	free(name);
+	free(script);
+	free(chdir_);
+	free(top);
+	return r;
+}
+
+/* "host:port" split; 0 or -1. *host caller frees. */
+static int
+split_hp(const char *hp, char **host, unsigned int *port)
+{
+	return hp != NULL ? rt_process_endpoint(hp, host, port) : -1;
+}
+
+/* The process runtime's view of a node: {"listen","admin","tlsCa",...}. */
+static json_t *
+node_info(const struct tasks_env *env, const char *node, char **cause)
+{
+	struct rt_org o;
+	json_t *info = NULL;
+
+	o.consortium = env->spec;
+	o.mspid = env->mspid;
+	o.pkidir = env->pkidir;
+	if (rt_process_node_info(env->rt, &o, node, &info, cause) != 0)
+		return NULL;
+	return info;
+}
+
+/* The org admin's TLS client certificate and key files. */
+struct admin_files {
+	char *tls_crt, *tls_key, *cert_pem;
+};
+
+static int
+admin_load(const struct tasks_env *env, struct admin_files *af, char **cause)
+{
+	char *path;
+	FILE *fp;
+	size_t n;
+
+	memset(af, 0, sizeof(*af));
+	af->tls_crt = xasprintf("%s/users/Admin@%s/tls/client.crt", env->pkidir,
+	    env->domain);
+	af->tls_key = xasprintf("%s/users/Admin@%s/tls/client.key", env->pkidir,
+	    env->domain);
+	path = xasprintf("%s/users/Admin@%s/msp/signcerts/Admin@%s-cert.pem",
+	    env->pkidir, env->domain, env->domain);
+	if ((fp = fopen(path, "r")) == NULL) {
+		*cause = xasprintf("the org admin's certificate %s: %s", path,
+		    strerror(errno));
+		free(path);
+		return -1;
+	}
+	af->cert_pem = xmalloc(TASKS_MAX_CERT_FILE + 1);
+	n = fread(af->cert_pem, 1, TASKS_MAX_CERT_FILE, fp);
+	fclose(fp);
+	af->cert_pem[n] = '\0';
+	free(path);
+	if (n == 0 || n == TASKS_MAX_CERT_FILE) {
+		*cause = xstrdup("the org admin's certificate is empty or too large");
+		return -1;
+	}
+	return 0;
+}
+
+static void
+admin_clear(struct admin_files *af)
+{
+	free(af->tls_crt);
+	free(af->tls_key);
+	free(af->cert_pem);
+	memset(af, 0, sizeof(*af));
+}
+
+/* The HTTP status a participation failure carries, or 0 (no answer). */
+static long
+part_http_status(const char *cause)
+{
+	const char *p = cause != NULL ? strstr(cause, ": HTTP ") : NULL;
+
+	return p != NULL ? strtol(p + 7, NULL, 10) : 0;
+}
+
+static json_t *
+join_orderer(const struct tasks_env *env, const struct task *t,
+    const struct deadline *d)
+{
+	struct part_target adm;
+	struct part_channel info;
+	struct admin_files af;
+	enum part_join_result pj = PART_JOINED;
+	json_t *ni = NULL, *r = NULL;
+	char *cause = NULL, *host = NULL;
+	long st;
+
+	memset(&af, 0, sizeof(af));
+	memset(&info, 0, sizeof(info));
+	if ((ni = node_info(env, t->node, &cause)) == NULL) {
+		r = result(TASKS_RETRY, NULL, "%s", cause);
+		goto done;
+	}
+	memset(&adm, 0, sizeof(adm));
+	if (split_hp(sget(ni, "admin"), &host, &adm.port) != 0 ||
+	    sget(ni, "tlsCa") == NULL) {
+		r = result(TASKS_FAILED, NULL, "the process runtime gives %s no "
+		    "admin endpoint", t->node);
+		goto done;
+	}
+	if (admin_load(env, &af, &cause) != 0) {
+		r = result(TASKS_FAILED, NULL, "%s", cause);
+		goto done;
+	}
+	adm.host = host;
+	adm.ca_file = sget(ni, "tlsCa");
+	adm.cert_file = af.tls_crt;
+	adm.key_file = af.tls_key;
+	for (;;) {
+		free(cause);
+		cause = NULL;
+		part_channel_clear(&info);
+		if (part_join(&adm, t->block, t->blen, &pj, &info,
+		    deadline_call(d), &cause) == 0)
+			break;
+		st = part_http_status(cause);
+		/* An answer other than 5xx or 409 (pending removal) is final. */
+		if (st != 0 && st < 500 && st != 409) {
+			r = result(TASKS_FAILED, NULL, "%s", cause);
+			goto done;
+		}
+		if (!deadline_again(d)) {
+			r = result(TASKS_RETRY, NULL, "%s", cause);
+			goto done;
+		}
+	}
+	if (pj == PART_ALREADY_JOINED)
+		r = result(TASKS_DONE, json_pack("{s:b}", "alreadyJoined", 1),
+		    "%s had already joined %s (channel participation)", t->node,
+		    t->channel);
+	else
+		r = result(TASKS_DONE, json_pack("{s:b, s:s}", "alreadyJoined", 0,
+		    "status", info.status != NULL ? info.status : ""),
+		    "joined (channel participation): %s is a %s of %s",
+		    t->node, info.consensus_relation != NULL &&
+		    info.consensus_relation[0] != '\0' ?
+		    info.consensus_relation : "member", t->channel);
+done:
+	part_channel_clear(&info);
+	admin_clear(&af);
+	json_decref(ni);
+	free(host);
+	free(cause);
+	return r;
+}
+
+/* A failed Fabric call as a result: retry when it may pass, else failed. */
+static json_t *
+call_failure(const struct fops_result *res, const char *cause)
+{
+	if (strstr(cause, "the signer refused") != NULL)
+		return result(TASKS_FAILED, NULL, "%s", cause);
+	if (fops_retryable(res) || strstr(cause, "no answer from the signer") != NULL)
+		return result(TASKS_RETRY, NULL, "%s", cause);
+	return result(TASKS_FAILED, NULL, "%s", cause);
+}
+
+static json_t *
+join_peer(const struct tasks_env *env, const struct task *t,
+    const struct deadline *d)
+{
+	struct grpc_target peer;
+	struct admin_files af;
+	struct ftx_identity id;
+	struct signer_client sc;
+	struct fops_signer s;
+	struct fops_result res;
+	enum fops_join_result jr = FOPS_JOINED;
+	json_t *ni = NULL, *r = NULL, *ctx = NULL;
+	char *cause = NULL, *host = NULL;
+
+	memset(&af, 0, sizeof(af));
+	if ((ni = node_info(env, t->node, &cause)) == NULL) {
+		r = result(TASKS_RETRY, NULL, "%s", cause);
+		goto done;
+	}
+	memset(&peer, 0, sizeof(peer));
+	if (split_hp(sget(ni, "listen"), &host, &peer.port) != 0 ||
+	    sget(ni, "tlsCa") == NULL) {
+		r = result(TASKS_FAILED, NULL, "the process runtime gives %s no "
+		    "listen endpoint", t->node);
+		goto done;
+	}
+	if (admin_load(env, &af, &cause) != 0) {
+		r = result(TASKS_FAILED, NULL, "%s", cause);
+		goto done;
+	}
+	peer.host = host;
+	peer.ca_file = sget(ni, "tlsCa");
+	peer.cert_file = af.tls_crt;
+	peer.key_file = af.tls_key;
+	id.mspid = env->mspid;
+	id.cert_pem = af.cert_pem;
+	ctx = json_pack("{s:O}", "topology", env->spec);
+	sc = (struct signer_client){ env->signer_url, "fabric.join-chain", ctx,
+	    0 };
+	s = (struct fops_signer){ &id, signer_client_sign, &sc };
+	for (;;) {
+		free(cause);
+		cause = NULL;
+		memset(&res, 0, sizeof(res));
+		if (fops_join_chain(&peer, t->block, t->blen, &s, &jr, &res,
+		    deadline_call(d), &cause) == 0)
+			break;
+		r = call_failure(&res, cause);
+		if (strcmp(sget(r, "state"), TASKS_RETRY) != 0 ||
+		    !deadline_again(d))
+			goto done;
+		json_decref(r);
+		r = NULL;
+	}
+	r = result(TASKS_DONE, json_pack("{s:b}", "alreadyJoined",
+	    jr == FOPS_ALREADY_JOINED), jr == FOPS_ALREADY_JOINED ?
+	    "%s had already joined %s (its ledger exists)" :
+	    "joined (cscc JoinChain): %s has joined %s", t->node, t->channel);
+done:
+	json_decref(ctx);
+	admin_clear(&af);
+	json_decref(ni);
+	free(host);
+	free(cause);
+	return r;
+}
+
+/* The org's TLS root certificates, from what it published, into a file
+ * under the state dir. Returns the path (caller frees) or NULL. */
+static char *
+tls_roots_file(const struct tasks_env *env, const char *msp, char **cause)
+{
+	const json_t *roots, *c;
+	char *dir, *path = NULL, *name;
+	size_t i, total = 0;
+	json_t *v;
+	char *text;
+	struct stat sb;
+
+	roots = json_object_get(json_object_get(json_object_get(env->orgs, msp),
+	    "msp"), "tlsRootCerts");
+	if (json_array_size(roots) == 0) {
+		*cause = xasprintf("%s has published no TLS root certificates",
+		    msp);
+		return NULL;
+	}
+	v = json_array();
+	json_array_foreach(roots, i, c)
+		if (json_is_string(c) && (total += json_string_length(c)) <
+		    FCFG_MAX_CERTS * FCFG_MAX_CERT_BYTES)
+			json_array_append(v, (json_t *)c);
+	text = xstrdup("");
+	json_array_foreach(v, i, c) {
+		char *t2 = xasprintf("%s%s%s", text, json_string_value(c),
+		    json_string_value(c)[json_string_length(c) > 0 ?
+		    json_string_length(c) - 1 : 0] == '\n' ? "" : "\n");
+
+		free(text);
+		text = t2;
+	}
+	json_decref(v);
+	dir = xasprintf("%s/tasks", env->statedir != NULL ? env->statedir : ".");
+	if (stat(dir, &sb) != 0 && mkdir(dir, 0700) != 0) {
+		*cause = xasprintf("%s: %s", dir, strerror(errno));
+		goto done;
+	}
+	name = xasprintf("tlsroots-%s.pem", msp);
+	if (write_file(dir, name, text, strlen(text), 0644, cause) == 0)
+		path = xasprintf("%s/%s", dir, name);
+	free(name);
+done:
+	free(dir);
+	free(text);
+	return path;
+}
+
+/*
+ * An orderer of the channel: this org's own consenter when it has one,
+ * else the first other consenter with its org's published TLS roots.
+ */
+static int
+pick_orderer(const struct tasks_env *env, const struct task *t,
+    struct grpc_target *o, char **host, char **ca, char **which, char **cause)
+{
+	const json_t *c, *org, *node;
+	const char *s, *slash, *kind = NULL;
+	json_t *ni;
+	char *msp, *err = NULL;
+	size_t i;
+	int pass;
+
+	for (pass = 0; pass < 2; pass++) {
+		json_array_foreach(json_object_get(t->chan, "consenters"), i, c) {
+			if ((s = json_string_value(c)) == NULL ||
+			    (slash = strchr(s, '/')) == NULL)
+				continue;
+			msp = xstrndup(s, (size_t)(slash - s));
+			if (pass == 0 && strcmp(msp, env->mspid) == 0) {
+				ni = node_info(env, slash + 1, &err);
+				if (ni != NULL && split_hp(sget(ni, "listen"), host,
+				    &o->port) == 0 && sget(ni, "tlsCa") != NULL) {
+					*ca = xstrdup(sget(ni, "tlsCa"));
+					*which = xstrdup(s);
+					json_decref(ni);
+					free(msp);
+					free(err);
+					return 0;
+				}
+				json_decref(ni);
+			} else if (pass == 1 && strcmp(msp, env->mspid) != 0 &&
+			    (org = topology_find_org(env->spec, msp)) != NULL &&
+			    (node = topology_find_node(org, slash + 1, &kind)) != NULL &&
+			    split_hp(sget(node, "endpoint"), host, &o->port) == 0) {
+				free(err);
+				err = NULL;
+				if ((*ca = tls_roots_file(env, msp, &err)) != NULL) {
+					*which = xstrdup(s);
+					free(msp);
+					return 0;
+				}
+				free(*host);
+				*host = NULL;
+			}
+			free(msp);
+		}
+	}
+	*cause = err != NULL ? xasprintf("no orderer of channel %s to fetch its "
+	    "config from: %s", t->channel, err) : xasprintf("no orderer of "
+	    "channel %s to fetch its config from", t->channel);
+	free(err);
+	return -1;
+}
+
+/* Application/MSP in a config, or NULL. */
+static Common__ConfigGroup *
+app_org(const Common__Config *c, const char *mspid)
+{
+	Common__ConfigGroup *app;
+
+	if (c == NULL || c->channel_group == NULL ||
+	    (app = fcfg_group(c->channel_group, "Application")) == NULL)
+		return NULL;
+	return fcfg_group(app, mspid);
+}
+
+Common__Config *
+tasks_anchor_config(const Common__Config *live, const Common__Config *want,
+    const char *mspid, char **cause)
+{
+	Common__Config *out;
+	Common__ConfigGroup *g, *wg;
+	Common__ConfigValue *wv;
+	Common__ConfigGroup__ValuesEntry *e;
+	uint8_t *b;
+	size_t len, i, j;
+
+	if (app_org(live, mspid) == NULL) {
+		*cause = xasprintf("the channel's config has no application org "
+		    "%s", mspid);
+		return NULL;
+	}
+	b = fcfg_pack(live, &len);
+	out = common__config__unpack(NULL, len, b);
+	free(b);
+	if (out == NULL) {
+		*cause = xstrdup("cannot copy the channel's config");
+		return NULL;
+	}
+	g = app_org(out, mspid);
+	wg = app_org(want, mspid);
+	wv = wg != NULL ? fcfg_value(wg, "AnchorPeers") : NULL;
+	for (i = 0; i < g->n_values; i++)
+		if (strcmp(g->values[i]->key, "AnchorPeers") == 0)
+			break;
+	if (wv == NULL) {
+		if (i < g->n_values) {
+			/* Map entries have no free_unpacked of their own. */
+			e = g->values[i];
+			common__config_value__free_unpacked(e->value, NULL);
+			free(e->key);
+			free(e);
+			memmove(&g->values[i], &g->values[i + 1],
+			    (g->n_values - i - 1) * sizeof(*g->values));
+			g->n_values--;
+		}
+		return out;
+	}
+	len = common__config_value__get_packed_size(wv);
+	b = xmalloc(len > 0 ? len : 1);
+	common__config_value__pack(wv, b);
+	if (i < g->n_values) {
+		common__config_value__free_unpacked(g->values[i]->value, NULL);
+		g->values[i]->value = common__config_value__unpack(NULL, len, b);
+	} else {
+		/* A new entry, in key order (protobuf-c frees it with malloc's free). */
+		g->values = xreallocarray(g->values, g->n_values + 1,
+		    sizeof(*g->values));
+		for (j = 0; j < g->n_values &&
+		    strcmp(g->values[j]->key, "AnchorPeers") < 0; j++)
+			;
+		memmove(&g->values[j + 1], &g->values[j],
+		    (g->n_values - j) * sizeof(*g->values));
+		e = xmalloc(sizeof(*e));
+		common__config_group__values_entry__init(e);
+		e->key = xstrdup("AnchorPeers");
+		e->value = common__config_value__unpack(NULL, len, b);
+		g->values[j] = e;
+		g->n_values++;
+		i = j;
+	}
+	free(b);
+	if (g->values[i]->value == NULL) {
+		fcfg_free(out);
+		*cause = xstrdup("cannot copy the declared AnchorPeers value");
+		return NULL;
+	}
+	return out;
+}
+
+/* Whether an orderer's refusal of an update says its read set is stale. */
+static int
+stale_read_set(const char *info, const char *cause)
+{
+	const char *s[] = { info, cause };
+	size_t i;
+
+	for (i = 0; i < 2; i++)
+		if (s[i] != NULL && (strstr(s[i], "version") != NULL ||
+		    strstr(s[i], "ReadSet") != NULL ||
+		    strstr(s[i], "read set") != NULL))
+			return 1;
+	return 0;
+}
+
+static json_t *
+anchor_peers(const struct tasks_env *env, const struct task *t,
+    const struct deadline *d)
+{
+	struct grpc_target ord;
+	struct admin_files af;
+	struct ftx_identity id;
+	struct signer_client sc_read, sc_upd, sc_sub;
+	struct fops_signer s_read, s_sub;
+	struct fops_result res;
+	struct fupd_sig fs;
+	Common__Config *live = NULL, *want = NULL, *desired = NULL;
+	Common__ConfigUpdate *upd = NULL;
+	json_t *r = NULL, *ctx_rd = NULL, *ctx_upd = NULL, *ctx_sub = NULL;
+	uint8_t *blk = NULL, *ubytes = NULL, *hdr = NULL, *sb = NULL,
+	    *sig = NULL, *cue = NULL, *envb = NULL;
+	size_t blen = 0, ulen = 0, hlen = 0, sblen = 0, siglen = 0, cuelen = 0,
+	    elen = 0;
+	uint64_t number = 0;
+	char *cause = NULL, *host = NULL, *ca = NULL, *which = NULL,
+	    *info = NULL;
+
+	memset(&af, 0, sizeof(af));
+	memset(&ord, 0, sizeof(ord));
+	if (pick_orderer(env, t, &ord, &host, &ca, &which, &cause) != 0) {
+		r = result(TASKS_RETRY, NULL, "%s", cause);
+		goto done;
+	}
+	if (admin_load(env, &af, &cause) != 0) {
+		r = result(TASKS_FAILED, NULL, "%s", cause);
+		goto done;
+	}
+	ord.host = host;
+	ord.ca_file = ca;
+	ord.cert_file = af.tls_crt;
+	ord.key_file = af.tls_key;
+	id.mspid = env->mspid;
+	id.cert_pem = af.cert_pem;
+	ctx_rd = json_object();
+	sc_read = (struct signer_client){ env->signer_url, "fabric.channel-read",
+	    ctx_rd, 0 };
+	s_read = (struct fops_signer){ &id, signer_client_sign, &sc_read };
+
+	/* The newest config of the channel. */
+	for (;;) {
+		free(cause);
+		cause = NULL;
+		free(blk);
+		blk = NULL;
+		memset(&res, 0, sizeof(res));
+		if (fops_config_block(&ord, t->channel, &s_read, &blk, &blen,
+		    &number, &res, deadline_call(d), &cause) == 0)
+			break;
+		r = call_failure(&res, cause);
+		if (strcmp(sget(r, "state"), TASKS_RETRY) != 0 ||
+		    !deadline_again(d))
+			goto done;
+		json_decref(r);
+		r = NULL;
+	}
+	if ((live = fdec_config_from_block(blk, blen, TASKS_MAX_CONFIG,
+	    &cause)) == NULL) {
+		r = result(TASKS_FAILED, NULL, "config block %llu of %s from %s: "
+		    "%s", (unsigned long long)number, t->channel, which, cause);
+		goto done;
+	}
+	if ((want = fcfg_build(env->spec, t->channel, env->orgs, &cause)) == NULL) {
+		r = result(TASKS_FAILED, NULL, "the declared config of %s: %s",
+		    t->channel, cause);
+		goto done;
+	}
+	if ((desired = tasks_anchor_config(live, want, env->mspid,
+	    &cause)) == NULL) {
+		r = result(TASKS_RETRY, NULL, "%s (block %llu from %s)", cause,
+		    (unsigned long long)number, which);
+		goto done;
+	}
+	if ((upd = fupd_compute(live, desired, t->channel, &cause)) == NULL) {
+		if (strstr(cause, "no differences") != NULL)
+			r = result(TASKS_DONE, json_pack("{s:I, s:b}",
+			    "configBlock", (json_int_t)number, "updated", 0),
+			    "the anchor peers of %s on %s are already as "
+			    "declared (config block %llu): no update to make",
+			    env->mspid, t->channel, (unsigned long long)number);
+		else
+			r = result(TASKS_FAILED, NULL, "the anchor peer update: %s",
+			    cause);
+		goto done;
+	}
+
+	/* Its ConfigSignature, then the CONFIG_UPDATE envelope, by the signer. */
+	ubytes = fupd_pack(upd, &ulen);
+	if ((hdr = fupd_signature_header(env->mspid, id.cert_pem, NULL,
+	    &hlen)) == NULL) {
+		r = result(TASKS_RETRY, NULL, "no random bytes for the signature "
+		    "header's nonce");
+		goto done;
+	}
+	sb = fupd_signing_bytes(hdr, hlen, ubytes, ulen, &sblen);
+	ctx_upd = json_pack("{s:s, s:I, s:O, s:O}", "channel", t->channel,
+	    "headerLength", (json_int_t)hlen, "topology", env->spec, "orgs",
+	    env->orgs);
+	sc_upd = (struct signer_client){ env->signer_url, "fabric.config-update",
+	    ctx_upd, 0 };
+	if (signer_client_sign(&sc_upd, sb, sblen, &sig, &siglen, &cause) != 0) {
+		memset(&res, 0, sizeof(res));
+		r = call_failure(&res, cause);
+		goto done;
+	}
+	fs = (struct fupd_sig){ hdr, hlen, sig, siglen };
+	cue = fupd_envelope(ubytes, ulen, &fs, 1, &cuelen);
+	ctx_sub = json_pack("{s:s, s:O, s:O}", "channel", t->channel,
+	    "topology", env->spec, "orgs", env->orgs);
+	sc_sub = (struct signer_client){ env->signer_url, "fabric.config-submit",
+	    ctx_sub, 0 };
+	s_sub = (struct fops_signer){ &id, signer_client_sign, &sc_sub };
+	if ((envb = ftx_envelope(FTX_HDR_CONFIG_UPDATE, t->channel, cue, cuelen,
+	    NULL, &id, s_sub.sign, s_sub.arg, &elen, &cause)) == NULL) {
+		memset(&res, 0, sizeof(res));
+		r = call_failure(&res, cause);
+		goto done;
+	}
+
+	/* Broadcast: a Raft channel without a leader yet answers 503. */
+	for (;;) {
+		free(cause);
+		cause = NULL;
+		free(info);
+		info = NULL;
+		memset(&res, 0, sizeof(res));
+		if (fops_broadcast(&ord, envb, elen, &res, &info,
+		    deadline_call(d), &cause) == 0)
+			break;
+		if (res.status == FOPS_BAD_REQUEST && stale_read_set(info, cause)) {
+			r = result(TASKS_RETRY, NULL, "%s (another update landed "
+			    "since config block %llu was read: the update is "
+			    "computed again)", cause, (unsigned long long)number);
+			goto done;
+		}
+		if (!fops_retryable(&res)) {
+			r = result(TASKS_FAILED, NULL, "%s", cause);
+			goto done;
+		}
+		if (!deadline_again(d)) {
+			r = result(TASKS_RETRY, NULL, "%s", cause);
+			goto done;
+		}
+	}
+	r = result(TASKS_DONE, json_pack("{s:I, s:b, s:s}", "configBlock",
+	    (json_int_t)number, "updated", 1, "orderer", which),
+	    "the update setting the anchor peers of %s on %s was accepted by "
+	    "%s (it follows config block %llu)", env->mspid, t->channel, which,
+	    (unsigned long long)number);
+done:
+	json_decref(ctx_rd);
+	json_decref(ctx_upd);
+	json_decref(ctx_sub);
+	fupd_free(upd);
+	fcfg_free(live);
+	fcfg_free(want);
+	fcfg_free(desired);
+	admin_clear(&af);
+	free(blk);
+	free(ubytes);
+	free(hdr);
+	free(sb);
+	free(sig);
+	free(cue);
+	free(envb);
+	free(info);
+	free(cause);
+	free(host);
+	free(ca);
+	free(which);
+	return r;
+}
+
+int
+tasks_run(const struct tasks_env *env, const json_t *task, json_t **result_)
+{
+	struct deadline d;
+	struct task t;
+	json_t *r;
+
+	if ((r = task_check(env, task, &t)) != NULL)
+		goto done;
+	deadline_init(&d, env);
+	if (!is_process(env)) {
+		if (strcmp(t.type, "anchor-peers") == 0)
+			r = result(TASKS_RENDERED, NULL, "the %s runtime has no live "
+			    "orderer to fetch the config of %s from: %s's anchor "
+			    "peers are set by an operator (peer channel fetch "
+			    "config, then an update of %s's AnchorPeers only)",
+			    env->rt != NULL ? env->rt->ops->name : "(none)",
+			    t.channel, env->mspid, env->mspid);
+		else
+			r = render_join(env, &t);
+	} else if (strcmp(t.type, "join-orderer") == 0)
+		r = join_orderer(env, &t, &d);
+	else if (strcmp(t.type, "join-peer") == 0)
+		r = join_peer(env, &t, &d);
+	else
+		r = anchor_peers(env, &t, &d);
+done:
+	task_clear(&t);
+	*result_ = r;
+	return 0;
+}

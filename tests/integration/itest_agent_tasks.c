@@ -1,0 +1,425 @@
+/*
+ * itest_agent_tasks.c: the agent's tasks (member-agent/tasks.c) run as
+ * the agent runs them, driven by agent_tasks.sh:
+ *
+ *   pki STATEDIR TOPO          the first org's PKI (lib/msp) in STATEDIR/pki
+ *   run STATEDIR TOPO SIGNER   REAL Fabric (FABRIC_BIN): the org's orderer
+ *       and peer run by the process runtime; the genesis block built
+ *       (FCFG_NO_ANCHORS, fblock_genesis); the join-orderer, join-peer and
+ *       anchor-peers tasks, as docs/workflows.md shows them, each "done";
+ *       run again, each "done" without changing anything; a task with a
+ *       wrong blockSha256 "failed"
+ *   render STATEDIR TOPO OUT   the manifests runtime: the joins "rendered"
+ *       into OUT/channels/CH, the block's bytes as sent
+ *
+ * Output: "ok - ..." lines; exit 0 when every check held.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <openssl/sha.h>
+
+#include "b64.h"
+#include "fabric_block.h"
+#include "fabric_config.h"
+#include "msp.h"
+#include "runtime.h"
+#include "tasks.h"
+#include "topology.h"
+#include "xmalloc.h"
+#include "itest.h"
+
+#define WAIT_S		90
+#define MAX_FILE	(16 * 1024 * 1024)
+#define RETRIES		20	/* "retry" results re-run, as the agent does */
+
+static void
+pause_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+static char *
+read_file(const char *path, size_t *lenp)
+{
+	FILE *fp;
+	char *buf;
+	size_t n;
+
+	if ((fp = fopen(path, "rb")) == NULL) {
+		fprintf(stderr, "%s: %s\n", path, strerror(errno));
+		exit(1);
+	}
+	buf = xmalloc(MAX_FILE + 1);
+	n = fread(buf, 1, MAX_FILE, fp);
+	fclose(fp);
+	buf[n] = '\0';
+	if (lenp != NULL)
+		*lenp = n;
+	return buf;
+}
+
+static json_t *
+load_topology(const char *path)
+{
+	struct topo_diags d;
+	json_t *doc;
+	char *text;
+	size_t n;
+
+	text = read_file(path, &n);
+	topo_diags_init(&d);
+	doc = topology_load(text, n, &d);
+	if (doc == NULL && d.n > 0)
+		fprintf(stderr, "%s: %s: %s\n", path, d.v[0].path, d.v[0].message);
+	topo_diags_free(&d);
+	free(text);
+	REQUIRE(doc != NULL);
+	return doc;
+}
+
+static const json_t *
+first_org(const json_t *doc)
+{
+	const json_t *org = json_array_get(json_object_get(json_object_get(doc,
+	    "spec"), "orgs"), 0);
+
+	REQUIRE(org != NULL);
+	return org;
+}
+
+static const char *
+sget(const json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	REQUIRE(s != NULL);
+	return s;
+}
+
+static int
+make_pki(const char *statedir, const char *topo)
+{
+	static const char *const hosts[] = { "127.0.0.1", "localhost", NULL };
+	const char *kinds[] = { "peers", "orderers" };
+	json_t *doc = load_topology(topo);
+	const json_t *org = first_org(doc), *n;
+	struct msp_org m;
+	struct msp_node node;
+	char *dir = xasprintf("%s/pki", statedir), *cause = NULL;
+	size_t i, k;
+
+	m.dir = dir;
+	m.mspid = sget(org, "mspId");
+	m.domain = sget(org, "domain");
+	if (msp_org_ensure(&m, NULL, &cause) != 0) {
+		fprintf(stderr, "msp_org_ensure: %s\n", cause);
+		return 1;
+	}
+	for (k = 0; k < 2; k++) {
+		json_array_foreach(json_object_get(org, kinds[k]), i, n) {
+			memset(&node, 0, sizeof(node));
+			node.name = sget(n, "name");
+			node.role = k == 0 ? MSP_ROLE_PEER : MSP_ROLE_ORDERER;
+			node.hosts = hosts;
+			if (msp_node_ensure(&m, &node, NULL, &cause) != 0) {
+				fprintf(stderr, "msp_node_ensure: %s\n", cause);
+				return 1;
+			}
+		}
+	}
+	printf("ok - the PKI of %s is in %s\n", m.mspid, dir);
+	free(dir);
+	json_decref(doc);
+	return 0;
+}
+
+/* What the controller's desired state carries: {"msp", "endpoints"}. */
+static json_t *
+orgs_of(const json_t *org, const char *pkidir)
+{
+	struct msp_org m;
+	const json_t *n;
+	json_t *msp, *pos, *pps;
+	char *cause = NULL;
+	size_t i;
+
+	m.dir = pkidir;
+	m.mspid = sget(org, "mspId");
+	m.domain = sget(org, "domain");
+	if ((msp = msp_public(&m, &cause)) == NULL) {
+		fprintf(stderr, "msp_public: %s\n", cause);
+		exit(1);
+	}
+	pos = json_array();
+	json_array_foreach(json_object_get(org, "orderers"), i, n)
+		json_array_append_new(pos, json_pack("{s:s, s:O, s:O}", "name",
+		    sget(n, "name"), "endpoint", json_object_get(n, "endpoint"),
+		    "tlsCert", json_object_get(json_object_get(json_object_get(
+		    msp, "orderers"), sget(n, "name")), "tlsCert")));
+	pps = json_array();
+	json_array_foreach(json_object_get(org, "peers"), i, n)
+		json_array_append_new(pps, json_pack("{s:O, s:O}", "name",
+		    json_object_get(n, "name"), "endpoint",
+		    json_object_get(n, "endpoint")));
+	return json_pack("{s:{s:o, s:{s:o, s:o}}}", m.mspid, "msp", msp,
+	    "endpoints", "orderers", pos, "peers", pps);
+}
+
+/* Block 0 of the channel: *b64 and *sha (caller frees), *raw and *rlen. */
+static void
+genesis(const json_t *doc, const char *ch, const json_t *orgs, char **b64,
+    char *sha, uint8_t **raw, size_t *rlen)
+{
+	Common__Config *cfg;
+	Common__Block *b;
+	uint8_t md[SHA256_DIGEST_LENGTH];
+	char *cause = NULL;
+	size_t i;
+
+	if ((cfg = fcfg_build_flags(doc, ch, orgs, FCFG_NO_ANCHORS,
+	    &cause)) == NULL || (b = fblock_genesis(cfg, ch,
+	    (int64_t)time(NULL), NULL, &cause)) == NULL) {
+		fprintf(stderr, "genesis: %s\n", cause);
+		exit(1);
+	}
+	*raw = fblock_pack(b, rlen);
+	fblock_free(b);
+	fcfg_free(cfg);
+	SHA256(*raw, *rlen, md);
+	for (i = 0; i < sizeof(md); i++)
+		snprintf(sha + 2 * i, 3, "%02x", md[i]);
+	*b64 = b64_encode(*raw, *rlen, 0);
+}
+
+/* The three tasks as the desired state carries them. */
+static json_t *
+the_tasks(const char *ch, const char *msp, const char *ord, const char *peer,
+    const char *b64, const char *sha)
+{
+	return json_pack("[{s:s+++, s:s+, s:s, s:s, s:s, s:s, s:s},"
+	    " {s:s+++, s:s+, s:s, s:s, s:s, s:s, s:s},"
+	    " {s:s+++, s:s+, s:s, s:s}]",
+	    "id", "create-channel-", ch, ".join-orderer.", msp,
+	    "workflow", "create-channel-", ch, "type", "join-orderer", "channel", ch,
+	    "node", ord, "block", b64, "blockSha256", sha,
+	    "id", "create-channel-", ch, ".join-peer.", msp,
+	    "workflow", "create-channel-", ch, "type", "join-peer", "channel", ch,
+	    "node", peer, "block", b64, "blockSha256", sha,
+	    "id", "create-channel-", ch, ".anchor-peers.", msp,
+	    "workflow", "create-channel-", ch, "type", "anchor-peers", "channel", ch);
+}
+
+/* Runs a task as the agent does: a "retry" result is run again later. */
+static json_t *
+run_task(const struct tasks_env *env, const json_t *task)
+{
+	json_t *r = NULL;
+	int i;
+
+	for (i = 0; i < RETRIES; i++) {
+		json_decref(r);
+		r = NULL;
+		REQUIRE(tasks_run(env, task, &r) == 0 && r != NULL);
+		printf("  %s: %s: %s\n", sget(task, "type"), sget(r, "state"),
+		    sget(r, "message"));
+		if (strcmp(sget(r, "state"), TASKS_RETRY) != 0)
+			break;
+		pause_ms(1000);
+	}
+	return r;
+}
+
+static void
+wait_ready(struct runtime *rt, const struct rt_org *o, const char *node)
+{
+	enum rt_state st = RT_STATE_ABSENT;
+	char *detail = NULL, *cause = NULL;
+	time_t t0 = time(NULL);
+
+	while (time(NULL) - t0 < WAIT_S) {
+		free(detail);
+		detail = NULL;
+		if (runtime_observe(rt, o, node, &st, &detail, &cause) != 0) {
+			free(cause);
+			cause = NULL;
+		}
+		if (st == RT_STATE_READY || st == RT_STATE_FAILED)
+			break;
+		pause_ms(250);
+	}
+	if (st != RT_STATE_READY)
+		fprintf(stderr, "%s is %s: %s\n", node, rt_state_name(st),
+		    detail != NULL ? detail : "");
+	REQUIRE(st == RT_STATE_READY);
+	free(detail);
+}
+
+static int
+is_true(const json_t *r, const char *key)
+{
+	return json_is_true(json_object_get(json_object_get(r, "detail"), key));
+}
+
+static int
+run(const char *statedir, const char *topo, const char *signer_url)
+{
+	json_t *doc = load_topology(topo), *orgs, *tasks, *r, *bad;
+	const json_t *org = first_org(doc), *t;
+	const char *fabric_bin = getenv("FABRIC_BIN"), *ch;
+	char *pkidir = xasprintf("%s/pki", statedir), *b64, sha[65], *cause = NULL;
+	struct runtime *rt;
+	struct rt_org o;
+	struct tasks_env env;
+	uint8_t *raw;
+	size_t rlen, i;
+	int pass;
+
+	REQUIRE(fabric_bin != NULL);
+	ch = sget(json_array_get(json_object_get(json_object_get(doc, "spec"),
+	    "channels"), 0), "name");
+	if ((rt = rt_process_new(fabric_bin, statedir, "127.0.0.1",
+	    &cause)) == NULL) {
+		fprintf(stderr, "rt_process_new: %s\n", cause);
+		return 1;
+	}
+	o.consortium = doc;
+	o.mspid = sget(org, "mspId");
+	o.pkidir = pkidir;
+	if (runtime_render(rt, &o, &cause) != 0) {
+		fprintf(stderr, "render: %s\n", cause);
+		runtime_free(rt);
+		return 1;
+	}
+	wait_ready(rt, &o, "orderer0");
+	wait_ready(rt, &o, "peer0");
+	printf("ok - orderer0 and peer0 run (process runtime, real Fabric)\n");
+
+	orgs = orgs_of(org, pkidir);
+	genesis(doc, ch, orgs, &b64, sha, &raw, &rlen);
+	tasks = the_tasks(ch, o.mspid, "orderer0", "peer0", b64, sha);
+	memset(&env, 0, sizeof(env));
+	env.rt = rt;
+	env.mspid = o.mspid;
+	env.domain = sget(org, "domain");
+	env.pkidir = pkidir;
+	env.spec = doc;
+	env.orgs = orgs;
+	env.signer_url = signer_url;
+	env.statedir = statedir;
+
+	for (pass = 0; pass < 2; pass++) {
+		json_array_foreach(tasks, i, t) {
+			r = run_task(&env, t);
+			CHECK(strcmp(sget(r, "state"), TASKS_DONE) == 0);
+			if (pass == 1 && i < 2)
+				CHECK(is_true(r, "alreadyJoined"));
+			if (pass == 1 && i == 2)
+				CHECK(!is_true(r, "updated") &&
+				    strstr(sget(r, "message"), "already as declared") != NULL);
+			if (pass == 0 && i == 2)
+				CHECK(is_true(r, "updated"));
+			printf("ok - %s %s: %s\n", pass == 0 ? "first" : "again",
+			    sget(t, "type"), sget(r, "state"));
+			json_decref(r);
+		}
+	}
+
+	/* A wrong blockSha256 is refused before anything is done. */
+	bad = json_deep_copy(json_array_get(tasks, 1));
+	json_object_set_new(bad, "blockSha256", json_string(
+	    "0000000000000000000000000000000000000000000000000000000000000000"));
+	REQUIRE(tasks_run(&env, bad, &r) == 0);
+	CHECK(strcmp(sget(r, "state"), TASKS_FAILED) == 0 &&
+	    strstr(sget(r, "message"), "SHA-256") != NULL);
+	printf("ok - a wrong blockSha256: %s: %s\n", sget(r, "state"),
+	    sget(r, "message"));
+	json_decref(r);
+	json_decref(bad);
+
+	json_decref(tasks);
+	json_decref(orgs);
+	free(b64);
+	free(raw);
+	runtime_free(rt);
+	free(pkidir);
+	json_decref(doc);
+	printf("%d checks, %d failed\n", nchecks, nfailures);
+	return nfailures == 0 ? 0 : 1;
+}
+
+static int
+render(const char *statedir, const char *topo, const char *out)
+{
+	json_t *doc = load_topology(topo), *orgs, *tasks, *r;
+	const json_t *org = first_org(doc), *t;
+	char *pkidir = xasprintf("%s/pki", statedir), *b64, sha[65], *path,
+	    *got;
+	const char *ch;
+	struct runtime *rt = rt_manifests_new(out);
+	struct tasks_env env;
+	uint8_t *raw;
+	size_t rlen, glen, i;
+
+	REQUIRE(rt != NULL);
+	ch = sget(json_array_get(json_object_get(json_object_get(doc, "spec"),
+	    "channels"), 0), "name");
+	orgs = orgs_of(org, pkidir);
+	genesis(doc, ch, orgs, &b64, sha, &raw, &rlen);
+	tasks = the_tasks(ch, sget(org, "mspId"), "orderer0", "peer0", b64, sha);
+	memset(&env, 0, sizeof(env));
+	env.rt = rt;
+	env.mspid = sget(org, "mspId");
+	env.domain = sget(org, "domain");
+	env.pkidir = pkidir;
+	env.spec = doc;
+	env.orgs = orgs;
+	env.signer_url = "ipc:///nonexistent/signer.sock";
+	env.outdir = out;
+	env.statedir = statedir;
+	json_array_foreach(tasks, i, t) {
+		REQUIRE(tasks_run(&env, t, &r) == 0);
+		CHECK(strcmp(sget(r, "state"), TASKS_RENDERED) == 0);
+		printf("ok - %s: %s: %s\n", sget(t, "type"), sget(r, "state"),
+		    sget(r, "message"));
+		json_decref(r);
+	}
+	path = xasprintf("%s/channels/%s/%s.block", out, ch, ch);
+	got = read_file(path, &glen);
+	CHECK(glen == rlen && memcmp(got, raw, rlen) == 0);
+	printf("ok - %s holds the task's block (%zu bytes)\n", path, glen);
+	free(got);
+	free(path);
+	json_decref(tasks);
+	json_decref(orgs);
+	free(b64);
+	free(raw);
+	runtime_free(rt);
+	free(pkidir);
+	json_decref(doc);
+	printf("%d checks, %d failed\n", nchecks, nfailures);
+	return nfailures == 0 ? 0 : 1;
+}
+
+int
+main(int argc, char **argv)
+{
+	if (argc == 4 && strcmp(argv[1], "pki") == 0)
+		return make_pki(argv[2], argv[3]);
+	if (argc == 5 && strcmp(argv[1], "run") == 0)
+		return run(argv[2], argv[3], argv[4]);
+	if (argc == 5 && strcmp(argv[1], "render") == 0)
+		return render(argv[2], argv[3], argv[4]);
+	fprintf(stderr, "usage: itest_agent_tasks pki STATEDIR TOPO | "
+	    "run STATEDIR TOPO SIGNER_URL | render STATEDIR TOPO OUTDIR\n");
+	return 2;
+}

@@ -1,0 +1,464 @@
+/*
+ * test_tasks.c: the agent's tasks (member-agent/tasks.c) without Fabric:
+ * the checks before acting (channel, node, SHA-256, block 0), the
+ * manifests runtime's rendered joins, and the anchor peer update that
+ * touches only the agent's own org (examples/consortium.yaml, three orgs,
+ * each with its PKI made by lib/msp).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <ftw.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+#include <openssl/sha.h>
+
+#include "common/common.pb-c.h"
+#include "common/configtx.pb-c.h"
+
+#include "b64.h"
+#include "fabric_block.h"
+#include "fabric_config.h"
+#include "fabric_update.h"
+#include "msp.h"
+#include "runtime.h"
+#include "tasks.h"
+#include "topology.h"
+#include "xmalloc.h"
+
+#define MAX_DOC	(1024 * 1024)
+
+static const char *const orgs3[] = { "Org1MSP", "Org2MSP", "Org3MSP" };
+
+struct fx {
+	char dir[64];
+	json_t *doc, *pub;
+	char *pkidir, *out;
+	struct runtime *rt;
+	struct tasks_env env;
+	uint8_t *block;
+	size_t blen;
+	char *b64, sha[2 * SHA256_DIGEST_LENGTH + 1];
+};
+
+static int
+rm_cb(const char *p, const struct stat *st, int flag, struct FTW *f)
+{
+	(void)st;
+	(void)flag;
+	(void)f;
+	return remove(p);
+}
+
+static json_t *
+load_example(void)
+{
+	const char *src = getenv("FABFED_SRC");
+	struct topo_diags d;
+	char *path, *buf;
+	json_t *doc;
+	FILE *fp;
+	size_t n;
+
+	path = xasprintf("%s/examples/consortium.yaml", src ? src : ".");
+	fp = fopen(path, "r");
+	free(path);
+	if (fp == NULL)
+		return NULL;
+	buf = xmalloc(MAX_DOC);
+	n = fread(buf, 1, MAX_DOC, fp);
+	fclose(fp);
+	topo_diags_init(&d);
+	doc = topology_load(buf, n, &d);
+	topo_diags_free(&d);
+	free(buf);
+	return doc;
+}
+
+/* The org's PKI under DIR and what its agent publishes. */
+static json_t *
+publish(const json_t *doc, const char *mspid, const char *dir)
+{
+	const char *lists[] = { "peers", "orderers" };
+	const json_t *org, *n;
+	struct msp_org morg;
+	struct msp_node node;
+	json_t *eps, *arr, *msp;
+	char *cause = NULL;
+	size_t i, k;
+
+	org = topology_find_org(doc, mspid);
+	assert_non_null(org);
+	morg.dir = dir;
+	morg.mspid = mspid;
+	morg.domain = json_string_value(json_object_get(org, "domain"));
+	if (msp_org_ensure(&morg, NULL, &cause) == -1)
+		fail_msg("msp_org_ensure: %s", cause);
+	for (k = 0; k < 2; k++) {
+		json_array_foreach(json_object_get(org, lists[k]), i, n) {
+			memset(&node, 0, sizeof(node));
+			node.name = json_string_value(json_object_get(n, "name"));
+			node.role = k == 0 ? MSP_ROLE_PEER : MSP_ROLE_ORDERER;
+			if (msp_node_ensure(&morg, &node, NULL, &cause) == -1)
+				fail_msg("msp_node_ensure: %s", cause);
+		}
+	}
+	if ((msp = msp_public(&morg, &cause)) == NULL)
+		fail_msg("msp_public: %s", cause);
+	eps = json_object();
+	arr = json_array();
+	json_array_foreach(json_object_get(org, "orderers"), i, n) {
+		const char *name = json_string_value(json_object_get(n, "name"));
+
+		json_array_append_new(arr, json_pack("{s:s, s:O, s:O}",
+		    "name", name, "endpoint", json_object_get(n, "endpoint"),
+		    "tlsCert", json_object_get(json_object_get(
+		    json_object_get(msp, "orderers"), name), "tlsCert")));
+	}
+	json_object_set_new(eps, "orderers", arr);
+	arr = json_array();
+	json_array_foreach(json_object_get(org, "peers"), i, n)
+		json_array_append_new(arr, json_pack("{s:O, s:O}", "name",
+		    json_object_get(n, "name"), "endpoint",
+		    json_object_get(n, "endpoint")));
+	json_object_set_new(eps, "peers", arr);
+	return json_pack("{s:o, s:o}", "msp", msp, "endpoints", eps);
+}
+
+static void
+hex(const uint8_t *d, size_t n, char *out)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		snprintf(out + 2 * i, 3, "%02x", d[i]);
+}
+
+/* Block 0 of trade, or (number != 0) the same block renumbered. */
+static uint8_t *
+make_block(const struct fx *f, uint64_t number, size_t *len)
+{
+	Common__Config *cfg;
+	Common__Block *b;
+	char *cause = NULL;
+	uint8_t *out;
+
+	cfg = fcfg_build_flags(f->doc, "trade", f->pub, FCFG_NO_ANCHORS, &cause);
+	if (cfg == NULL)
+		fail_msg("fcfg_build_flags: %s", cause);
+	b = fblock_genesis(cfg, "trade", 1795430000, NULL, &cause);
+	if (b == NULL)
+		fail_msg("fblock_genesis: %s", cause);
+	b->header->number = number;
+	out = fblock_pack(b, len);
+	fblock_free(b);
+	fcfg_free(cfg);
+	return out;
+}
+
+static int
+setup(void **state)
+{
+	struct fx *f = xcalloc(1, sizeof(*f));
+	uint8_t md[SHA256_DIGEST_LENGTH];
+	char *d;
+	size_t i;
+
+	snprintf(f->dir, sizeof(f->dir), "/tmp/test_tasks.XXXXXX");
+	if (mkdtemp(f->dir) == NULL) {
+		free(f);
+		return -1;
+	}
+	if ((f->doc = load_example()) == NULL) {
+		fprintf(stderr, "examples/consortium.yaml does not load "
+		    "(FABFED_SRC unset?)\n");
+		(void)rmdir(f->dir);
+		free(f);
+		return -1;
+	}
+	f->pub = json_object();
+	for (i = 0; i < 3; i++) {
+		d = xasprintf("%s/%s", f->dir, orgs3[i]);
+		json_object_set_new(f->pub, orgs3[i], publish(f->doc, orgs3[i], d));
+		free(d);
+	}
+	f->pkidir = xasprintf("%s/Org1MSP", f->dir);
+	f->out = xasprintf("%s/out", f->dir);
+	f->rt = rt_manifests_new(f->out);
+	f->env.rt = f->rt;
+	f->env.mspid = "Org1MSP";
+	f->env.domain = "org1.example.com";
+	f->env.pkidir = f->pkidir;
+	f->env.spec = f->doc;
+	f->env.orgs = f->pub;
+	f->env.signer_url = "ipc:///nonexistent/signer.sock";
+	f->env.outdir = f->out;
+	f->env.statedir = f->dir;
+	f->block = make_block(f, 0, &f->blen);
+	SHA256(f->block, f->blen, md);
+	hex(md, sizeof(md), f->sha);
+	f->b64 = b64_encode(f->block, f->blen, 0);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fx *f = *state;
+
+	if (f == NULL)
+		return 0;
+	(void)nftw(f->dir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+	runtime_free(f->rt);
+	json_decref(f->doc);
+	json_decref(f->pub);
+	free(f->pkidir);
+	free(f->out);
+	free(f->block);
+	free(f->b64);
+	free(f);
+	return 0;
+}
+
+static json_t *
+join_task(const struct fx *f, const char *type, const char *channel,
+    const char *node, const char *b64, const char *sha)
+{
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "id",
+	    "create-channel-trade.x", "workflow", "create-channel-trade", "type",
+	    type, "channel", channel, "node", node, "block", b64 != NULL ? b64 :
+	    f->b64, "blockSha256", sha != NULL ? sha : f->sha);
+}
+
+/* Runs the task; checks the state and that the message has WANT. */
+static void
+expect(const struct fx *f, json_t *task, const char *state, const char *want)
+{
+	json_t *r = NULL;
+	const char *msg;
+
+	assert_int_equal(tasks_run(&f->env, task, &r), 0);
+	assert_non_null(r);
+	msg = json_string_value(json_object_get(r, "message"));
+	assert_non_null(msg);
+	if (strcmp(json_string_value(json_object_get(r, "state")), state) != 0 ||
+	    strstr(msg, want) == NULL)
+		fail_msg("wanted %s with \"%s\", got %s: %s", state, want,
+		    json_string_value(json_object_get(r, "state")), msg);
+	assert_true(json_is_object(json_object_get(r, "detail")));
+	assert_true(strlen(msg) <= TASKS_MAX_MESSAGE);
+	json_decref(r);
+	json_decref(task);
+}
+
+static void
+test_checks(void **state)
+{
+	struct fx *f = *state;
+	uint8_t *b1, md[SHA256_DIGEST_LENGTH];
+	char sha1[2 * SHA256_DIGEST_LENGTH + 1], *b64;
+	size_t len;
+
+	expect(f, join_task(f, "join-orderer", "nochannel", "orderer0", NULL,
+	    NULL), TASKS_FAILED, "channel \"nochannel\" is not declared");
+	expect(f, join_task(f, "join-orderer", "trade", "orderer9", NULL, NULL),
+	    TASKS_FAILED, "orderer9 is not a node of Org1MSP");
+	expect(f, join_task(f, "join-orderer", "trade", "peer0", NULL, NULL),
+	    TASKS_FAILED, "not an orderer");
+	expect(f, join_task(f, "join-peer", "trade", "orderer0", NULL, NULL),
+	    TASKS_FAILED, "not a peer");
+	expect(f, join_task(f, "join-orderer", "trade", "orderer0", NULL,
+	    "00000000000000000000000000000000000000000000000000000000000000ff"),
+	    TASKS_FAILED, "SHA-256 does not match");
+	expect(f, join_task(f, "join-peer", "trade", "peer0", "!!notbase64",
+	    NULL), TASKS_FAILED, "not canonical base64");
+	expect(f, json_pack("{s:s, s:s, s:s}", "id", "x", "type", "make-coffee",
+	    "channel", "trade"), TASKS_FAILED, "does not know task type");
+
+	/* A block that is not block 0, with its own (matching) SHA-256. */
+	b1 = make_block(f, 1, &len);
+	SHA256(b1, len, md);
+	hex(md, sizeof(md), sha1);
+	b64 = b64_encode(b1, len, 0);
+	expect(f, join_task(f, "join-orderer", "trade", "orderer0", b64, sha1),
+	    TASKS_FAILED, "is block 1, not block 0 of channel trade");
+	free(b64);
+	free(b1);
+	/* Nothing was written for a task that failed its checks. */
+	assert_int_not_equal(access(f->out, F_OK), 0);
+}
+
+static char *
+slurp(const char *path, size_t *len)
+{
+	FILE *fp = fopen(path, "rb");
+	char *buf;
+
+	if (fp == NULL)
+		fail_msg("%s is missing", path);
+	buf = xmalloc(MAX_DOC + 1);
+	*len = fread(buf, 1, MAX_DOC, fp);
+	fclose(fp);
+	buf[*len] = '\0';
+	return buf;
+}
+
+static void
+test_rendered(void **state)
+{
+	struct fx *f = *state;
+	char *path, *text;
+	struct stat sb;
+	size_t len;
+
+	expect(f, join_task(f, "join-orderer", "trade", "orderer0", NULL, NULL),
+	    TASKS_RENDERED, "channels/trade");
+	expect(f, join_task(f, "join-peer", "trade", "peer0", NULL, NULL),
+	    TASKS_RENDERED, "join-peer0.sh");
+	expect(f, json_pack("{s:s, s:s, s:s, s:s}", "id",
+	    "create-channel-trade.anchor-peers.Org1MSP", "workflow",
+	    "create-channel-trade", "type", "anchor-peers", "channel", "trade"),
+	    TASKS_RENDERED, "no live orderer");
+
+	path = xasprintf("%s/channels/trade/trade.block", f->out);
+	text = slurp(path, &len);
+	assert_int_equal(len, f->blen);
+	assert_memory_equal(text, f->block, len);
+	free(text);
+	free(path);
+
+	path = xasprintf("%s/channels/trade/join-orderer0.sh", f->out);
+	text = slurp(path, &len);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_true(sb.st_mode & S_IXUSR);
+	assert_non_null(strstr(text, "osnadmin channel join --channelID trade"));
+	assert_non_null(strstr(text, "trade.block"));
+	assert_non_null(strstr(text, "orderer0"));
+	assert_non_null(strstr(text, "Admin@org1.example.com/tls/client.crt"));
+	assert_null(strstr(text, "PRIVATE KEY"));
+	free(text);
+	free(path);
+
+	path = xasprintf("%s/channels/trade/join-peer0.sh", f->out);
+	text = slurp(path, &len);
+	assert_non_null(strstr(text, "peer channel join -b \"$here/trade.block\""));
+	assert_non_null(strstr(text, "CORE_PEER_LOCALMSPID=Org1MSP"));
+	assert_non_null(strstr(text, "peer0"));
+	assert_null(strstr(text, "orderer0"));
+	free(text);
+	free(path);
+
+	/* Rendering again gives the same answer (idempotent). */
+	expect(f, join_task(f, "join-orderer", "trade", "orderer0", NULL, NULL),
+	    TASKS_RENDERED, "join-orderer0.sh");
+}
+
+static Common__ConfigGroup *
+only_group(const Common__ConfigGroup *g, const char *key)
+{
+	assert_non_null(g);
+	if (g->n_groups != 1 || strcmp(g->groups[0]->key, key) != 0)
+		fail_msg("the write set's group holds %zu groups (first %s), "
+		    "not only %s", g->n_groups, g->n_groups > 0 ?
+		    g->groups[0]->key : "-", key);
+	return g->groups[0]->value;
+}
+
+static void
+test_anchor_only_mine(void **state)
+{
+	struct fx *f = *state;
+	Common__Config *live, *want, *desired, *again;
+	Common__ConfigUpdate *upd;
+	Common__ConfigGroup *app, *org;
+	char *cause = NULL, *reason = NULL;
+	size_t i, written;
+
+	/* Live: the channel as created (no anchors); want: the topology's,
+	 * where all three orgs declare anchor peers. */
+	live = fcfg_build_flags(f->doc, "trade", f->pub, FCFG_NO_ANCHORS, &cause);
+	want = fcfg_build(f->doc, "trade", f->pub, &cause);
+	assert_non_null(live);
+	assert_non_null(want);
+	desired = tasks_anchor_config(live, want, "Org1MSP", &cause);
+	assert_non_null(desired);
+	upd = fupd_compute(live, desired, "trade", &cause);
+	if (upd == NULL)
+		fail_msg("fupd_compute: %s", cause);
+	assert_string_equal(upd->channel_id, "trade");
+	app = only_group(upd->write_set, "Application");
+	org = only_group(app, "Org1MSP");
+	/* Only AnchorPeers is written (new: version 0, with content), in the
+	 * org's group at its next version; the
+	 * org's other values are there at their version, empty, as
+	 * configtxlator's compute_update keeps them. */
+	for (i = 0, written = 0; i < org->n_values; i++) {
+		if (strcmp(org->values[i]->key, "AnchorPeers") == 0) {
+			assert_int_equal(org->values[i]->value->version, 0);
+			assert_true(org->values[i]->value->value.len > 0);
+			written++;
+		} else {
+			assert_int_equal(org->values[i]->value->version, 0);
+			assert_int_equal(org->values[i]->value->value.len, 0);
+		}
+	}
+	assert_int_equal(written, 1);
+	assert_int_equal(org->version, 1);
+	assert_int_equal(org->n_groups, 0);
+	/* The signer's rule: everything written is what the topology wants. */
+	assert_int_equal(fupd_check(upd, want, &reason), 0);
+	fupd_free(upd);
+
+	/* Applied, nothing is left to do. */
+	again = tasks_anchor_config(desired, want, "Org1MSP", &cause);
+	assert_non_null(again);
+	assert_null(fupd_compute(desired, again, "trade", &cause));
+	assert_non_null(strstr(cause, "no differences"));
+	free(cause);
+	cause = NULL;
+	fcfg_free(again);
+
+	/* An org the config does not have is refused. */
+	assert_null(tasks_anchor_config(live, want, "Org9MSP", &cause));
+	assert_non_null(strstr(cause, "Org9MSP"));
+	free(cause);
+	cause = NULL;
+
+	/* Removing: a live config with anchors, a topology without. */
+	again = tasks_anchor_config(want, live, "Org2MSP", &cause);
+	assert_non_null(again);
+	upd = fupd_compute(want, again, "trade", &cause);
+	assert_non_null(upd);
+	app = only_group(upd->write_set, "Application");
+	org = only_group(app, "Org2MSP");
+	for (i = 0; i < org->n_values; i++)
+		assert_string_not_equal(org->values[i]->key, "AnchorPeers");
+	assert_int_equal(org->version, 1);
+	fupd_free(upd);
+	fcfg_free(again);
+
+	fcfg_free(desired);
+	fcfg_free(live);
+	fcfg_free(want);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_checks),
+		cmocka_unit_test(test_rendered),
+		cmocka_unit_test(test_anchor_only_mine),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
