@@ -17,6 +17,7 @@
  *   ctl_token.c   ctl_token_   the token create command
  *   ctl_agent.c   ctl_agent_   the agent status command
  *   ctl_channel.c ctl_channel_ the channel config / decode commands
+ *   ctl_workflow.c ctl_workflow_ get/describe workflows, apply --wait
  */
 #ifndef FABFED_CTL_H
 #define FABFED_CTL_H
@@ -43,6 +44,9 @@
 #define CTL_TIMEOUT_MAX		3600
 #define CTL_TTL_MIN		60			/* join token, seconds */
 #define CTL_TTL_MAX		604800			/* 7 days */
+#define CTL_WAIT_DEFAULT	300			/* apply --wait, seconds */
+#define CTL_WAIT_MAX		86400			/* apply --wait --timeout */
+#define CTL_WAIT_INTERVAL_MS	1000			/* between polls */
 
 /* ---- ctl_args.c ---- */
 
@@ -60,6 +64,9 @@ enum ctl_cmd {
 	CTL_CMD_AGENT_STATUS,	/* agent status --state-dir DIR (local, no controller) */
 	CTL_CMD_CHANNEL_CONFIG,	/* channel config --block FILE (local) */
 	CTL_CMD_CHANNEL_DECODE,	/* channel decode --block FILE (local) */
+	CTL_CMD_GET_WORKFLOWS,	/* get workflows --consortium C */
+	CTL_CMD_GET_WORKFLOW,	/* get workflow ID --consortium C (one row) */
+	CTL_CMD_DESCRIBE_WORKFLOW, /* describe workflow ID --consortium C */
 };
 
 enum ctl_format {
@@ -72,7 +79,7 @@ enum ctl_format {
 struct ctl_args {
 	const char *config;	/* --config, else $FABFED_CONFIG */
 	const char *controller;	/* --controller, else $FABFED_CONTROLLER */
-	long timeout;		/* --timeout, seconds */
+	long timeout;		/* --timeout, seconds, per request */
 	enum ctl_cmd cmd;
 	const char *file;	/* apply/diff -f; "-" is stdin */
 	const char *name;	/* get/delete NAME; get org MSPID */
@@ -83,6 +90,8 @@ struct ctl_args {
 	long ttl;		/* --ttl in seconds; 0 = the controller's default */
 	const char *state_dir;	/* --state-dir, an agent's (agent status) */
 	const char *block;	/* --block, a block file; "-" is stdin (channel) */
+	int wait;		/* apply --wait */
+	long wait_timeout;	/* apply --wait --timeout DURATION, seconds */
 };
 
 /*
@@ -105,6 +114,11 @@ void ctl_args_usage(FILE *);
  * be within CTL_TTL_MIN..CTL_TTL_MAX seconds. 0, or -1 with *cause.
  */
 int ctl_args_ttl(const char *, long *secs, char **cause);
+/*
+ * The same syntax for apply --wait --timeout: 1 s to CTL_WAIT_MAX. 0, or
+ * -1 with *cause.
+ */
+int ctl_args_wait_timeout(const char *, long *secs, char **cause);
 
 /* ---- ctl_conf.c ---- */
 
@@ -328,5 +342,69 @@ int ctl_channel_read(const char *path, size_t max, uint8_t **data,
  * file cannot be read; CTL_EXIT_REJECTED when it is not a (config) block.
  */
 int ctl_channel_run(const struct ctl_args *);
+
+/* ---- ctl_workflow.c ---- */
+
+/* What apply --wait makes of the consortium's workflows. */
+enum ctl_wf_verdict {
+	CTL_WF_WAIT,		/* some channel's workflow is not final yet */
+	CTL_WF_CONVERGED,	/* every one succeeded or was rendered */
+	CTL_WF_FAILED,		/* one failed */
+};
+
+/* "create-channel-<channel>", the workflow of a channel. Caller frees. */
+char *ctl_workflow_id(const char *channel);
+/* The item of list (an answer {"items": [...]}) with that id; borrowed. */
+const json_t *ctl_workflow_find(const json_t *list, const char *id);
+/*
+ * Over the list answer of GET /v1/consortia/{c}/workflows: FAILED when a
+ * channel's workflow failed (*which its index), CONVERGED when each of the
+ * n channels has its workflow succeeded or rendered (n = 0 too), else WAIT
+ * (*which the first channel still waited on; an absent workflow or an
+ * unknown state is waited on).
+ */
+enum ctl_wf_verdict ctl_workflow_decide(const json_t *list,
+    const char *const *channels, size_t n, size_t *which);
+/*
+ * One progress line for a channel's workflow record (NULL: not created
+ * yet), safe for a terminal, e.g. "trade: join-peers (2/3 done; waiting
+ * for Org3MSP: ...)", "trade: succeeded", "trade: rendered for GitOps, not
+ * carried out: join-orderers, ...", "trade: failed at genesis: ...".
+ * Caller frees.
+ */
+char *ctl_workflow_progress(const char *channel, const json_t *record);
+/* The record's lastError in words; NULL when it has none. Caller frees. */
+char *ctl_workflow_last_error(const json_t *record);
+/* The names of the record's rendered steps, ", "-joined; NULL if none.
+ * Caller frees. */
+char *ctl_workflow_rendered_steps(const json_t *record);
+/* secs as "5m", "1h30m", "90s" would be read back ("1m30s"). */
+void ctl_workflow_duration(long secs, char *out, size_t size);
+/*
+ * The ID TYPE CHANNEL STATE STEP WAITING FOR AGE table of the list answer;
+ * only the row whose id is only, when only is not NULL. Ages up to now.
+ */
+int ctl_workflow_print_list(FILE *, const json_t *answer, const char *only,
+    time_t now, char **cause);
+/*
+ * describe workflow: header, STEPS, TASKS, WAITING ("waiting for ORG:
+ * why" lines) and, for rendered steps, what was rendered for GitOps
+ * rather than carried out.
+ */
+int ctl_workflow_describe(FILE *, const json_t *record, time_t now,
+    char **cause);
+/* get workflows, get workflow ID, describe workflow ID. */
+int ctl_workflow_run(const struct ctl_args *, struct ctl_client *);
+/*
+ * apply --wait: polls the consortium's workflows every
+ * CTL_WAIT_INTERVAL_MS for at most secs until ctl_workflow_decide() says
+ * CONVERGED (CTL_EXIT_OK, a summary to out) or FAILED (CTL_EXIT_REJECTED,
+ * the lastError to err), printing a progress line to out whenever a
+ * channel's line changes. At the limit: CTL_EXIT_REJECTED, with what it
+ * was still waiting for to err. Connection failures and 5xx answers are
+ * retried until the limit; other error answers end the wait.
+ */
+int ctl_workflow_wait(struct ctl_client *, const char *consortium,
+    const char *const *channels, size_t n, long secs, FILE *out, FILE *err);
 
 #endif

@@ -29,6 +29,7 @@ enum ctl_opt {
 	OPT_TTL,
 	OPT_STATE_DIR,
 	OPT_BLOCK,
+	OPT_WAIT,
 	OPT_HELP,
 	OPT_COUNT
 };
@@ -49,6 +50,7 @@ static const struct {
 	[OPT_TTL] = { "ttl", 0, 1 },
 	[OPT_STATE_DIR] = { "state-dir", 0, 1 },
 	[OPT_BLOCK] = { "block", 0, 1 },
+	[OPT_WAIT] = { "wait", 0, 0 },
 	[OPT_HELP] = { "help", 'h', 0 },
 };
 
@@ -59,8 +61,11 @@ ctl_args_usage(FILE *fp)
 	    "[--timeout SECONDS] COMMAND\n"
 	    "\n"
 	    "Commands:\n"
-	    "  apply -f FILE [--if-match REV]    create or replace the "
-	    "consortium in FILE (- = stdin)\n"
+	    "  apply -f FILE [--if-match REV] [--wait [--timeout DURATION]]\n"
+	    "                                    create or replace the "
+	    "consortium in FILE (- = stdin);\n"
+	    "                                    --wait: until every channel's "
+	    "workflow is done\n"
 	    "  diff -f FILE                      show what apply would change\n"
 	    "  get consortia [-o table|json|yaml]\n"
 	    "                                    list the consortia\n"
@@ -72,6 +77,12 @@ ctl_args_usage(FILE *fp)
 	    "  get org MSPID --consortium NAME [-o table|json|yaml]\n"
 	    "                                    show one org: state, "
 	    "endpoints, MSP\n"
+	    "  get workflows --consortium NAME [-o table|json|yaml]\n"
+	    "                                    list a consortium's "
+	    "cross-cluster workflows\n"
+	    "  describe workflow ID --consortium NAME [-o json|yaml]\n"
+	    "                                    show a workflow's steps, tasks "
+	    "and what it waits for\n"
 	    "  delete consortium NAME [--if-match REV]\n"
 	    "                                    delete a consortium and all "
 	    "under it\n"
@@ -91,13 +102,18 @@ ctl_args_usage(FILE *fp)
 	    "  --config FILE       admin.conf (default $FABFED_CONFIG)\n"
 	    "  --controller URL    controller URL (default $FABFED_CONTROLLER, "
 	    "else admin.conf)\n"
-	    "  --timeout SECONDS   per-request timeout (default 30)\n"
+	    "  --timeout SECONDS   per-request timeout (default 30); with "
+	    "apply --wait, how long\n"
+	    "                      to wait: 90s, 5m (default), 1h\n"
+	    "  --wait              apply: wait for the channels' workflows "
+	    "(0 converged,\n"
+	    "                      1 failed or timed out)\n"
 	    "  -f, --filename FILE the consortium document, YAML or JSON\n"
 	    "  --if-match REV      only if the stored revision is REV "
 	    "(0 = must not exist)\n"
 	    "  -o, --output FMT    table, json or yaml\n"
 	    "  --consortium NAME   the consortium (token create, get orgs, "
-	    "get org)\n"
+	    "get org, workflows)\n"
 	    "  --org MSPID         the org's MSP ID (token create)\n"
 	    "  --ttl DURATION      token lifetime: 90s, 30m, 1h (default), "
 	    "7d at most\n"
@@ -149,24 +165,27 @@ ctl_args_timeout(const char *s, long *out, char **cause)
 	return 0;
 }
 
-int
-ctl_args_ttl(const char *s, long *out, char **cause)
+/*
+ * A duration (see ctl_args_ttl()) of at most max seconds: 0, -1 for bad
+ * syntax, -2 when over max.
+ */
+static int
+ctl_args_duration(const char *s, long max, long *out)
 {
 	const char *p = s;
 	long total = 0, v;
 	char *end;
 	int mult;
 
-	*cause = NULL;
 	if (*s == '\0')
-		goto bad;
+		return -1;
 	do {
 		if (*p < '0' || *p > '9')
-			goto bad;
+			return -1;
 		errno = 0;
 		v = strtol(p, &end, 10);
-		if (errno != 0 || v > CTL_TTL_MAX)
-			goto range;
+		if (errno != 0 || v > max)
+			return -2;
 		switch (*end) {
 		case 's':
 			mult = 1;
@@ -182,31 +201,63 @@ ctl_args_ttl(const char *s, long *out, char **cause)
 			break;
 		case '\0':
 			if (p != s)	/* "1h30" is ambiguous */
-				goto bad;
+				return -1;
 			mult = 1;
 			end--;
 			break;
 		default:
-			goto bad;
+			return -1;
 		}
-		/* v <= CTL_TTL_MAX, so v * mult fits in a long. */
+		/* v <= max (at most a week), so v * mult fits in a long. */
 		total += v * mult;
-		if (total > CTL_TTL_MAX)
-			goto range;
+		if (total > max)
+			return -2;
 		p = end + 1;
 	} while (*p != '\0');
-	if (total < CTL_TTL_MIN)
-		goto range;
 	*out = total;
 	return 0;
-bad:
-	*cause = xasprintf("--ttl wants a duration such as 90s, 30m, 1h or "
-	    "7d, not \"%s\"", s);
-	return -1;
-range:
-	*cause = xasprintf("--ttl \"%s\" is out of range: a join token "
-	    "lives from 1m to 7d", s);
-	return -1;
+}
+
+int
+ctl_args_ttl(const char *s, long *out, char **cause)
+{
+	long v = 0;
+	int rc;
+
+	*cause = NULL;
+	if ((rc = ctl_args_duration(s, CTL_TTL_MAX, &v)) == -1) {
+		*cause = xasprintf("--ttl wants a duration such as 90s, 30m, "
+		    "1h or 7d, not \"%s\"", s);
+		return -1;
+	}
+	if (rc == -2 || v < CTL_TTL_MIN) {
+		*cause = xasprintf("--ttl \"%s\" is out of range: a join token "
+		    "lives from 1m to 7d", s);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+int
+ctl_args_wait_timeout(const char *s, long *out, char **cause)
+{
+	long v = 0;
+	int rc;
+
+	*cause = NULL;
+	if ((rc = ctl_args_duration(s, CTL_WAIT_MAX, &v)) == -1) {
+		*cause = xasprintf("--timeout of apply --wait wants a duration "
+		    "such as 90s, 5m or 1h, not \"%s\"", s);
+		return -1;
+	}
+	if (rc == -2 || v < 1) {
+		*cause = xasprintf("--timeout \"%s\" is out of range: apply "
+		    "--wait waits from 1s to 24h", s);
+		return -1;
+	}
+	*out = v;
+	return 0;
 }
 
 static int
@@ -290,6 +341,7 @@ ctl_args_option(int argc, char *argv[], int *i, enum ctl_opt *opt,
 enum ctl_res {
 	CTL_RES_CONSORTIUM,
 	CTL_RES_ORG,
+	CTL_RES_WORKFLOW,
 };
 
 /* The kind named by s[0..len), singular or plural; -1 if none. */
@@ -304,6 +356,8 @@ ctl_args_kind(const char *s, size_t len, enum ctl_res *kind)
 		{ "consortia", CTL_RES_CONSORTIUM },
 		{ "org", CTL_RES_ORG },
 		{ "orgs", CTL_RES_ORG },
+		{ "workflow", CTL_RES_WORKFLOW },
+		{ "workflows", CTL_RES_WORKFLOW },
 	};
 	size_t i;
 
@@ -336,7 +390,8 @@ ctl_args_resource(const char *verb, const char **pos, int npos,
 	if (ctl_args_kind(pos[1], n, kind) == -1) {
 		*cause = xasprintf("unknown resource \"%s\" (fabfedctl knows "
 		    "\"consortia\", \"consortium NAME\", \"orgs\" and "
-		    "\"org MSPID\")", pos[1]);
+		    "\"org MSPID\", and \"workflows\" and \"workflow ID\")",
+		    pos[1]);
 		return -1;
 	}
 	if (pos[1][n] == '/') {
@@ -356,6 +411,7 @@ ctl_args_resource(const char *verb, const char **pos, int npos,
 	}
 	if (args->name != NULL && args->name[0] == '\0') {
 		*cause = xstrdup(*kind == CTL_RES_ORG ? "the MSP ID is empty" :
+		    *kind == CTL_RES_WORKFLOW ? "the workflow ID is empty" :
 		    "the consortium name is empty");
 		return -1;
 	}
@@ -393,6 +449,12 @@ ctl_args_cmd_name(enum ctl_cmd cmd)
 		return "channel config";
 	case CTL_CMD_CHANNEL_DECODE:
 		return "channel decode";
+	case CTL_CMD_GET_WORKFLOWS:
+		return "get workflows";
+	case CTL_CMD_GET_WORKFLOW:
+		return "get workflow";
+	case CTL_CMD_DESCRIBE_WORKFLOW:
+		return "describe workflow";
 	}
 	return "this command";
 }
@@ -434,7 +496,7 @@ ctl_args_parse(int argc, char *argv[], struct ctl_args *args, char **cause)
 			    ctl_opts[opt].name);
 			goto done;
 		}
-		if (opt != OPT_HELP && value == NULL) {
+		if (ctl_opts[opt].has_value && value == NULL) {
 			*cause = xasprintf("option \"%s\" needs a value", a);
 			goto done;
 		}
@@ -455,9 +517,7 @@ ctl_args_parse(int argc, char *argv[], struct ctl_args *args, char **cause)
 			args->controller = value;
 			break;
 		case OPT_TIMEOUT:
-			if (ctl_args_timeout(value, &args->timeout,
-			    cause) == -1)
-				goto done;
+			/* Read below: its syntax depends on --wait. */
 			break;
 		case OPT_FILE:
 			if (*value == '\0') {
@@ -510,11 +570,30 @@ ctl_args_parse(int argc, char *argv[], struct ctl_args *args, char **cause)
 			}
 			args->block = value;
 			break;
+		case OPT_WAIT:
+			args->wait = 1;
+			break;
 		case OPT_HELP:
 		case OPT_COUNT:
 			break;
 		}
 	}
+
+	/*
+	 * --timeout is seconds per request, except with --wait, where it is
+	 * how long to wait (a duration, as docs/workflows.md writes it); each
+	 * request is then limited to the smaller of that and the default.
+	 */
+	args->wait_timeout = CTL_WAIT_DEFAULT;
+	if (seen[OPT_WAIT] != NULL && seen[OPT_TIMEOUT] != NULL) {
+		if (ctl_args_wait_timeout(seen[OPT_TIMEOUT],
+		    &args->wait_timeout, cause) == -1)
+			goto done;
+	} else if (seen[OPT_TIMEOUT] != NULL &&
+	    ctl_args_timeout(seen[OPT_TIMEOUT], &args->timeout, cause) == -1)
+		goto done;
+	if (seen[OPT_WAIT] != NULL && args->wait_timeout < args->timeout)
+		args->timeout = args->wait_timeout;
 
 	if (seen[OPT_HELP] != NULL || npos == 0 ||
 	    strcmp(pos[0], "help") == 0) {
@@ -562,13 +641,55 @@ ctl_args_parse(int argc, char *argv[], struct ctl_args *args, char **cause)
 				    args->name == NULL ? "orgs" : "org MSPID");
 				goto done;
 			}
+		} else if (kind == CTL_RES_WORKFLOW) {
+			args->cmd = args->name == NULL ? CTL_CMD_GET_WORKFLOWS :
+			    CTL_CMD_GET_WORKFLOW;
+			if (args->consortium == NULL) {
+				*cause = xasprintf("%s needs --consortium "
+				    "NAME, as in \"fabfedctl get %s "
+				    "--consortium NAME\"",
+				    ctl_args_cmd_name(args->cmd),
+				    args->name == NULL ? "workflows" :
+				    "workflow ID");
+				goto done;
+			}
 		} else
 			args->cmd = args->name == NULL ? CTL_CMD_GET_LIST :
 			    CTL_CMD_GET_ONE;
+	} else if (strcmp(pos[0], "describe") == 0) {
+		if (ctl_args_resource("describe", pos, npos, &kind, args,
+		    cause) == -1)
+			goto done;
+		if (kind != CTL_RES_WORKFLOW) {
+			*cause = xstrdup("fabfedctl describes workflows only, "
+			    "as in \"fabfedctl describe workflow ID "
+			    "--consortium NAME\" (use get for consortia and "
+			    "orgs)");
+			goto done;
+		}
+		if (args->name == NULL) {
+			*cause = xstrdup("describe workflow needs an ID, as in "
+			    "\"fabfedctl describe workflow create-channel-trade "
+			    "--consortium NAME\" (get workflows lists them)");
+			goto done;
+		}
+		args->cmd = CTL_CMD_DESCRIBE_WORKFLOW;
+		if (args->consortium == NULL) {
+			*cause = xstrdup("describe workflow needs --consortium "
+			    "NAME, as in \"fabfedctl describe workflow ID "
+			    "--consortium NAME\"");
+			goto done;
+		}
 	} else if (strcmp(pos[0], "delete") == 0) {
 		if (ctl_args_resource("delete", pos, npos, &kind, args,
 		    cause) == -1)
 			goto done;
+		if (kind == CTL_RES_WORKFLOW) {
+			*cause = xstrdup("fabfedctl does not delete a workflow: "
+			    "the controller makes and keeps them from the "
+			    "consortium document");
+			goto done;
+		}
 		if (kind == CTL_RES_ORG) {
 			*cause = xstrdup("fabfedctl does not delete an org: "
 			    "remove it from spec.orgs of the consortium "
@@ -665,14 +786,27 @@ ctl_args_parse(int argc, char *argv[], struct ctl_args *args, char **cause)
 	}
 	if (seen[OPT_OUTPUT] != NULL && args->cmd != CTL_CMD_GET_LIST &&
 	    args->cmd != CTL_CMD_GET_ONE && args->cmd != CTL_CMD_GET_ORGS &&
-	    args->cmd != CTL_CMD_GET_ORG && args->cmd != CTL_CMD_AGENT_STATUS) {
-		*cause = xasprintf("-o is for get, not %s", pos[0]);
+	    args->cmd != CTL_CMD_GET_ORG && args->cmd != CTL_CMD_AGENT_STATUS &&
+	    args->cmd != CTL_CMD_GET_WORKFLOWS &&
+	    args->cmd != CTL_CMD_GET_WORKFLOW &&
+	    args->cmd != CTL_CMD_DESCRIBE_WORKFLOW) {
+		*cause = xasprintf("-o is for get, not %s (and for describe)",
+		    pos[0]);
 		goto done;
 	}
 	if (seen[OPT_CONSORTIUM] != NULL && args->cmd != CTL_CMD_TOKEN_CREATE &&
-	    args->cmd != CTL_CMD_GET_ORGS && args->cmd != CTL_CMD_GET_ORG) {
+	    args->cmd != CTL_CMD_GET_ORGS && args->cmd != CTL_CMD_GET_ORG &&
+	    args->cmd != CTL_CMD_GET_WORKFLOWS &&
+	    args->cmd != CTL_CMD_GET_WORKFLOW &&
+	    args->cmd != CTL_CMD_DESCRIBE_WORKFLOW) {
 		*cause = xasprintf("--consortium is for token create, get orgs "
-		    "and get org, not %s", ctl_args_cmd_name(args->cmd));
+		    "and get org, not %s (and for get workflows and describe "
+		    "workflow)", ctl_args_cmd_name(args->cmd));
+		goto done;
+	}
+	if (seen[OPT_WAIT] != NULL && args->cmd != CTL_CMD_APPLY) {
+		*cause = xasprintf("--wait is for apply, not %s",
+		    ctl_args_cmd_name(args->cmd));
 		goto done;
 	}
 	if ((seen[OPT_ORG] != NULL || seen[OPT_TTL] != NULL) &&

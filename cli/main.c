@@ -97,6 +97,11 @@ main(int argc, char *argv[])
 	case CTL_CMD_TOKEN_CREATE:
 		ret = ctl_token_run(&args, c);
 		break;
+	case CTL_CMD_GET_WORKFLOWS:
+	case CTL_CMD_GET_WORKFLOW:
+	case CTL_CMD_DESCRIBE_WORKFLOW:
+		ret = ctl_workflow_run(&args, c);
+		break;
 	case CTL_CMD_HELP:
 	case CTL_CMD_VERSION:
 	case CTL_CMD_AGENT_STATUS:

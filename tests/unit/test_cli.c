@@ -1531,6 +1531,132 @@ test_token_print(void **state)
 	json_decref(answer);
 }
 
+
+/* ---- workflows (get workflows, describe workflow, apply --wait) ---- */
+
+static void
+test_args_workflows(void **state)
+{
+	struct ctl_args a;
+	char *cause;
+
+	assert_int_equal(parse(&a, &cause, "get", "workflows",
+	    "--consortium", "C", END), 0);
+	assert_int_equal(a.cmd, CTL_CMD_GET_WORKFLOWS);
+	assert_string_equal(a.consortium, "C");
+	assert_null(a.name);
+	assert_int_equal(a.format, CTL_FORMAT_TABLE);
+	assert_int_equal(ctl_args_needs_controller(&a), 1);
+
+	assert_int_equal(parse(&a, &cause, "get", "workflow",
+	    "create-channel-trade", "--consortium=C", "-ojson", END), 0);
+	assert_int_equal(a.cmd, CTL_CMD_GET_WORKFLOW);
+	assert_string_equal(a.name, "create-channel-trade");
+	assert_int_equal(a.format, CTL_FORMAT_JSON);
+
+	assert_int_equal(parse(&a, &cause, "describe", "workflow",
+	    "create-channel-trade", "--consortium", "C", END), 0);
+	assert_int_equal(a.cmd, CTL_CMD_DESCRIBE_WORKFLOW);
+	assert_string_equal(a.name, "create-channel-trade");
+	assert_string_equal(a.consortium, "C");
+
+	assert_int_equal(parse(&a, &cause, "--consortium", "C", "describe",
+	    "workflows/create-channel-x", "-o", "yaml", END), 0);
+	assert_int_equal(a.cmd, CTL_CMD_DESCRIBE_WORKFLOW);
+	assert_string_equal(a.name, "create-channel-x");
+	assert_int_equal(a.format, CTL_FORMAT_YAML);
+}
+
+static void
+test_args_apply_wait(void **state)
+{
+	struct ctl_args a;
+	char *cause;
+
+	/* Without --wait, apply is as before. */
+	assert_int_equal(parse(&a, &cause, "apply", "-f", "t.yaml", END), 0);
+	assert_int_equal(a.wait, 0);
+	assert_int_equal(a.timeout, CTL_TIMEOUT_DEFAULT);
+
+	/* --wait: 5 minutes unless --timeout says otherwise. */
+	assert_int_equal(parse(&a, &cause, "apply", "-f", "t.yaml", "--wait",
+	    END), 0);
+	assert_int_equal(a.cmd, CTL_CMD_APPLY);
+	assert_int_equal(a.wait, 1);
+	assert_int_equal(a.wait_timeout, 300);
+	assert_int_equal(a.timeout, CTL_TIMEOUT_DEFAULT);
+
+	assert_int_equal(parse(&a, &cause, "apply", "-f", "t.yaml", "--wait",
+	    "--timeout", "90s", END), 0);
+	assert_int_equal(a.wait_timeout, 90);
+	assert_int_equal(a.timeout, CTL_TIMEOUT_DEFAULT);
+	assert_int_equal(parse(&a, &cause, "--timeout=1h", "apply", "--wait",
+	    "-f", "t.yaml", END), 0);
+	assert_int_equal(a.wait_timeout, 3600);
+	assert_int_equal(parse(&a, &cause, "apply", "-f", "t.yaml", "--wait",
+	    "--timeout", "5m", END), 0);
+	assert_int_equal(a.wait_timeout, 300);
+	assert_int_equal(parse(&a, &cause, "apply", "-f", "t.yaml", "--wait",
+	    "--timeout", "1m30s", END), 0);
+	assert_int_equal(a.wait_timeout, 90);
+	/* A bare number is seconds, and no request outlasts the wait. */
+	assert_int_equal(parse(&a, &cause, "apply", "-f", "t.yaml", "--wait",
+	    "--timeout", "3", END), 0);
+	assert_int_equal(a.wait_timeout, 3);
+	assert_int_equal(a.timeout, 3);
+}
+
+static void
+test_args_workflow_errors(void **state)
+{
+	struct ctl_args a;
+	char *cause;
+
+#define BAD(want, ...) do {						\
+	assert_int_equal(parse(&a, &cause, __VA_ARGS__, END), -1);	\
+	if (strstr(cause, want) == NULL)				\
+		fail_msg("\"%s\" not in \"%s\"", want, cause);		\
+	free(cause);							\
+} while (0)
+	BAD("get workflows needs --consortium NAME", "get", "workflows");
+	BAD("get workflow needs --consortium NAME", "get", "workflow", "W");
+	BAD("describe workflow needs --consortium NAME", "describe",
+	    "workflow", "W");
+	BAD("describe workflow needs an ID", "describe", "workflows",
+	    "--consortium", "C");
+	BAD("the workflow ID is empty", "describe", "workflow/",
+	    "--consortium", "C");
+	BAD("describe needs a resource", "describe");
+	BAD("describes workflows only", "describe", "consortium", "C");
+	BAD("unknown resource \"steps\"", "describe", "steps");
+	BAD("unexpected argument \"b\"", "describe", "workflow", "a", "b",
+	    "--consortium", "C");
+	BAD("does not delete a workflow", "delete", "workflow", "W");
+	BAD("--wait is for apply, not diff", "diff", "-f", "x", "--wait");
+	BAD("--wait is for apply, not get workflows", "get", "workflows",
+	    "--consortium", "C", "--wait");
+	BAD("--wait\" takes no value", "apply", "-f", "x", "--wait=yes");
+	BAD("given twice", "apply", "-f", "x", "--wait", "--wait");
+	BAD("wants a duration such as 90s, 5m or 1h, not \"5x\"", "apply",
+	    "-f", "x", "--wait", "--timeout", "5x");
+	BAD("wants a duration", "apply", "-f", "x", "--wait", "--timeout",
+	    "1h30");
+	BAD("from 1s to 24h", "apply", "-f", "x", "--wait", "--timeout", "0");
+	BAD("from 1s to 24h", "apply", "-f", "x", "--wait", "--timeout",
+	    "25h");
+	BAD("from 1s to 24h", "apply", "-f", "x", "--wait", "--timeout",
+	    "99999999999999999999s");
+	/* Without --wait, --timeout stays seconds per request. */
+	BAD("--timeout wants seconds", "apply", "-f", "x", "--timeout", "5m");
+	BAD("-o is for get, not apply", "apply", "-f", "x", "--wait", "-o",
+	    "json");
+	BAD("--org is for token create, not get workflows", "get",
+	    "workflows", "--consortium", "C", "--org", "O");
+	BAD("-f is for apply and diff", "describe", "workflow", "W",
+	    "--consortium", "C", "-f", "x");
+#undef BAD
+}
+
 int
 main(void)
 {
@@ -1568,6 +1694,9 @@ main(void)
 		cmocka_unit_test(test_args_channel),
 		cmocka_unit_test_setup_teardown(test_channel_read, setup_tmp,
 		    teardown_tmp),
+		cmocka_unit_test(test_args_workflows),
+		cmocka_unit_test(test_args_apply_wait),
+		cmocka_unit_test(test_args_workflow_errors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
