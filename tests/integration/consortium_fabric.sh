@@ -1,0 +1,194 @@
+# consortium_fabric.sh: issue 5's create-channel workflow end to end with
+# REAL Fabric 2.5: a real controller on its etcd, three real agents (one
+# per org, each with its own state dir and signer) running their org's
+# orderer and peer with the process runtime, and one
+# `fabfedctl apply --wait`. Then Fabric's own tools (osnadmin, peer,
+# configtxlator: not ours) check the result: the channel exists on the
+# three orderers and the three peers at the same height (block 0 plus one
+# anchor peer update per org), and each org's anchor peer is in the
+# channel config, set by an update its own admin signed. A controller
+# SIGKILLed and restarted afterwards repeats nothing (the genesis block and
+# every workflow record keep their etcd revisions).
+#
+# All orgs run on this machine on 127.0.0.1 ephemeral ports (one
+# "cluster" per state dir); network namespaces and delays are the demo's
+# and agent_netns.sh's business.
+#
+# Needs FABRIC_BIN (peer, orderer, osnadmin, configtxlator; the sample
+# config in FABRIC_CFG_PATH or $FABRIC_BIN/../config); skipped without it.
+
+if [ -z "${FABRIC_BIN:-}" ]; then
+	echo "skipped: FABRIC_BIN is not set (Fabric 2.5's peer, orderer," \
+	    "osnadmin, configtxlator); this is the real-Fabric workflow test"
+	exit 77
+fi
+for b in peer orderer osnadmin configtxlator; do
+	[ -x "$FABRIC_BIN/$b" ] || { echo "skipped: $FABRIC_BIN/$b not found"; exit 77; }
+done
+FCFG=${FABRIC_CFG_PATH:-$FABRIC_BIN/../config}
+[ -f "$FCFG/core.yaml" ] || { echo "skipped: no core.yaml in $FCFG"; exit 77; }
+. "$FABFED_SRC/tests/integration/lib.sh"
+command -v jq >/dev/null || fail "jq is not installed (scripts/setup installs it)"
+
+d=$T/ctl
+ctrl_init "$d"
+etcd_start "$T/etcd" >/dev/null
+ctrl_start "$d" ctl --etcd "$ETCD_ENDPOINT"
+
+declare -A PP OP
+for n in 1 2 3; do
+	PP[$n]=$(free_port)
+	OP[$n]=$(free_port)
+done
+cat >"$T/consortium.yaml" <<EOF
+apiVersion: fabfed.io/v1alpha1
+kind: Consortium
+metadata: {name: trade-finance}
+spec:
+  orgs:
+    - mspId: Org1MSP
+      domain: org1.example.com
+      cluster: {name: beijing, region: cn-north}
+      peers: [{name: peer0, endpoint: "127.0.0.1:${PP[1]}", anchor: true}]
+      orderers: [{name: orderer0, endpoint: "127.0.0.1:${OP[1]}"}]
+    - mspId: Org2MSP
+      domain: org2.example.com
+      cluster: {name: shanghai, region: cn-east}
+      peers: [{name: peer0, endpoint: "127.0.0.1:${PP[2]}", anchor: true}]
+      orderers: [{name: orderer0, endpoint: "127.0.0.1:${OP[2]}"}]
+    - mspId: Org3MSP
+      domain: org3.example.com
+      cluster: {name: shenzhen, region: cn-south}
+      peers: [{name: peer0, endpoint: "127.0.0.1:${PP[3]}", anchor: true}]
+      orderers: [{name: orderer0, endpoint: "127.0.0.1:${OP[3]}"}]
+  channels:
+    - name: trade
+      consenters: [Org1MSP/orderer0, Org2MSP/orderer0, Org3MSP/orderer0]
+      members: [Org1MSP, Org2MSP, Org3MSP]
+      batch: {timeout: 200ms}
+EOF
+expect_rc 0 ctl "$d" apply -f "$T/consortium.yaml"
+
+declare -A OH PH AGENT
+for n in 1 2 3; do
+	tok=$(ctl "$d" token create --consortium trade-finance --org Org${n}MSP 2>/dev/null)
+	"$FABFED_BIN/fabfed-agent" enroll --controller "https://$CTRL_ADDR" --token "$tok" \
+		--state-dir "$T/a$n" >"$T/enroll$n.log" 2>&1 || fail "enroll $n: $(cat "$T/enroll$n.log")"
+	"$FABFED_BIN/fabfed-agent" run --state-dir "$T/a$n" --poll-timeout 5 \
+		--runtime process --fabric-bin "$FABRIC_BIN" >>"$T/agent$n.log" 2>&1 &
+	AGENT[$n]=$!
+	CTRL_PIDS="$CTRL_PIDS $!"
+done
+
+# In the middle of the workflow (genesis built, joins under way): freeze
+# Org3's agent (SIGSTOP: its tasks wait) and SIGKILL the controller;
+# restart the controller, thaw the agent, and let apply --wait see it
+# through.
+t0=$EPOCHREALTIME
+wstep() {
+	acurl "$d" /v1/consortia/trade-finance/workflows 2>/dev/null |
+		jq -r '.items[] | select(.id == "create-channel-trade") | .step' 2>/dev/null
+}
+for ((i = 0; i < 600; i++)); do
+	s=$(wstep || true)
+	case "$s" in join-orderers | join-peers | anchor-peers | null) break ;; esac
+	sleep 0.1
+done
+case "$s" in join-orderers | join-peers | anchor-peers) ;;
+*) fail "the workflow was not seen between genesis and its end in 60 s (step: $s)" ;;
+esac
+kill -STOP "${AGENT[3]}"
+etcdrev() {
+	ETCDCTL_API=3 etcdctl --endpoints "$ETCD_ENDPOINT" get "/fabfed/v1/consortia/trade-finance/$1" \
+		-w json | jq -r '.kvs[0].mod_revision'
+}
+gbefore=$(etcdrev channels/trade/genesis)
+ctrl_stop "$CTRL_PID" KILL
+ok "controller SIGKILLed at step $s"
+ctrl_start "$d" ctl2 --etcd "$ETCD_ENDPOINT" --listen "$CTRL_ADDR"
+sleep 2
+kill -CONT "${AGENT[3]}"
+rc=0
+ctl "$d" apply -f "$T/consortium.yaml" --wait --timeout 4m >"$T/wait.out" 2>&1 || rc=$?
+t1=$EPOCHREALTIME
+cat "$T/wait.out"
+if [ "$rc" != 0 ]; then
+	ctl "$d" describe workflow create-channel-trade --consortium trade-finance || true
+	for n in 1 2 3; do echo "--- agent $n"; tail -n 20 "$T/agent$n.log"; done
+	fail "apply --wait exited $rc"
+fi
+[ "$(etcdrev channels/trade/genesis)" = "$gbefore" ] ||
+	fail "the genesis block was rebuilt after the restart"
+ok "apply to converged, through a controller SIGKILL and restart: $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s; the genesis block was not rebuilt"
+expect_rc 0 ctl "$d" get workflows --consortium trade-finance
+contains "$OUT" "succeeded"
+
+# Fabric's own tools, as each org's admin.
+admin() { echo "$T/a$1/pki/users/Admin@org$1.example.com"; }
+tlsca() { echo "$T/a$1/pki/tlsca/tlsca.org$1.example.com-cert.pem"; }
+heights() {
+	local n aport
+	for n in 1 2 3; do
+		aport=$(jq -r .admin "$T/a$n/process/orderer0/ports.json")
+		"$FABRIC_BIN/osnadmin" channel list --channelID trade -o "127.0.0.1:$aport" \
+			--ca-file "$(tlsca $n)" --client-cert "$(admin $n)/tls/client.crt" \
+			--client-key "$(admin $n)/tls/client.key" >"$T/osn$n.json" 2>&1 ||
+			fail "osnadmin on org $n's orderer: $(cat "$T/osn$n.json")"
+		OH[$n]=$(sed -n '/^{/,$p' "$T/osn$n.json" | jq -r .height)
+		FABRIC_CFG_PATH=$FCFG CORE_PEER_LOCALMSPID=Org${n}MSP \
+		    CORE_PEER_MSPCONFIGPATH="$(admin $n)/msp" CORE_PEER_ADDRESS="127.0.0.1:${PP[$n]}" \
+		    CORE_PEER_TLS_ENABLED=true CORE_PEER_TLS_ROOTCERT_FILE="$(tlsca $n)" \
+		    "$FABRIC_BIN/peer" channel getinfo -c trade >"$T/info$n.out" 2>&1 ||
+			fail "peer channel getinfo on org $n: $(cat "$T/info$n.out")"
+		PH[$n]=$(sed -n 's/^Blockchain info: //p' "$T/info$n.out" | jq -r .height)
+	done
+}
+# The orderers have the blocks when the workflow ends; the peers pull them
+# from the orderers (Fabric's deliver client) a moment later.
+for ((i = 0; i < 60; i++)); do
+	heights
+	[ "${OH[*]} ${PH[*]}" = "4 4 4 4 4 4" ] && break
+	sleep 1
+done
+echo "orderer heights: ${OH[*]}; peer heights: ${PH[*]}"
+for n in 1 2 3; do
+	[ "${OH[$n]}" = 4 ] && [ "${PH[$n]}" = 4 ] ||
+		{ tail -n 20 "$T"/a$n/process/peer0/node.log; fail "org $n: orderer height ${OH[$n]}, peer height ${PH[$n]}, want 4 (genesis + 3 anchor updates)"; }
+done
+ok "the channel is on 3 real orderers and 3 real peers, all at height 4 (osnadmin, peer channel getinfo)"
+
+FABRIC_CFG_PATH=$FCFG CORE_PEER_LOCALMSPID=Org1MSP CORE_PEER_MSPCONFIGPATH="$(admin 1)/msp" \
+    CORE_PEER_ADDRESS="127.0.0.1:${PP[1]}" CORE_PEER_TLS_ENABLED=true \
+    CORE_PEER_TLS_ROOTCERT_FILE="$(tlsca 1)" \
+    "$FABRIC_BIN/peer" channel fetch config "$T/config.block" -c trade \
+    -o "127.0.0.1:${OP[1]}" --tls --cafile "$(tlsca 1)" >"$T/fetch.out" 2>&1 ||
+	fail "peer channel fetch config: $(cat "$T/fetch.out")"
+"$FABRIC_BIN/configtxlator" proto_decode --type common.Block --input "$T/config.block" \
+	--output "$T/config.json" || fail "configtxlator cannot decode the config block"
+for n in 1 2 3; do
+	port=$(jq -r ".data.data[0].payload.data.config.channel_group.groups.Application.groups.Org${n}MSP.values.AnchorPeers.value.anchor_peers[0].port" "$T/config.json")
+	[ "$port" = "${PP[$n]}" ] || fail "Org${n}MSP's anchor peer in the channel config is $port, want ${PP[$n]}"
+done
+signer=$(jq -r '.data.data[0].payload.data.last_update.payload.data.signatures | map(.signature_header.creator.mspid) | join(",")' "$T/config.json")
+case "$signer" in Org[123]MSP) ;; *) fail "the last update's signatures: $signer (want one org's own admin)";; esac
+ok "each org's anchor peer is in the channel config; the last update was signed by $signer alone"
+
+# Once converged, a restart changes nothing: the finished workflow record
+# is not rewritten and no org submits another update (heights stay 4).
+wbefore=$(etcdrev workflows/create-channel-trade)
+ctrl_stop "$CTRL_PID" KILL
+ctrl_start "$d" ctl3 --etcd "$ETCD_ENDPOINT" --listen "$CTRL_ADDR"
+expect_rc 0 ctl "$d" apply -f "$T/consortium.yaml" --wait --timeout 1m
+sleep 3
+[ "$(etcdrev workflows/create-channel-trade)" = "$wbefore" ] ||
+	fail "the finished workflow was rewritten after a restart"
+for n in 1 2 3; do
+	FABRIC_CFG_PATH=$FCFG CORE_PEER_LOCALMSPID=Org${n}MSP \
+	    CORE_PEER_MSPCONFIGPATH="$(admin $n)/msp" CORE_PEER_ADDRESS="127.0.0.1:${PP[$n]}" \
+	    CORE_PEER_TLS_ENABLED=true CORE_PEER_TLS_ROOTCERT_FILE="$(tlsca $n)" \
+	    "$FABRIC_BIN/peer" channel getinfo -c trade >"$T/info$n.out" 2>&1
+	h=$(sed -n 's/^Blockchain info: //p' "$T/info$n.out" | jq -r .height)
+	[ "$h" = 4 ] || fail "org $n's peer is at height $h after the second restart, want 4"
+done
+ok "a converged consortium survives a controller restart untouched (record revision and heights unchanged)"
+echo PASS
