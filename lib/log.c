@@ -37,12 +37,16 @@ log_emit(const char *level, const char *msg)
 		struct timespec ts;
 		char when[64];
 		struct tm tm;
+		size_t n;
 		json_t *o;
 		char *line;
 
+		/* RFC 3339 in UTC, to the millisecond. */
 		clock_gettime(CLOCK_REALTIME, &ts);
 		gmtime_r(&ts.tv_sec, &tm);
-		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+		n = strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+		snprintf(when + n, sizeof(when) - n, ".%03ldZ",
+		    ts.tv_nsec / 1000000L);
 		o = json_pack("{s:s, s:s, s:s, s:s}", "ts", when, "level", level,
 		    "prog", log_progname, "msg", msg);
 		line = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
