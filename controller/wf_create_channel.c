@@ -454,6 +454,10 @@ wf_open_tasks(const json_t *record, const char *msp, const json_t *results,
 	size_t i, k;
 	int s;
 
+	if (wf_update_org_type(sget(record, "type"))) {
+		wf_update_org_open_tasks(record, msp, results, genesis, tasks);
+		return;
+	}
 	st = sget(record, "state");
 	if (st == NULL || strcmp(st, "running") != 0 || wfid == NULL || ch == NULL)
 		return;

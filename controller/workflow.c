@@ -17,6 +17,14 @@
  *
  * A channel taken out of the document keeps its record as it is: the
  * engine only evaluates channels the document declares.
+ *
+ * After a channel's create-channel record, its add-org / remove-org
+ * workflow (wf_update_org.c): once create-channel succeeded, its members
+ * are stored under channels/<ch>/members (created only if absent), and
+ * wf_update_org_next picks the one workflow the channel runs; a prepared
+ * update is stored in the txn of the record, created only if absent, and
+ * the members a succeeded workflow leaves are written in its txn, on the
+ * members' mod_revision as read.
  */
 #include "workflow.h"
 
@@ -201,6 +209,13 @@ wf_sort_key(json_t *cons, const char *rest, size_t len, const struct etcd_kv *kv
 		    json_integer((json_int_t)kv->mod_revision));
 	} else if (strcmp(a, "channels") == 0 && c != NULL && strcmp(c, "genesis") == 0) {
 		json_object_set(json_object_get(cons, "genesis"), b, v);
+	} else if (strcmp(a, "channels") == 0 && c != NULL && strcmp(c, "members") == 0) {
+		json_object_set(json_object_get(cons, "members"), b, v);
+		json_object_set_new(json_object_get(cons, "mrevs"), b,
+		    json_integer((json_int_t)kv->mod_revision));
+	} else if (strcmp(a, "channels") == 0 && c != NULL && strncmp(c, "updates/", 8) == 0 &&
+	    c[8] != '\0' && strchr(c + 8, '/') == NULL) {
+		json_object_set(json_object_get(cons, "updates"), c + 8, v);
 	} else if (strcmp(a, "orgs") == 0 && c != NULL) {
 		json_t *orgs = json_object_get(cons, "orgs"), *org;
 
@@ -296,7 +311,128 @@ wf_write_cb(const struct etcd_result *res, void *arg)
 	}
 }
 
-/* Evaluates one channel; queues its write. */
+static void
+wf_count(long counts[4], const char *st)
+{
+	if (st != NULL)
+		counts[strcmp(st, "running") == 0 ? 0 : strcmp(st, "succeeded") == 0 ? 1 :
+		    strcmp(st, "failed") == 0 ? 2 : 3]++;
+}
+
+static void
+wf_put_json(struct etcd_txn *txn, const char *key, const json_t *v)
+{
+	char *text = json_dumps(v, JSON_COMPACT);
+
+	etcd_txn_put(txn, 1, key, text, strlen(text), 0);
+	free(text);
+}
+
+/* Queues TXN; its write ends the pass when it is the last. */
+static void
+wf_queue(struct wf_engine *e, struct etcd_txn *txn)
+{
+	if (etcd_txn(e->etcd, txn, wf_write_cb, e) == 0)
+		e->writes++;
+	else
+		e->dirty = 1;
+	etcd_txn_free(txn);
+}
+
+/* A txn that holds only while this controller leads and KEY is at MOD. */
+static struct etcd_txn *
+wf_txn_fenced(struct wf_engine *e, const char *key, int64_t mod)
+{
+	struct etcd_txn *txn = etcd_txn_new();
+
+	etcd_txn_cmp_int(txn, LEADER_KEY, ETCD_CMP_CREATE, ETCD_CMP_EQUAL,
+	    leader_revision(e->leader));
+	etcd_txn_cmp_int(txn, key, ETCD_CMP_MOD, ETCD_CMP_EQUAL, mod);
+	return txn;
+}
+
+/*
+ * The channel's add-org / remove-org workflow, one at a time, once the
+ * channel has stored members (create-channel succeeded).
+ */
+static void
+wf_channel_update(struct wf_engine *e, const char *cname, json_t *cons,
+    const json_t *topo, const char *channel, const json_t *live, long counts[4])
+{
+	struct wf_input in;
+	struct wf_output out;
+	struct etcd_txn *txn;
+	const json_t *stored = json_object_get(json_object_get(cons, "members"), channel);
+	json_t *results, *mval;
+	char *type = NULL, *msp = NULL, *wfid, *cause = NULL, *rkey, *key;
+	const char *st;
+	int64_t mod;
+
+	if (!json_is_array(json_object_get(stored, "members")) ||
+	    wf_update_org_next(topo, channel, json_object_get(stored, "members"),
+	    json_object_get(cons, "records"), &type, &msp) == 0)
+		return;
+	wfid = wf_update_org_id(type, channel, msp);
+	memset(&in, 0, sizeof(in));
+	in.record = json_object_get(json_object_get(cons, "records"), wfid);
+	in.topo = topo;
+	in.channel = channel;
+	in.orgs = json_object_get(cons, "orgs");
+	in.live = live;
+	results = wf_results_for(json_object_get(cons, "results"), in.record);
+	in.results = results;
+	in.genesis = json_object_get(json_object_get(cons, "genesis"), channel);
+	in.type = type;
+	in.org = msp;
+	in.members = json_object_get(stored, "members");
+	in.update = json_object_get(json_object_get(cons, "updates"), wfid);
+	in.now = (int64_t)time(NULL);
+	if (wf_update_org_step(&in, &out, &cause) != 0) {
+		log_warnx("workflows: %s/%s: %s", cname, wfid, cause);
+		goto done;
+	}
+	st = json_string_value(json_object_get(out.record, "state"));
+	wf_count(counts, st);
+	if (!out.changed)
+		goto out;
+	mod = json_integer_value(json_object_get(json_object_get(cons, "revs"), wfid));
+	rkey = xasprintf(WF_CONSORTIA "%s/workflows/%s", cname, wfid);
+	txn = wf_txn_fenced(e, rkey, mod);
+	if (out.store_update != NULL) {
+		key = xasprintf(WF_CONSORTIA "%s/channels/%s/updates/%s", cname, channel,
+		    wfid);
+		etcd_txn_cmp_int(txn, key, ETCD_CMP_CREATE, ETCD_CMP_EQUAL, 0);
+		wf_put_json(txn, key, out.store_update);
+		free(key);
+	}
+	if (out.members != NULL) {
+		/* The members change with the record, from the members as read. */
+		key = xasprintf(WF_CONSORTIA "%s/channels/%s/members", cname, channel);
+		etcd_txn_cmp_int(txn, key, ETCD_CMP_MOD, ETCD_CMP_EQUAL,
+		    json_integer_value(json_object_get(json_object_get(cons, "mrevs"),
+		    channel)));
+		mval = json_pack("{s:O, s:s}", "members", out.members, "revision", wfid);
+		wf_put_json(txn, key, mval);
+		json_decref(mval);
+		free(key);
+	}
+	wf_put_json(txn, rkey, out.record);
+	log_info("workflows: %s/%s: %s", cname, wfid, st != NULL ? st : "?");
+	wf_queue(e, txn);
+	free(rkey);
+out:
+	json_decref(out.record);
+	json_decref(out.store_update);
+	json_decref(out.members);
+done:
+	json_decref(results);
+	free(cause);
+	free(wfid);
+	free(type);
+	free(msp);
+}
+
+/* Evaluates one channel; queues its writes. */
 static void
 wf_channel(struct wf_engine *e, const char *cname, json_t *cons, const json_t *topo,
     const char *channel, const json_t *live, long counts[4])
@@ -304,9 +440,9 @@ wf_channel(struct wf_engine *e, const char *cname, json_t *cons, const json_t *t
 	struct wf_input in;
 	struct wf_output out;
 	struct etcd_txn *txn;
-	json_t *genesis = NULL, *results;
+	json_t *genesis = NULL, *results, *members = NULL, *mval;
 	char *wfid = wf_create_channel_id(channel), *cause = NULL, *gerr = NULL;
-	char *rkey, *gkey, *text;
+	char *rkey, *gkey, *mkey;
 	const char *st;
 	int64_t mod;
 
@@ -337,44 +473,47 @@ wf_channel(struct wf_engine *e, const char *cname, json_t *cons, const json_t *t
 			    cname, wfid, gerr);
 	}
 	st = json_string_value(json_object_get(out.record, "state"));
-	if (st != NULL)
-		counts[strcmp(st, "running") == 0 ? 0 : strcmp(st, "succeeded") == 0 ? 1 :
-		    strcmp(st, "failed") == 0 ? 2 : 3]++;
-	if (!out.changed) {
+	wf_count(counts, st);
+	/* Succeeded: the channel's members, once, from the orgs it joined. */
+	if (st != NULL && strcmp(st, "succeeded") == 0 &&
+	    json_object_get(json_object_get(cons, "members"), channel) == NULL)
+		members = wf_channel_members(out.record);
+	if (!out.changed && members == NULL) {
 		json_decref(out.record);
 		goto done;
 	}
 	mod = json_integer_value(json_object_get(json_object_get(cons, "revs"), wfid));
 	rkey = xasprintf(WF_CONSORTIA "%s/workflows/%s", cname, wfid);
-	txn = etcd_txn_new();
-	etcd_txn_cmp_int(txn, LEADER_KEY, ETCD_CMP_CREATE, ETCD_CMP_EQUAL,
-	    leader_revision(e->leader));
-	etcd_txn_cmp_int(txn, rkey, ETCD_CMP_MOD, ETCD_CMP_EQUAL, mod);
+	txn = wf_txn_fenced(e, rkey, mod);
 	if (genesis != NULL) {
 		gkey = xasprintf(WF_CONSORTIA "%s/channels/%s/genesis", cname, channel);
 		etcd_txn_cmp_int(txn, gkey, ETCD_CMP_CREATE, ETCD_CMP_EQUAL, 0);
-		text = json_dumps(genesis, JSON_COMPACT);
-		etcd_txn_put(txn, 1, gkey, text, strlen(text), 0);
-		free(text);
+		wf_put_json(txn, gkey, genesis);
 		free(gkey);
 	}
-	text = json_dumps(out.record, JSON_COMPACT);
-	etcd_txn_put(txn, 1, rkey, text, strlen(text), 0);
-	log_info("workflows: %s/%s: %s", cname, wfid, st != NULL ? st : "?");
-	if (etcd_txn(e->etcd, txn, wf_write_cb, e) == 0)
-		e->writes++;
-	else
-		e->dirty = 1;
-	etcd_txn_free(txn);
-	free(text);
+	if (members != NULL) {
+		mkey = xasprintf(WF_CONSORTIA "%s/channels/%s/members", cname, channel);
+		etcd_txn_cmp_int(txn, mkey, ETCD_CMP_CREATE, ETCD_CMP_EQUAL, 0);
+		mval = json_pack("{s:O, s:s}", "members", members, "revision", wfid);
+		wf_put_json(txn, mkey, mval);
+		json_decref(mval);
+		free(mkey);
+	}
+	if (out.changed) {
+		wf_put_json(txn, rkey, out.record);
+		log_info("workflows: %s/%s: %s", cname, wfid, st != NULL ? st : "?");
+	}
+	wf_queue(e, txn);
 	free(rkey);
 	json_decref(out.record);
 done:
 	json_decref(results);
 	json_decref(genesis);
+	json_decref(members);
 	free(gerr);
 	free(cause);
 	free(wfid);
+	wf_channel_update(e, cname, cons, topo, channel, live, counts);
 }
 
 static void
@@ -419,8 +558,9 @@ wf_read_cb(const struct etcd_result *res, void *arg)
 			continue;
 		c = xstrndup(kv->key + plen, (size_t)(slash - kv->key - plen));
 		if ((cons = json_object_get(all, c)) == NULL) {
-			cons = json_pack("{s:{}, s:{}, s:{}, s:{}, s:{}}", "orgs", "results",
-			    "records", "revs", "genesis");
+			cons = json_pack("{s:{}, s:{}, s:{}, s:{}, s:{}, s:{}, s:{}, s:{}}",
+			    "orgs", "results", "records", "revs", "genesis", "members",
+			    "mrevs", "updates");
 			json_object_set_new(all, c, cons);
 		}
 		wf_sort_key(cons, slash + 1, kv->key_len - (size_t)(slash + 1 - kv->key), kv);
@@ -445,10 +585,11 @@ wf_read_cb(const struct etcd_result *res, void *arg)
 				if (chn != NULL && json_is_string(json_object_get(x, "name")) &&
 				    strcmp(chn, json_string_value(json_object_get(x, "name"))) == 0)
 					declared = 1;
-			if (!declared && st != NULL)
-				counts[strcmp(st, "running") == 0 ? 0 :
-				    strcmp(st, "succeeded") == 0 ? 1 :
-				    strcmp(st, "failed") == 0 ? 2 : 3]++;
+			/* Evaluated ones are counted as they come out of their step. */
+			if (!declared || (wf_update_org_type(json_string_value(
+			    json_object_get(rec, "type"))) && st != NULL &&
+			    strcmp(st, "running") != 0))
+				wf_count(counts, st);
 		}
 		if (spec == NULL)
 			continue;
@@ -500,6 +641,45 @@ wf_pass(struct wf_engine *e)
 
 /* ---- GET /v1/consortia/{name}/workflows[/{id}] (admin) ---- */
 
+/*
+ * {"<channel>": {"members": [...]}} from the keys under
+ * …/channels/: the members each channel has as carried out (the
+ * …/<channel>/members keys; the genesis blocks and updates there are
+ * skipped).
+ */
+static json_t *
+wf_api_channels(const struct etcd_range_result *r)
+{
+	static const char suffix[] = "/members";
+	const size_t slen = sizeof(suffix) - 1;
+	json_t *out = json_object(), *v;
+	const char *k, *ch;
+	char *name;
+	size_t i, klen;
+
+	for (i = 0; i < r->nkvs; i++) {
+		k = r->kvs[i].key;
+		klen = r->kvs[i].key_len;
+		if (klen <= slen || memcmp(k + klen - slen, suffix, slen) != 0 ||
+		    (ch = memmem(k, klen, "/channels/", 10)) == NULL)
+			continue;
+		ch += 10;
+		if (ch >= k + klen - slen || memchr(ch, '/',
+		    (size_t)(k + klen - slen - ch)) != NULL)
+			continue;
+		if ((v = json_loadb(r->kvs[i].value, r->kvs[i].value_len, 0,
+		    NULL)) == NULL)
+			continue;
+		name = xstrndup(ch, (size_t)(k + klen - slen - ch));
+		if (json_is_array(json_object_get(v, "members")))
+			json_object_set_new(out, name, json_pack("{s:O}",
+			    "members", json_object_get(v, "members")));
+		free(name);
+		json_decref(v);
+	}
+	return out;
+}
+
 static void
 wf_api_cb(const struct etcd_result *res, void *arg)
 {
@@ -513,7 +693,7 @@ wf_api_cb(const struct etcd_result *res, void *arg)
 		server_reply_error(sr, api_etcd_status(res), res->error, NULL);
 		return;
 	}
-	if (res->nresponses != 2 || res->responses[0].range.nkvs == 0) {
+	if (res->nresponses < 2 || res->responses[0].range.nkvs == 0) {
 		msg = xasprintf("consortium \"%s\" not found", sr->name);
 		server_reply_error(sr, 404, msg, NULL);
 		free(msg);
@@ -559,8 +739,9 @@ wf_api_cb(const struct etcd_result *res, void *arg)
 		json_array_append_new(items, item);
 		json_decref(rec);
 	}
-	server_reply_json(sr, 200, json_pack("{s:s, s:o}", "consortium", sr->name,
-	    "items", items));
+	server_reply_json(sr, 200, json_pack("{s:s, s:o, s:o}", "consortium",
+	    sr->name, "items", items, "channels", res->nresponses == 3 ?
+	    wf_api_channels(&res->responses[2].range) : json_object()));
 }
 
 static void
@@ -581,6 +762,12 @@ wf_api_read(struct server_req *sr)
 	txn = etcd_txn_new();
 	etcd_txn_range(txn, 1, spec, ETCD_KEYS_ONLY);
 	etcd_txn_range(txn, 1, key, sr->sub != NULL ? 0 : ETCD_PREFIX);
+	if (sr->sub == NULL) {
+		/* The channels' members as carried out (…/channels/<ch>/members). */
+		free(key);
+		key = xasprintf(WF_CONSORTIA "%s/channels/", sr->name);
+		etcd_txn_range(txn, 1, key, ETCD_PREFIX);
+	}
 	queued = etcd_txn(sr->srv->etcd, txn, wf_api_cb, sr);
 	etcd_txn_free(txn);
 	free(spec);

@@ -5,7 +5,8 @@
  * orgs' agents as tasks; the agents answer with results under
  * consortia/<c>/orgs/<msp>/tasks/<id>.
  *
- * The step logic is a pure function (wf_create_channel.c); workflow.c is
+ * The step logic is pure functions (wf_create_channel.c, wf_update_org.c
+ * for add-org and remove-org); workflow.c is
  * the I/O around it: the leader election (leader.c), the watch, the etcd
  * transactions, the genesis block.
  */
@@ -20,10 +21,13 @@ struct event_base;
 struct etcd_client;
 
 #define WF_MAX_MESSAGE   1024           /* a result's message, bytes */
-#define WF_MAX_DETAIL    (16 * 1024)    /* a result's detail, JSON bytes */
-#define WF_MAX_RESULT    (32 * 1024)    /* a result's body, bytes */
+#define WF_MAX_DETAIL    (256 * 1024)   /* a result's detail, JSON bytes */
+#define WF_MAX_RESULT    (320 * 1024)   /* a result's body, bytes */
 
-/* What wf_create_channel_step reads; everything borrowed. */
+#define WF_ADD_ORG       "add-org"
+#define WF_REMOVE_ORG    "remove-org"
+
+/* What the step functions read; everything borrowed. */
 struct wf_input {
 	const json_t *record;     /* the stored record, or NULL */
 	const json_t *topo;       /* the normalized consortium document */
@@ -34,12 +38,21 @@ struct wf_input {
 	const json_t *genesis;    /* the stored genesis value, or NULL */
 	const char *genesis_error;/* why the block could not be built, or NULL */
 	int64_t now;              /* unix seconds */
+	/* add-org / remove-org only: */
+	const char *type;         /* WF_ADD_ORG or WF_REMOVE_ORG, for a new record */
+	const char *org;          /* the org added or removed, for a new record */
+	const json_t *members;    /* the channel's stored members (array) */
+	const json_t *update;     /* channels/<ch>/updates/<id>, or NULL */
 };
 
 struct wf_output {
 	json_t *record;           /* the new record (caller decrefs) */
 	int changed;              /* 1: differs from the stored record: write it */
 	int need_genesis;         /* 1: build and store the genesis block */
+	json_t *store_update;     /* store at channels/<ch>/updates/<id>, create-only
+	                             (caller decrefs), or NULL */
+	json_t *members;          /* succeeded: the channel's members now, to store
+	                             (caller decrefs), or NULL */
 };
 
 /*
@@ -54,6 +67,37 @@ int wf_create_channel_step(const struct wf_input *, struct wf_output *,
 
 /* "create-channel-<channel>". Caller frees. */
 char *wf_create_channel_id(const char *channel);
+
+/*
+ * One step of an add-org or remove-org workflow (docs/workflows.md): from
+ * the stored record (or, with none, IN->type, IN->org and the channel's
+ * stored members IN->members), the record as it must be now. A prepare
+ * result with a valid update sets out->store_update (store it in the same
+ * txn as the record, created only if absent); a workflow that succeeds
+ * sets out->members. Returns 0, or -1 with *cause (caller frees).
+ */
+int wf_update_org_step(const struct wf_input *, struct wf_output *, char **cause);
+/* "<type>-<channel>-<msp>". Caller frees. */
+char *wf_update_org_id(const char *type, const char *channel, const char *msp);
+/* 1 for WF_ADD_ORG and WF_REMOVE_ORG. */
+int wf_update_org_type(const char *type);
+/*
+ * Which add-org / remove-org workflow CHANNEL runs now: the running one
+ * among RECORDS ({"<id>": record}), else, when the document's members
+ * differ from MEMBERS (the stored array), the first add in MSP ID order,
+ * then the first removal, whose id has no record yet. Returns 1 with *type
+ * and *msp (caller frees), or 0. Borrows the rest.
+ */
+int wf_update_org_next(const json_t *topo, const char *channel, const json_t *members,
+    const json_t *records, char **type, char **msp);
+/*
+ * The members a succeeded create-channel record made (the orgs of its
+ * join-peers and anchor-peers tasks), sorted. Caller decrefs.
+ */
+json_t *wf_channel_members(const json_t *create_record);
+/* wf_open_tasks for an add-org or remove-org record. */
+void wf_update_org_open_tasks(const json_t *record, const char *msp,
+    const json_t *results, const json_t *genesis, json_t *tasks);
 
 /*
  * Appends to TASKS (an array) the open tasks of MSP in RECORD, as the

@@ -8,6 +8,14 @@
  * makes the org's PKI under DIR (CAs, admin, its peers and orderers of the
  * document SPEC) and prints {"msp": <msp_public>, "endpoints": {"orderers":
  * [{name, endpoint, tlsCert}], "peers": [{name, endpoint}]}}.
+ *
+ *   itest_workflow update OLD NEW CHANNEL ORGS
+ *
+ * prints what an agent's update-prepare result detail holds for the change
+ * from document OLD to document NEW: {"update": <base64 ConfigUpdate>,
+ * "sha256": <hex>}, computed by fupd_compute between the two channel
+ * configs (fupd_desired) over ORGS, a file holding the published material
+ * {"<msp>": {"msp": .., "endpoints": ..}}.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +23,11 @@
 
 #include <jansson.h>
 
+#include <openssl/evp.h>
+
+#include "b64.h"
+#include "fabric_config.h"
+#include "fabric_update.h"
 #include "itest.h"
 #include "msp.h"
 #include "topology.h"
@@ -42,6 +55,50 @@ load(const char *path)
 	return doc;
 }
 
+/* The update subcommand. */
+static int
+update(const char *old_path, const char *new_path, const char *channel,
+    const char *orgs_path)
+{
+	json_t *a = load(old_path), *b = load(new_path), *orgs, *out;
+	Common__Config *ca, *cb;
+	Common__ConfigUpdate *cu;
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0, i;
+	char hex[65], *cause = NULL, *b64, *text;
+	uint8_t *bytes;
+	size_t len = 0;
+
+	orgs = json_load_file(orgs_path, 0, NULL);
+	REQUIRE(orgs != NULL);
+	if ((ca = fupd_desired(a, channel, orgs, &cause)) == NULL ||
+	    (cb = fupd_desired(b, channel, orgs, &cause)) == NULL ||
+	    (cu = fupd_compute(ca, cb, channel, &cause)) == NULL) {
+		fprintf(stderr, "update: %s\n", cause);
+		return 1;
+	}
+	bytes = fupd_pack(cu, &len);
+	REQUIRE(bytes != NULL);
+	REQUIRE(EVP_Digest(bytes, len, md, &mdlen, EVP_sha256(), NULL) == 1);
+	for (i = 0; i < mdlen; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	b64 = b64_encode(bytes, len, 0);
+	out = json_pack("{s:s, s:s}", "update", b64, "sha256", hex);
+	text = json_dumps(out, JSON_COMPACT);
+	puts(text);
+	free(text);
+	free(b64);
+	free(bytes);
+	json_decref(out);
+	fupd_free(cu);
+	fcfg_free(ca);
+	fcfg_free(cb);
+	json_decref(orgs);
+	json_decref(a);
+	json_decref(b);
+	return nfailures != 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -53,8 +110,11 @@ main(int argc, char **argv)
 	char *cause = NULL, *text;
 	size_t i, k;
 
+	if (argc == 6 && strcmp(argv[1], "update") == 0)
+		return update(argv[2], argv[3], argv[4], argv[5]);
 	if (argc != 5 || strcmp(argv[1], "publish") != 0) {
-		fprintf(stderr, "usage: itest_workflow publish SPEC MSPID DIR\n");
+		fprintf(stderr, "usage: itest_workflow publish SPEC MSPID DIR\n"
+		    "       itest_workflow update OLD NEW CHANNEL ORGS\n");
 		return 2;
 	}
 	doc = load(argv[2]);
