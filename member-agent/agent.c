@@ -261,6 +261,16 @@ agent_reconcile(struct agent *a, const json_t *spec, char **cause)
 			json_array_foreach(incluster, j, h)
 				if (nh < MSP_MAX_HOSTS && json_is_string(h))
 					hosts[nh++] = json_string_value(h);
+			/*
+			 * The process runtime puts an orderer's admin endpoint
+			 * (channel participation) on loopback, where the agent
+			 * dials it: the certificate must name it there too.
+			 */
+			if (a->rt != NULL && strcmp(a->rt->ops->name, "process") == 0 &&
+			    nh + 2 <= MSP_MAX_HOSTS) {
+				hosts[nh++] = "127.0.0.1";
+				hosts[nh++] = "localhost";
+			}
 			hosts[nh] = NULL;
 			node.name = name;
 			node.role = k == 0 ? MSP_ROLE_PEER : MSP_ROLE_ORDERER;
@@ -693,8 +703,9 @@ task_timer_cb(evutil_socket_t fd, short what, void *arg)
 				wake = at;
 			continue;
 		}
-		/* The signer signs every Fabric call of the process runtime. */
-		if (strcmp(a->rt->ops->name, "process") == 0 && signer_ping(a, &cause) != 0) {
+		/* The signer signs every Fabric call of the process runtime,
+		 * and update-sign under every runtime: those wait for it. */
+		if (tasks_needs_signer(a->rt->ops->name, t) && signer_ping(a, &cause) != 0) {
 			char *why = xasprintf("the signer does not answer (%s); task %s "
 			    "waits", cause, id);
 

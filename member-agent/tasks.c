@@ -11,6 +11,8 @@
  *                 org's AnchorPeers, its ConfigSignature
  *                 (fabric.config-update) and CONFIG_UPDATE envelope
  *                 (fabric.config-submit), broadcast
+ *   update-prepare, update-sign, update-submit
+ *                 adding or removing an org: tasks_update.c
  *
  * The sequence is the one tests/integration/itest_fabric_e2e.c runs
  * against real Fabric. Retryable failures of a call are retried inside
@@ -43,6 +45,7 @@
 #include "runtime.h"
 #include "signer_client.h"
 #include "tasks.h"
+#include "tasks_int.h"
 #include "topology.h"
 #include "xmalloc.h"
 
@@ -52,29 +55,10 @@
 #define TASKS_PAUSE_MS		500	/* between retries of a call */
 #define TASKS_MAX_CERT_FILE	(64 * 1024)
 
-/* A checked task: strings borrowed from the task, block owned. */
-struct task {
-	const char *id, *type, *channel, *node;
-	const json_t *chan;       /* the channel in the spec */
-	const json_t *me;         /* this org in the spec */
-	const json_t *nodespec;   /* the node in the org (joins) */
-	uint8_t *block;
-	size_t blen;
-};
-
-struct deadline {
-	struct timespec end;
-	long call_ms;
-};
-
-static json_t *
-result(const char *state, json_t *detail, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
 /* The result object; the message is cut to TASKS_MAX_MESSAGE bytes on a
  * UTF-8 character boundary. Takes detail (may be NULL). */
-static json_t *
-result(const char *state, json_t *detail, const char *fmt, ...)
+json_t *
+tasks_result(const char *state, json_t *detail, const char *fmt, ...)
 {
 	va_list ap;
 	char *msg;
@@ -107,6 +91,15 @@ tasks_final(const char *state)
 {
 	return state != NULL && (strcmp(state, TASKS_DONE) == 0 ||
 	    strcmp(state, TASKS_RENDERED) == 0 || strcmp(state, TASKS_FAILED) == 0);
+}
+
+int
+tasks_needs_signer(const char *runtime, const json_t *task)
+{
+	const char *type = json_string_value(json_object_get(task, "type"));
+
+	return (runtime != NULL && strcmp(runtime, "process") == 0) ||
+	    (type != NULL && strcmp(type, "update-sign") == 0);
 }
 
 static int
@@ -144,8 +137,8 @@ deadline_left(const struct deadline *d)
 }
 
 /* The bound of the next call: call_ms, less when the task ends sooner. */
-static long
-deadline_call(const struct deadline *d)
+long
+tasks_deadline_call(const struct deadline *d)
 {
 	long left = deadline_left(d);
 
@@ -153,8 +146,8 @@ deadline_call(const struct deadline *d)
 }
 
 /* Pauses before another try; 0 when the task has no time left for one. */
-static int
-deadline_again(const struct deadline *d)
+int
+tasks_deadline_again(const struct deadline *d)
 {
 	struct timespec ts = { 0, TASKS_PAUSE_MS * 1000000L };
 
@@ -165,8 +158,8 @@ deadline_again(const struct deadline *d)
 	return 1;
 }
 
-static const json_t *
-chan_find(const json_t *spec, const char *name)
+const json_t *
+tasks_chan_find(const json_t *spec, const char *name)
 {
 	const json_t *c;
 	size_t i;
@@ -179,8 +172,8 @@ chan_find(const json_t *spec, const char *name)
 	return NULL;
 }
 
-static int
-list_has(const json_t *list, const char *s)
+int
+tasks_list_has(const json_t *list, const char *s)
 {
 	const json_t *v;
 	size_t i;
@@ -196,14 +189,14 @@ static int
 is_consenter(const json_t *chan, const char *mspid, const char *node)
 {
 	char *s = xasprintf("%s/%s", mspid, node);
-	int r = list_has(json_object_get(chan, "consenters"), s);
+	int r = tasks_list_has(json_object_get(chan, "consenters"), s);
 
 	free(s);
 	return r;
 }
 
-static int
-hex_eq(const char *hex, const uint8_t *d, size_t n)
+int
+tasks_hex_eq(const char *hex, const uint8_t *d, size_t n)
 {
 	char buf[2 * SHA256_DIGEST_LENGTH + 1];
 	size_t i;
@@ -215,8 +208,8 @@ hex_eq(const char *hex, const uint8_t *d, size_t n)
 	return strlen(hex) == 2 * n && strncasecmp(hex, buf, 2 * n) == 0;
 }
 
-static const char *
-sget(const json_t *o, const char *k)
+const char *
+tasks_sget(const json_t *o, const char *k)
 {
 	return json_string_value(json_object_get(o, k));
 }
@@ -236,84 +229,89 @@ task_check(const struct tasks_env *env, const json_t *task, struct task *t)
 	int type = 0, join;
 
 	memset(t, 0, sizeof(*t));
-	if (!json_is_object(task) || (t->id = sget(task, "id")) == NULL ||
-	    (t->type = sget(task, "type")) == NULL ||
-	    (t->channel = sget(task, "channel")) == NULL)
-		return result(TASKS_FAILED, NULL, "the task needs an id, a type "
+	t->json = task;
+	if (!json_is_object(task) || (t->id = tasks_sget(task, "id")) == NULL ||
+	    (t->type = tasks_sget(task, "type")) == NULL ||
+	    (t->channel = tasks_sget(task, "channel")) == NULL)
+		return tasks_result(TASKS_FAILED, NULL, "the task needs an id, a type "
 		    "and a channel");
 	join = strcmp(t->type, "join-orderer") == 0 ||
 	    strcmp(t->type, "join-peer") == 0;
-	if (!join && strcmp(t->type, "anchor-peers") != 0)
-		return result(TASKS_FAILED, NULL, "this agent does not know task "
-		    "type \"%s\" (it knows join-orderer, join-peer and "
-		    "anchor-peers)", t->type);
+	if (!join && strcmp(t->type, "anchor-peers") != 0 &&
+	    !tasks_update_type(t->type))
+		return tasks_result(TASKS_FAILED, NULL, "this agent does not know task "
+		    "type \"%s\" (it knows join-orderer, join-peer, anchor-peers, "
+		    "update-prepare, update-sign and update-submit)", t->type);
 	if ((t->me = topology_find_org(env->spec, env->mspid)) == NULL)
-		return result(TASKS_FAILED, NULL, "org %s is not declared in the "
+		return tasks_result(TASKS_FAILED, NULL, "org %s is not declared in the "
 		    "consortium", env->mspid);
-	if ((t->chan = chan_find(env->spec, t->channel)) == NULL)
-		return result(TASKS_FAILED, NULL, "channel \"%s\" is not declared "
+	if ((t->chan = tasks_chan_find(env->spec, t->channel)) == NULL)
+		return tasks_result(TASKS_FAILED, NULL, "channel \"%s\" is not declared "
 		    "in the consortium", t->channel);
+	/* The update tasks check their own fields (tasks_update.c). */
+	if (tasks_update_type(t->type))
+		return NULL;
 	if (!join) {
-		if (!list_has(json_object_get(t->chan, "members"), env->mspid))
-			return result(TASKS_FAILED, NULL, "%s is not a member of "
+		if (!tasks_list_has(json_object_get(t->chan, "members"), env->mspid))
+			return tasks_result(TASKS_FAILED, NULL, "%s is not a member of "
 			    "channel %s: it has no anchor peers to set there",
 			    env->mspid, t->channel);
 		return NULL;
 	}
-	if ((t->node = sget(task, "node")) == NULL)
-		return result(TASKS_FAILED, NULL, "a %s task needs a node",
+	if ((t->node = tasks_sget(task, "node")) == NULL)
+		return tasks_result(TASKS_FAILED, NULL, "a %s task needs a node",
 		    t->type);
 	if ((t->nodespec = topology_find_node(t->me, t->node, &kind)) == NULL)
-		return result(TASKS_FAILED, NULL, "%s is not a node of %s",
+		return tasks_result(TASKS_FAILED, NULL, "%s is not a node of %s",
 		    t->node, env->mspid);
 	if (strcmp(t->type, "join-orderer") == 0) {
 		if (strcmp(kind, "orderer") != 0)
-			return result(TASKS_FAILED, NULL, "%s of %s is a %s, not "
+			return tasks_result(TASKS_FAILED, NULL, "%s of %s is a %s, not "
 			    "an orderer", t->node, env->mspid, kind);
 		if (!is_consenter(t->chan, env->mspid, t->node))
-			return result(TASKS_FAILED, NULL, "%s/%s is not a "
+			return tasks_result(TASKS_FAILED, NULL, "%s/%s is not a "
 			    "consenter of channel %s", env->mspid, t->node,
 			    t->channel);
 	} else {
 		if (strcmp(kind, "peer") != 0)
-			return result(TASKS_FAILED, NULL, "%s of %s is an %s, not "
+			return tasks_result(TASKS_FAILED, NULL, "%s of %s is an %s, not "
 			    "a peer", t->node, env->mspid, kind);
-		if (!list_has(json_object_get(t->chan, "members"), env->mspid))
-			return result(TASKS_FAILED, NULL, "%s is not a member of "
+		if (!tasks_list_has(json_object_get(t->chan, "members"), env->mspid))
+			return tasks_result(TASKS_FAILED, NULL, "%s is not a member of "
 			    "channel %s: its peers do not join it", env->mspid,
 			    t->channel);
 	}
-	if ((b64 = sget(task, "block")) == NULL ||
-	    (sha = sget(task, "blockSha256")) == NULL)
-		return result(TASKS_FAILED, NULL, "a %s task needs a block and "
+	if ((b64 = tasks_sget(task, "block")) == NULL ||
+	    (sha = tasks_sget(task, "blockSha256")) == NULL)
+		return tasks_result(TASKS_FAILED, NULL, "a %s task needs a block and "
 		    "its blockSha256", t->type);
 	if ((t->block = b64_decode(b64, strlen(b64), 0, TASKS_MAX_BLOCK,
 	    &t->blen)) == NULL || t->blen == 0)
-		return result(TASKS_FAILED, NULL, "the task's block is not "
+		return tasks_result(TASKS_FAILED, NULL, "the task's block is not "
 		    "canonical base64 of at most %lu bytes",
 		    (unsigned long)TASKS_MAX_BLOCK);
 	SHA256(t->block, t->blen, md);
-	if (!hex_eq(sha, md, sizeof(md)))
-		return result(TASKS_FAILED, NULL, "the block's SHA-256 does not "
+	if (!tasks_hex_eq(sha, md, sizeof(md)))
+		return tasks_result(TASKS_FAILED, NULL, "the block's SHA-256 does not "
 		    "match the task's blockSha256 (%.64s)", sha);
 	if ((b = fdec_block_unpack(t->block, t->blen, TASKS_MAX_BLOCK,
 	    &cause)) == NULL) {
-		r = result(TASKS_FAILED, NULL, "the task's block does not "
+		r = tasks_result(TASKS_FAILED, NULL, "the task's block does not "
 		    "decode: %s", cause);
 		goto done;
 	}
 	if (b->header == NULL || b->header->number != 0) {
-		r = result(TASKS_FAILED, NULL, "the task's block is block %llu, "
+		r = tasks_result(TASKS_FAILED, NULL, "the task's block is block %llu, "
 		    "not block 0 of channel %s", b->header != NULL ?
 		    (unsigned long long)b->header->number : 0ULL, t->channel);
 		goto done;
 	}
 	if (ftx_block_channel(b, &ch, &type, &cause) != 0) {
-		r = result(TASKS_FAILED, NULL, "the task's block: %s", cause);
+		r = tasks_result(TASKS_FAILED, NULL, "the task's block: %s", cause);
 		goto done;
 	}
 	if (type != FTX_HDR_CONFIG || strcmp(ch, t->channel) != 0) {
-		r = result(TASKS_FAILED, NULL, "the task's block is %s of "
+		r = tasks_result(TASKS_FAILED, NULL, "the task's block is %s of "
 		    "channel \"%s\", not a config block of channel %s",
 		    type != FTX_HDR_CONFIG ? "not a config block" :
 		    "a config block", ch, t->channel);
@@ -366,7 +364,7 @@ render_join(const struct tasks_env *env, const struct task *t)
 	int orderer = strcmp(t->type, "join-orderer") == 0;
 
 	if (env->outdir == NULL)
-		return result(TASKS_FAILED, NULL, "the %s runtime has no output "
+		return tasks_result(TASKS_FAILED, NULL, "the %s runtime has no output "
 		    "directory to write the join of %s to", env->rt != NULL ?
 		    env->rt->ops->name : "(none)", t->node);
 	top = xasprintf("%s/channels", env->outdir);
@@ -424,7 +422,7 @@ render_join(const struct tasks_env *env, const struct task *t)
 	name = xasprintf("join-%s.sh", t->node);
 	if (write_file(chdir_, name, script, strlen(script), 0755, &cause) != 0)
 		goto fail;
-	r = result(TASKS_RENDERED, json_pack("{s:s, s:s, s:s}", "directory",
+	r = tasks_result(TASKS_RENDERED, json_pack("{s:s, s:s, s:s}", "directory",
 	    chdir_, "block", blockname, "script", name), "the %s runtime does "
 	    "not act on live nodes: the join of %s to %s is written to %s "
 	    "(%s and %s) for an operator or a GitOps job to run",
@@ -432,7 +430,7 @@ render_join(const struct tasks_env *env, const struct task *t)
 	    t->channel, chdir_, blockname, name);
 	goto done;
 fail:
-	r = result(TASKS_RETRY, NULL, "cannot write the join of %s to %s: %s",
+	r = tasks_result(TASKS_RETRY, NULL, "cannot write the join of %s to %s: %s",
 	    t->node, t->channel, cause);
 done:
 	json_decref(hosts);
@@ -467,13 +465,8 @@ node_info(const struct tasks_env *env, const char *node, char **cause)
 	return info;
 }
 
-/* The org admin's TLS client certificate and key files. */
-struct admin_files {
-	char *tls_crt, *tls_key, *cert_pem;
-};
-
-static int
-admin_load(const struct tasks_env *env, struct admin_files *af, char **cause)
+int
+tasks_admin_load(const struct tasks_env *env, struct admin_files *af, char **cause)
 {
 	char *path;
 	FILE *fp;
@@ -504,8 +497,8 @@ admin_load(const struct tasks_env *env, struct admin_files *af, char **cause)
 	return 0;
 }
 
-static void
-admin_clear(struct admin_files *af)
+void
+tasks_admin_clear(struct admin_files *af)
 {
 	free(af->tls_crt);
 	free(af->tls_key);
@@ -537,22 +530,22 @@ join_orderer(const struct tasks_env *env, const struct task *t,
 	memset(&af, 0, sizeof(af));
 	memset(&info, 0, sizeof(info));
 	if ((ni = node_info(env, t->node, &cause)) == NULL) {
-		r = result(TASKS_RETRY, NULL, "%s", cause);
+		r = tasks_result(TASKS_RETRY, NULL, "%s", cause);
 		goto done;
 	}
 	memset(&adm, 0, sizeof(adm));
-	if (split_hp(sget(ni, "admin"), &host, &adm.port) != 0 ||
-	    sget(ni, "tlsCa") == NULL) {
-		r = result(TASKS_FAILED, NULL, "the process runtime gives %s no "
+	if (split_hp(tasks_sget(ni, "admin"), &host, &adm.port) != 0 ||
+	    tasks_sget(ni, "tlsCa") == NULL) {
+		r = tasks_result(TASKS_FAILED, NULL, "the process runtime gives %s no "
 		    "admin endpoint", t->node);
 		goto done;
 	}
-	if (admin_load(env, &af, &cause) != 0) {
-		r = result(TASKS_FAILED, NULL, "%s", cause);
+	if (tasks_admin_load(env, &af, &cause) != 0) {
+		r = tasks_result(TASKS_FAILED, NULL, "%s", cause);
 		goto done;
 	}
 	adm.host = host;
-	adm.ca_file = sget(ni, "tlsCa");
+	adm.ca_file = tasks_sget(ni, "tlsCa");
 	adm.cert_file = af.tls_crt;
 	adm.key_file = af.tls_key;
 	for (;;) {
@@ -560,25 +553,25 @@ join_orderer(const struct tasks_env *env, const struct task *t,
 		cause = NULL;
 		part_channel_clear(&info);
 		if (part_join(&adm, t->block, t->blen, &pj, &info,
-		    deadline_call(d), &cause) == 0)
+		    tasks_deadline_call(d), &cause) == 0)
 			break;
 		st = part_http_status(cause);
 		/* An answer other than 5xx or 409 (pending removal) is final. */
 		if (st != 0 && st < 500 && st != 409) {
-			r = result(TASKS_FAILED, NULL, "%s", cause);
+			r = tasks_result(TASKS_FAILED, NULL, "%s", cause);
 			goto done;
 		}
-		if (!deadline_again(d)) {
-			r = result(TASKS_RETRY, NULL, "%s", cause);
+		if (!tasks_deadline_again(d)) {
+			r = tasks_result(TASKS_RETRY, NULL, "%s", cause);
 			goto done;
 		}
 	}
 	if (pj == PART_ALREADY_JOINED)
-		r = result(TASKS_DONE, json_pack("{s:b}", "alreadyJoined", 1),
+		r = tasks_result(TASKS_DONE, json_pack("{s:b}", "alreadyJoined", 1),
 		    "%s had already joined %s (channel participation)", t->node,
 		    t->channel);
 	else
-		r = result(TASKS_DONE, json_pack("{s:b, s:s}", "alreadyJoined", 0,
+		r = tasks_result(TASKS_DONE, json_pack("{s:b, s:s}", "alreadyJoined", 0,
 		    "status", info.status != NULL ? info.status : ""),
 		    "joined (channel participation): %s is a %s of %s",
 		    t->node, info.consensus_relation != NULL &&
@@ -586,7 +579,7 @@ join_orderer(const struct tasks_env *env, const struct task *t,
 		    info.consensus_relation : "member", t->channel);
 done:
 	part_channel_clear(&info);
-	admin_clear(&af);
+	tasks_admin_clear(&af);
 	json_decref(ni);
 	free(host);
 	free(cause);
@@ -594,14 +587,14 @@ done:
 }
 
 /* A failed Fabric call as a result: retry when it may pass, else failed. */
-static json_t *
-call_failure(const struct fops_result *res, const char *cause)
+json_t *
+tasks_call_failure(const struct fops_result *res, const char *cause)
 {
 	if (strstr(cause, "the signer refused") != NULL)
-		return result(TASKS_FAILED, NULL, "%s", cause);
+		return tasks_result(TASKS_FAILED, NULL, "%s", cause);
 	if (fops_retryable(res) || strstr(cause, "no answer from the signer") != NULL)
-		return result(TASKS_RETRY, NULL, "%s", cause);
-	return result(TASKS_FAILED, NULL, "%s", cause);
+		return tasks_result(TASKS_RETRY, NULL, "%s", cause);
+	return tasks_result(TASKS_FAILED, NULL, "%s", cause);
 }
 
 static json_t *
@@ -620,22 +613,22 @@ join_peer(const struct tasks_env *env, const struct task *t,
 
 	memset(&af, 0, sizeof(af));
 	if ((ni = node_info(env, t->node, &cause)) == NULL) {
-		r = result(TASKS_RETRY, NULL, "%s", cause);
+		r = tasks_result(TASKS_RETRY, NULL, "%s", cause);
 		goto done;
 	}
 	memset(&peer, 0, sizeof(peer));
-	if (split_hp(sget(ni, "listen"), &host, &peer.port) != 0 ||
-	    sget(ni, "tlsCa") == NULL) {
-		r = result(TASKS_FAILED, NULL, "the process runtime gives %s no "
+	if (split_hp(tasks_sget(ni, "listen"), &host, &peer.port) != 0 ||
+	    tasks_sget(ni, "tlsCa") == NULL) {
+		r = tasks_result(TASKS_FAILED, NULL, "the process runtime gives %s no "
 		    "listen endpoint", t->node);
 		goto done;
 	}
-	if (admin_load(env, &af, &cause) != 0) {
-		r = result(TASKS_FAILED, NULL, "%s", cause);
+	if (tasks_admin_load(env, &af, &cause) != 0) {
+		r = tasks_result(TASKS_FAILED, NULL, "%s", cause);
 		goto done;
 	}
 	peer.host = host;
-	peer.ca_file = sget(ni, "tlsCa");
+	peer.ca_file = tasks_sget(ni, "tlsCa");
 	peer.cert_file = af.tls_crt;
 	peer.key_file = af.tls_key;
 	id.mspid = env->mspid;
@@ -649,22 +642,22 @@ join_peer(const struct tasks_env *env, const struct task *t,
 		cause = NULL;
 		memset(&res, 0, sizeof(res));
 		if (fops_join_chain(&peer, t->block, t->blen, &s, &jr, &res,
-		    deadline_call(d), &cause) == 0)
+		    tasks_deadline_call(d), &cause) == 0)
 			break;
-		r = call_failure(&res, cause);
-		if (strcmp(sget(r, "state"), TASKS_RETRY) != 0 ||
-		    !deadline_again(d))
+		r = tasks_call_failure(&res, cause);
+		if (strcmp(tasks_sget(r, "state"), TASKS_RETRY) != 0 ||
+		    !tasks_deadline_again(d))
 			goto done;
 		json_decref(r);
 		r = NULL;
 	}
-	r = result(TASKS_DONE, json_pack("{s:b}", "alreadyJoined",
+	r = tasks_result(TASKS_DONE, json_pack("{s:b}", "alreadyJoined",
 	    jr == FOPS_ALREADY_JOINED), jr == FOPS_ALREADY_JOINED ?
 	    "%s had already joined %s (its ledger exists)" :
 	    "joined (cscc JoinChain): %s has joined %s", t->node, t->channel);
 done:
 	json_decref(ctx);
-	admin_clear(&af);
+	tasks_admin_clear(&af);
 	json_decref(ni);
 	free(host);
 	free(cause);
@@ -724,8 +717,8 @@ done:
  * An orderer of the channel: this org's own consenter when it has one,
  * else the first other consenter with its org's published TLS roots.
  */
-static int
-pick_orderer(const struct tasks_env *env, const struct task *t,
+int
+tasks_pick_orderer(const struct tasks_env *env, const struct task *t,
     struct grpc_target *o, char **host, char **ca, char **which, char **cause)
 {
 	const json_t *c, *org, *node;
@@ -743,9 +736,9 @@ pick_orderer(const struct tasks_env *env, const struct task *t,
 			msp = xstrndup(s, (size_t)(slash - s));
 			if (pass == 0 && strcmp(msp, env->mspid) == 0) {
 				ni = node_info(env, slash + 1, &err);
-				if (ni != NULL && split_hp(sget(ni, "listen"), host,
-				    &o->port) == 0 && sget(ni, "tlsCa") != NULL) {
-					*ca = xstrdup(sget(ni, "tlsCa"));
+				if (ni != NULL && split_hp(tasks_sget(ni, "listen"), host,
+				    &o->port) == 0 && tasks_sget(ni, "tlsCa") != NULL) {
+					*ca = xstrdup(tasks_sget(ni, "tlsCa"));
 					*which = xstrdup(s);
 					json_decref(ni);
 					free(msp);
@@ -756,7 +749,7 @@ pick_orderer(const struct tasks_env *env, const struct task *t,
 			} else if (pass == 1 && strcmp(msp, env->mspid) != 0 &&
 			    (org = topology_find_org(env->spec, msp)) != NULL &&
 			    (node = topology_find_node(org, slash + 1, &kind)) != NULL &&
-			    split_hp(sget(node, "endpoint"), host, &o->port) == 0) {
+			    split_hp(tasks_sget(node, "endpoint"), host, &o->port) == 0) {
 				free(err);
 				err = NULL;
 				if ((*ca = tls_roots_file(env, msp, &err)) != NULL) {
@@ -778,8 +771,8 @@ pick_orderer(const struct tasks_env *env, const struct task *t,
 }
 
 /* Application/MSP in a config, or NULL. */
-static Common__ConfigGroup *
-app_org(const Common__Config *c, const char *mspid)
+Common__ConfigGroup *
+tasks_app_org(const Common__Config *c, const char *mspid)
 {
 	Common__ConfigGroup *app;
 
@@ -800,7 +793,7 @@ tasks_anchor_config(const Common__Config *live, const Common__Config *want,
 	uint8_t *b;
 	size_t len, i, j;
 
-	if (app_org(live, mspid) == NULL) {
+	if (tasks_app_org(live, mspid) == NULL) {
 		*cause = xasprintf("the channel's config has no application org "
 		    "%s", mspid);
 		return NULL;
@@ -812,8 +805,8 @@ tasks_anchor_config(const Common__Config *live, const Common__Config *want,
 		*cause = xstrdup("cannot copy the channel's config");
 		return NULL;
 	}
-	g = app_org(out, mspid);
-	wg = app_org(want, mspid);
+	g = tasks_app_org(out, mspid);
+	wg = tasks_app_org(want, mspid);
 	wv = wg != NULL ? fcfg_value(wg, "AnchorPeers") : NULL;
 	for (i = 0; i < g->n_values; i++)
 		if (strcmp(g->values[i]->key, "AnchorPeers") == 0)
@@ -864,8 +857,8 @@ tasks_anchor_config(const Common__Config *live, const Common__Config *want,
 }
 
 /* Whether an orderer's refusal of an update says its read set is stale. */
-static int
-stale_read_set(const char *info, const char *cause)
+int
+tasks_stale_read_set(const char *info, const char *cause)
 {
 	const char *s[] = { info, cause };
 	size_t i;
@@ -902,12 +895,12 @@ anchor_peers(const struct tasks_env *env, const struct task *t,
 
 	memset(&af, 0, sizeof(af));
 	memset(&ord, 0, sizeof(ord));
-	if (pick_orderer(env, t, &ord, &host, &ca, &which, &cause) != 0) {
-		r = result(TASKS_RETRY, NULL, "%s", cause);
+	if (tasks_pick_orderer(env, t, &ord, &host, &ca, &which, &cause) != 0) {
+		r = tasks_result(TASKS_RETRY, NULL, "%s", cause);
 		goto done;
 	}
-	if (admin_load(env, &af, &cause) != 0) {
-		r = result(TASKS_FAILED, NULL, "%s", cause);
+	if (tasks_admin_load(env, &af, &cause) != 0) {
+		r = tasks_result(TASKS_FAILED, NULL, "%s", cause);
 		goto done;
 	}
 	ord.host = host;
@@ -929,41 +922,41 @@ anchor_peers(const struct tasks_env *env, const struct task *t,
 		blk = NULL;
 		memset(&res, 0, sizeof(res));
 		if (fops_config_block(&ord, t->channel, &s_read, &blk, &blen,
-		    &number, &res, deadline_call(d), &cause) == 0)
+		    &number, &res, tasks_deadline_call(d), &cause) == 0)
 			break;
-		r = call_failure(&res, cause);
-		if (strcmp(sget(r, "state"), TASKS_RETRY) != 0 ||
-		    !deadline_again(d))
+		r = tasks_call_failure(&res, cause);
+		if (strcmp(tasks_sget(r, "state"), TASKS_RETRY) != 0 ||
+		    !tasks_deadline_again(d))
 			goto done;
 		json_decref(r);
 		r = NULL;
 	}
 	if ((live = fdec_config_from_block(blk, blen, TASKS_MAX_CONFIG,
 	    &cause)) == NULL) {
-		r = result(TASKS_FAILED, NULL, "config block %llu of %s from %s: "
+		r = tasks_result(TASKS_FAILED, NULL, "config block %llu of %s from %s: "
 		    "%s", (unsigned long long)number, t->channel, which, cause);
 		goto done;
 	}
 	if ((want = fcfg_build(env->spec, t->channel, env->orgs, &cause)) == NULL) {
-		r = result(TASKS_FAILED, NULL, "the declared config of %s: %s",
+		r = tasks_result(TASKS_FAILED, NULL, "the declared config of %s: %s",
 		    t->channel, cause);
 		goto done;
 	}
 	if ((desired = tasks_anchor_config(live, want, env->mspid,
 	    &cause)) == NULL) {
-		r = result(TASKS_RETRY, NULL, "%s (block %llu from %s)", cause,
+		r = tasks_result(TASKS_RETRY, NULL, "%s (block %llu from %s)", cause,
 		    (unsigned long long)number, which);
 		goto done;
 	}
 	if ((upd = fupd_compute(live, desired, t->channel, &cause)) == NULL) {
 		if (strstr(cause, "no differences") != NULL)
-			r = result(TASKS_DONE, json_pack("{s:I, s:b}",
+			r = tasks_result(TASKS_DONE, json_pack("{s:I, s:b}",
 			    "configBlock", (json_int_t)number, "updated", 0),
 			    "the anchor peers of %s on %s are already as "
 			    "declared (config block %llu): no update to make",
 			    env->mspid, t->channel, (unsigned long long)number);
 		else
-			r = result(TASKS_FAILED, NULL, "the anchor peer update: %s",
+			r = tasks_result(TASKS_FAILED, NULL, "the anchor peer update: %s",
 			    cause);
 		goto done;
 	}
@@ -972,7 +965,7 @@ anchor_peers(const struct tasks_env *env, const struct task *t,
 	ubytes = fupd_pack(upd, &ulen);
 	if ((hdr = fupd_signature_header(env->mspid, id.cert_pem, NULL,
 	    &hlen)) == NULL) {
-		r = result(TASKS_RETRY, NULL, "no random bytes for the signature "
+		r = tasks_result(TASKS_RETRY, NULL, "no random bytes for the signature "
 		    "header's nonce");
 		goto done;
 	}
@@ -984,7 +977,7 @@ anchor_peers(const struct tasks_env *env, const struct task *t,
 	    ctx_upd, 0 };
 	if (signer_client_sign(&sc_upd, sb, sblen, &sig, &siglen, &cause) != 0) {
 		memset(&res, 0, sizeof(res));
-		r = call_failure(&res, cause);
+		r = tasks_call_failure(&res, cause);
 		goto done;
 	}
 	fs = (struct fupd_sig){ hdr, hlen, sig, siglen };
@@ -997,7 +990,7 @@ anchor_peers(const struct tasks_env *env, const struct task *t,
 	if ((envb = ftx_envelope(FTX_HDR_CONFIG_UPDATE, t->channel, cue, cuelen,
 	    NULL, &id, s_sub.sign, s_sub.arg, &elen, &cause)) == NULL) {
 		memset(&res, 0, sizeof(res));
-		r = call_failure(&res, cause);
+		r = tasks_call_failure(&res, cause);
 		goto done;
 	}
 
@@ -1009,24 +1002,24 @@ anchor_peers(const struct tasks_env *env, const struct task *t,
 		info = NULL;
 		memset(&res, 0, sizeof(res));
 		if (fops_broadcast(&ord, envb, elen, &res, &info,
-		    deadline_call(d), &cause) == 0)
+		    tasks_deadline_call(d), &cause) == 0)
 			break;
-		if (res.status == FOPS_BAD_REQUEST && stale_read_set(info, cause)) {
-			r = result(TASKS_RETRY, NULL, "%s (another update landed "
+		if (res.status == FOPS_BAD_REQUEST && tasks_stale_read_set(info, cause)) {
+			r = tasks_result(TASKS_RETRY, NULL, "%s (another update landed "
 			    "since config block %llu was read: the update is "
 			    "computed again)", cause, (unsigned long long)number);
 			goto done;
 		}
 		if (!fops_retryable(&res)) {
-			r = result(TASKS_FAILED, NULL, "%s", cause);
+			r = tasks_result(TASKS_FAILED, NULL, "%s", cause);
 			goto done;
 		}
-		if (!deadline_again(d)) {
-			r = result(TASKS_RETRY, NULL, "%s", cause);
+		if (!tasks_deadline_again(d)) {
+			r = tasks_result(TASKS_RETRY, NULL, "%s", cause);
 			goto done;
 		}
 	}
-	r = result(TASKS_DONE, json_pack("{s:I, s:b, s:s}", "configBlock",
+	r = tasks_result(TASKS_DONE, json_pack("{s:I, s:b, s:s}", "configBlock",
 	    (json_int_t)number, "updated", 1, "orderer", which),
 	    "the update setting the anchor peers of %s on %s was accepted by "
 	    "%s (it follows config block %llu)", env->mspid, t->channel, which,
@@ -1039,7 +1032,7 @@ done:
 	fcfg_free(live);
 	fcfg_free(want);
 	fcfg_free(desired);
-	admin_clear(&af);
+	tasks_admin_clear(&af);
 	free(blk);
 	free(ubytes);
 	free(hdr);
@@ -1065,9 +1058,11 @@ tasks_run(const struct tasks_env *env, const json_t *task, json_t **result_)
 	if ((r = task_check(env, task, &t)) != NULL)
 		goto done;
 	deadline_init(&d, env);
-	if (!is_process(env)) {
+	if (tasks_update_type(t.type))
+		r = tasks_update_run(env, &t, &d, is_process(env));
+	else if (!is_process(env)) {
 		if (strcmp(t.type, "anchor-peers") == 0)
-			r = result(TASKS_RENDERED, NULL, "the %s runtime has no live "
+			r = tasks_result(TASKS_RENDERED, NULL, "the %s runtime has no live "
 			    "orderer to fetch the config of %s from: %s's anchor "
 			    "peers are set by an operator (peer channel fetch "
 			    "config, then an update of %s's AnchorPeers only)",

@@ -3,7 +3,9 @@
  * it (docs/workflows.md, docs/agent-tasks.md): join one of its orderers
  * to a channel (channel participation), join one of its peers (cscc
  * JoinChain signed by the org admin's signer), set its own org's anchor
- * peers on a channel (a config update signed by the signer). With the
+ * peers on a channel (a config update signed by the signer), and the
+ * steps of adding or removing an org (prepare the update, sign it,
+ * submit it with the signatures collected: tasks_update.c). With the
  * manifests and kubernetes runtimes the joins are written out for GitOps
  * instead ("rendered").
  *
@@ -69,5 +71,75 @@ int tasks_final(const char *state);
  */
 Common__Config *tasks_anchor_config(const Common__Config *live,
     const Common__Config *want, const char *mspid, char **cause);
+
+/*
+ * 1 when the task needs the signer before it can run: every task of the
+ * process runtime (its Fabric calls are signed), and update-sign under
+ * every runtime. The agent waits for the signer's PING before those.
+ */
+int tasks_needs_signer(const char *runtime, const json_t *task);
+
+/* The change of an add-org / remove-org workflow (update-prepare's "change"). */
+enum tasks_org_change {
+	TASKS_ADD_ORG,     /* {"addOrg": MSP} */
+	TASKS_REMOVE_ORG   /* {"removeOrg": MSP} */
+};
+
+/*
+ * update-prepare's "change": {"addOrg": MSP} or {"removeOrg": MSP}, one
+ * key. Returns 0 with *op and *msp (borrowed from CHANGE), or -1 with
+ * *cause.
+ */
+int tasks_org_change_parse(const json_t *change, enum tasks_org_change *op,
+    const char **msp, char **cause);
+
+/*
+ * The config update-prepare aims at: LIVE with only MSP added to (its
+ * group exactly as fcfg_build(SPEC, CHANNEL, ORGS) has it, AnchorPeers
+ * included) or removed from the Application group. The change must be one
+ * the document declares: MSP listed among CHANNEL's members to be added,
+ * no longer listed to be removed; otherwise -1 with *cause saying so.
+ * Returns 0 with *out (fcfg_free), 1 when LIVE has the change already
+ * (the org is there / is gone; *out NULL), or -1 with *cause.
+ */
+int tasks_org_config(const Common__Config *live, const json_t *spec,
+    const json_t *orgs, const char *channel, enum tasks_org_change op,
+    const char *msp, Common__Config **out, char **cause);
+
+/*
+ * update-submit's check that an update is already in the channel. The
+ * task carries no "change", so what the update does is read from its
+ * write set: an add-org or remove-org update writes the Application group
+ * at a new version (its read set version + 1) with exactly the orgs the
+ * channel has afterwards. Returns 1 when LIVE's Application orgs are
+ * exactly those, 0 when they are not (*what, may be NULL, says what the
+ * update would change: "adds Org2MSP", "removes Org3MSP"; caller frees),
+ * or -1 with *cause (may be NULL) when the update changes more than the
+ * Application group's orgs (not an add-org or remove-org update).
+ */
+int tasks_update_applied(const Common__ConfigUpdate *update,
+    const Common__Config *live, char **what, char **cause);
+
+#define TASKS_MAX_SIG	256	/* bytes of one DER signature (P-256: <= 72) */
+
+/* One ConfigSignature of update-submit's "signatures". */
+struct tasks_sig {
+	char *org;                /* the org the controller says signed */
+	uint8_t *header;          /* marshalled SignatureHeader */
+	size_t header_len;
+	uint8_t *sig;             /* DER ECDSA */
+	size_t sig_len;
+};
+
+/*
+ * Decodes update-submit's "signatures": [{"org", "signatureHeader",
+ * "signature"}], 1 to FUPD_MAX_SIGNATURES of them, canonical base64, a
+ * header at most FUPD_MAX_HEADER bytes, a signature at most TASKS_MAX_SIG,
+ * one per org. Returns 0 with *out (tasks_sigs_free) and *n, or -1 with
+ * *cause naming the element at fault ("signatures[1].signature ...").
+ */
+int tasks_sigs_decode(const json_t *list, struct tasks_sig **out, size_t *n,
+    char **cause);
+void tasks_sigs_free(struct tasks_sig *, size_t n);
 
 #endif

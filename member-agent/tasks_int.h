@@ -1,0 +1,88 @@
+/*
+ * tasks_int.h: what tasks.c (the checks, the joins, anchor peers, the
+ * dispatch) and tasks_update.c (the add-org / remove-org update tasks)
+ * share. Private to those two files.
+ */
+#ifndef FABFED_TASKS_INT_H
+#define FABFED_TASKS_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "common/configtx.pb-c.h"
+#include "fabric_ops.h"
+#include "grpc.h"
+#include "tasks.h"
+
+/* A checked task: strings borrowed from the task, block owned. */
+struct task {
+	const json_t *json;       /* the task as the controller sent it */
+	const char *id, *type, *channel, *node;
+	const json_t *chan;       /* the channel in the spec */
+	const json_t *me;         /* this org in the spec */
+	const json_t *nodespec;   /* the node in the org (joins) */
+	uint8_t *block;
+	size_t blen;
+};
+
+struct deadline {
+	struct timespec end;
+	long call_ms;
+};
+
+/* The org admin's TLS client certificate and key files. */
+struct admin_files {
+	char *tls_crt, *tls_key, *cert_pem;
+};
+
+/* The result object {"state","message","detail"}; takes detail (may be NULL). */
+json_t *tasks_result(const char *state, json_t *detail, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* The bound of the next call; whether there is time for another try
+ * (after a pause of 0.5 s). */
+long tasks_deadline_call(const struct deadline *);
+int tasks_deadline_again(const struct deadline *);
+
+/* The channel named NAME in the document, or NULL. Borrowed. */
+const json_t *tasks_chan_find(const json_t *spec, const char *name);
+int tasks_list_has(const json_t *list, const char *s);
+int tasks_hex_eq(const char *hex, const uint8_t *d, size_t n);
+const char *tasks_sget(const json_t *o, const char *k);
+
+/* The admin's files under the PKI dir; tasks_admin_clear frees them. */
+int tasks_admin_load(const struct tasks_env *, struct admin_files *,
+    char **cause);
+void tasks_admin_clear(struct admin_files *);
+
+/* A failed Fabric or signer call as a result: retry when it may pass. */
+json_t *tasks_call_failure(const struct fops_result *, const char *cause);
+
+/* An orderer of the task's channel: its host (caller frees), TLS CA file
+ * (caller frees) and "MSP/node" (caller frees). */
+int tasks_pick_orderer(const struct tasks_env *, const struct task *,
+    struct grpc_target *, char **host, char **ca, char **which, char **cause);
+
+/* Application/MSP of a config, or NULL. Borrowed. */
+Common__ConfigGroup *tasks_app_org(const Common__Config *, const char *mspid);
+
+/* Whether an orderer's refusal of an update says its read set is stale. */
+int tasks_stale_read_set(const char *info, const char *cause);
+
+/* tasks_update.c: 1 for update-prepare, update-sign, update-submit. */
+int tasks_update_type(const char *type);
+
+/*
+ * Carries out a checked update task (its channel declared, this org
+ * declared). LIVE is 1 when the runtime runs the org's nodes (process):
+ * update-prepare and update-submit need an orderer and are "rendered"
+ * otherwise; update-sign needs only the signer and runs under every
+ * runtime. Returns the result.
+ */
+json_t *tasks_update_run(const struct tasks_env *, const struct task *,
+    const struct deadline *, int live);
+
+#endif

@@ -1,0 +1,727 @@
+/*
+ * itest_agent_update.c: the add-org tasks (member-agent/tasks_update.c)
+ * as the agents run them, driven by agent_update.sh, in one directory T:
+ *
+ *   T/topo1.json  trade with Org1MSP only (the channel as created)
+ *   T/topo2.json  the same consortium declaring Org2MSP a member too
+ *   T/topo9.json  a consortium that also declares Org9MSP (the hostile
+ *                 update is computed from it; no org signs for it)
+ *   T/st1, T/st2, T/st9   each org's state dir (PKI under pki/), with
+ *                 st1/signer.sock and st2/signer.sock the REAL signers
+ *                 (`fabfed-agent signer`) the script runs
+ *
+ *   pki T      the three orgs' PKIs (lib/msp)
+ *   offline T  no Fabric: the manifests runtime; update-sign of the update
+ *              adding Org2MSP by both orgs' signers (done, both
+ *              signatures verify), of an update adding Org9MSP (failed,
+ *              the signer's reason naming Org9MSP); prepare and submit
+ *              rendered
+ *   live T     REAL Fabric (FABRIC_BIN): Org1's orderer and peer under
+ *              the process runtime, the channel created with Org1 only,
+ *              update-prepare, update-sign by both orgs, update-submit with
+ *              Org2's signature alone (refused: the admins policy wants
+ *              Org1's), then with both (accepted, the config block decoded
+ *              has Org2MSP in Application), submitted again (done,
+ *              applied, nothing signed or sent), the hostile update refused
+ *
+ * Output: "ok - ..." lines; exit 0 when every check held.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <openssl/sha.h>
+
+#include "b64.h"
+#include "fabric_block.h"
+#include "fabric_config.h"
+#include "fabric_decode.h"
+#include "fabric_ops.h"
+#include "fabric_update.h"
+#include "msp.h"
+#include "runtime.h"
+#include "signer_client.h"
+#include "tasks.h"
+#include "topology.h"
+#include "xmalloc.h"
+#include "itest.h"
+
+#define WAIT_S		90
+#define MAX_FILE	(16 * 1024 * 1024)
+#define RETRIES		20	/* "retry" results re-run, as the agent does */
+
+static void
+pause_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+static char *
+read_file(const char *path, size_t *lenp)
+{
+	FILE *fp;
+	char *buf;
+	size_t n;
+
+	if ((fp = fopen(path, "rb")) == NULL) {
+		fprintf(stderr, "%s: %s\n", path, strerror(errno));
+		exit(1);
+	}
+	buf = xmalloc(MAX_FILE + 1);
+	n = fread(buf, 1, MAX_FILE, fp);
+	fclose(fp);
+	buf[n] = '\0';
+	if (lenp != NULL)
+		*lenp = n;
+	return buf;
+}
+
+static json_t *
+load_topology(const char *path)
+{
+	struct topo_diags d;
+	json_t *doc;
+	char *text;
+	size_t n;
+
+	text = read_file(path, &n);
+	topo_diags_init(&d);
+	doc = topology_load(text, n, &d);
+	if (doc == NULL && d.n > 0)
+		fprintf(stderr, "%s: %s: %s\n", path, d.v[0].path, d.v[0].message);
+	topo_diags_free(&d);
+	free(text);
+	REQUIRE(doc != NULL);
+	return doc;
+}
+
+static const char *
+sget(const json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	REQUIRE(s != NULL);
+	return s;
+}
+
+static int
+make_pki(const char *statedir, const char *topo, const char *mspid)
+{
+	static const char *const hosts[] = { "127.0.0.1", "localhost", NULL };
+	const char *kinds[] = { "peers", "orderers" };
+	json_t *doc = load_topology(topo);
+	const json_t *org = topology_find_org(doc, mspid), *n;
+	struct msp_org m;
+	struct msp_node node;
+	char *dir = xasprintf("%s/pki", statedir), *cause = NULL;
+	size_t i, k;
+
+	REQUIRE(org != NULL);
+	m.dir = dir;
+	m.mspid = mspid;
+	m.domain = sget(org, "domain");
+	if (msp_org_ensure(&m, NULL, &cause) != 0) {
+		fprintf(stderr, "msp_org_ensure: %s\n", cause);
+		return 1;
+	}
+	for (k = 0; k < 2; k++) {
+		json_array_foreach(json_object_get(org, kinds[k]), i, n) {
+			memset(&node, 0, sizeof(node));
+			node.name = sget(n, "name");
+			node.role = k == 0 ? MSP_ROLE_PEER : MSP_ROLE_ORDERER;
+			node.hosts = hosts;
+			if (msp_node_ensure(&m, &node, NULL, &cause) != 0) {
+				fprintf(stderr, "msp_node_ensure: %s\n", cause);
+				return 1;
+			}
+		}
+	}
+	printf("ok - the PKI of %s is in %s\n", m.mspid, dir);
+	free(dir);
+	json_decref(doc);
+	return 0;
+}
+
+/* What the controller's desired state carries: {"msp", "endpoints"}. */
+static json_t *
+orgs_of(const json_t *org, const char *pkidir)
+{
+	struct msp_org m;
+	const json_t *n;
+	json_t *msp, *pos, *pps;
+	char *cause = NULL;
+	size_t i;
+
+	m.dir = pkidir;
+	m.mspid = sget(org, "mspId");
+	m.domain = sget(org, "domain");
+	if ((msp = msp_public(&m, &cause)) == NULL) {
+		fprintf(stderr, "msp_public: %s\n", cause);
+		exit(1);
+	}
+	pos = json_array();
+	json_array_foreach(json_object_get(org, "orderers"), i, n)
+		json_array_append_new(pos, json_pack("{s:s, s:O, s:O}", "name",
+		    sget(n, "name"), "endpoint", json_object_get(n, "endpoint"),
+		    "tlsCert", json_object_get(json_object_get(json_object_get(
+		    msp, "orderers"), sget(n, "name")), "tlsCert")));
+	pps = json_array();
+	json_array_foreach(json_object_get(org, "peers"), i, n)
+		json_array_append_new(pps, json_pack("{s:O, s:O}", "name",
+		    json_object_get(n, "name"), "endpoint",
+		    json_object_get(n, "endpoint")));
+	return json_pack("{s:{s:o, s:{s:o, s:o}}}", m.mspid, "msp", msp,
+	    "endpoints", "orderers", pos, "peers", pps);
+}
+
+/* Block 0 of the channel: *b64 and *sha (caller frees), *raw and *rlen. */
+static void
+genesis(const json_t *doc, const char *ch, const json_t *orgs, char **b64,
+    char *sha, uint8_t **raw, size_t *rlen)
+{
+	Common__Config *cfg;
+	Common__Block *b;
+	uint8_t md[SHA256_DIGEST_LENGTH];
+	char *cause = NULL;
+	size_t i;
+
+	if ((cfg = fcfg_build_flags(doc, ch, orgs, FCFG_NO_ANCHORS,
+	    &cause)) == NULL || (b = fblock_genesis(cfg, ch,
+	    (int64_t)time(NULL), NULL, &cause)) == NULL) {
+		fprintf(stderr, "genesis: %s\n", cause);
+		exit(1);
+	}
+	*raw = fblock_pack(b, rlen);
+	fblock_free(b);
+	fcfg_free(cfg);
+	SHA256(*raw, *rlen, md);
+	for (i = 0; i < sizeof(md); i++)
+		snprintf(sha + 2 * i, 3, "%02x", md[i]);
+	*b64 = b64_encode(*raw, *rlen, 0);
+}
+
+/* Runs a task as the agent does: a "retry" result is run again later. */
+static json_t *
+run_task(const struct tasks_env *env, const json_t *task)
+{
+	json_t *r = NULL;
+	int i;
+
+	for (i = 0; i < RETRIES; i++) {
+		json_decref(r);
+		r = NULL;
+		REQUIRE(tasks_run(env, task, &r) == 0 && r != NULL);
+		printf("  %s: %s: %s\n", sget(task, "type"), sget(r, "state"),
+		    sget(r, "message"));
+		if (strcmp(sget(r, "state"), TASKS_RETRY) != 0)
+			break;
+		pause_ms(1000);
+	}
+	return r;
+}
+
+static void
+wait_ready(struct runtime *rt, const struct rt_org *o, const char *node)
+{
+	enum rt_state st = RT_STATE_ABSENT;
+	char *detail = NULL, *cause = NULL;
+	time_t t0 = time(NULL);
+
+	while (time(NULL) - t0 < WAIT_S) {
+		free(detail);
+		detail = NULL;
+		if (runtime_observe(rt, o, node, &st, &detail, &cause) != 0) {
+			free(cause);
+			cause = NULL;
+		}
+		if (st == RT_STATE_READY || st == RT_STATE_FAILED)
+			break;
+		pause_ms(250);
+	}
+	if (st != RT_STATE_READY)
+		fprintf(stderr, "%s is %s: %s\n", node, rt_state_name(st),
+		    detail != NULL ? detail : "");
+	REQUIRE(st == RT_STATE_READY);
+	free(detail);
+}
+
+
+/* Everything a run needs. */
+struct ctx {
+	const char *dir;
+	json_t *topo1, *topo2, *topo9;
+	json_t *orgs;             /* Org1MSP, Org2MSP, Org9MSP published */
+	char *pki1, *pki2, *pki9, *sock1, *sock2, *out;
+	struct runtime *man;      /* manifests runtime (Org2's, and offline) */
+	struct tasks_env env1, env2;
+};
+
+static void
+ctx_init(struct ctx *c, const char *dir)
+{
+	json_t *o2, *o9;
+	char *p;
+
+	memset(c, 0, sizeof(*c));
+	c->dir = dir;
+	p = xasprintf("%s/topo1.json", dir);
+	c->topo1 = load_topology(p);
+	free(p);
+	p = xasprintf("%s/topo2.json", dir);
+	c->topo2 = load_topology(p);
+	free(p);
+	p = xasprintf("%s/topo9.json", dir);
+	c->topo9 = load_topology(p);
+	free(p);
+	c->pki1 = xasprintf("%s/st1/pki", dir);
+	c->pki2 = xasprintf("%s/st2/pki", dir);
+	c->pki9 = xasprintf("%s/st9/pki", dir);
+	c->sock1 = xasprintf("ipc://%s/st1/signer.sock", dir);
+	c->sock2 = xasprintf("ipc://%s/st2/signer.sock", dir);
+	c->out = xasprintf("%s/out", dir);
+	c->orgs = orgs_of(topology_find_org(c->topo9, "Org1MSP"), c->pki1);
+	o2 = orgs_of(topology_find_org(c->topo9, "Org2MSP"), c->pki2);
+	o9 = orgs_of(topology_find_org(c->topo9, "Org9MSP"), c->pki9);
+	json_object_update(c->orgs, o2);
+	json_object_update(c->orgs, o9);
+	json_decref(o2);
+	json_decref(o9);
+	REQUIRE(json_object_size(c->orgs) == 3);
+	c->man = rt_manifests_new(c->out);
+	REQUIRE(c->man != NULL);
+	c->env1.rt = c->man;
+	c->env1.mspid = "Org1MSP";
+	c->env1.domain = "org1.example.com";
+	c->env1.pkidir = c->pki1;
+	c->env1.spec = c->topo2;
+	c->env1.orgs = c->orgs;
+	c->env1.signer_url = c->sock1;
+	c->env1.outdir = c->out;
+	c->env1.statedir = c->pki1;
+	c->env2 = c->env1;
+	c->env2.mspid = "Org2MSP";
+	c->env2.domain = "org2.example.com";
+	c->env2.pkidir = c->pki2;
+	c->env2.signer_url = c->sock2;
+}
+
+static void
+ctx_free(struct ctx *c)
+{
+	runtime_free(c->man);
+	json_decref(c->topo1);
+	json_decref(c->topo2);
+	json_decref(c->topo9);
+	json_decref(c->orgs);
+	free(c->pki1);
+	free(c->pki2);
+	free(c->pki9);
+	free(c->sock1);
+	free(c->sock2);
+	free(c->out);
+}
+
+/* The update from LIVE adding MSP as DOC declares it: *b64, sha (65). */
+static char *
+add_update(const Common__Config *live, const json_t *doc, const json_t *orgs,
+    const char *msp, char *sha)
+{
+	Common__Config *d = NULL;
+	Common__ConfigUpdate *u;
+	uint8_t *b, md[SHA256_DIGEST_LENGTH];
+	char *cause = NULL, *out;
+	size_t len, i;
+
+	if (tasks_org_config(live, doc, orgs, "trade", TASKS_ADD_ORG, msp, &d,
+	    &cause) != 0 || (u = fupd_compute(live, d, "trade", &cause)) == NULL) {
+		fprintf(stderr, "the update adding %s: %s\n", msp, cause);
+		exit(1);
+	}
+	b = fupd_pack(u, &len);
+	SHA256(b, len, md);
+	for (i = 0; i < sizeof(md); i++)
+		snprintf(sha + 2 * i, 3, "%02x", md[i]);
+	out = b64_encode(b, len, 0);
+	free(b);
+	fupd_free(u);
+	fcfg_free(d);
+	return out;
+}
+
+static json_t *
+sign_task(const char *msp, const char *b64, const char *sha)
+{
+	return json_pack("{s:s+, s:s, s:s, s:s, s:s, s:s}", "id",
+	    "add-org-trade-Org2MSP.update-sign.", msp, "workflow",
+	    "add-org-trade-Org2MSP", "type", "update-sign", "channel", "trade",
+	    "update", b64, "sha256", sha);
+}
+
+static const char *
+state_of(const json_t *r)
+{
+	return sget(r, "state");
+}
+
+static const char *
+dget(const json_t *r, const char *key)
+{
+	return json_string_value(json_object_get(json_object_get(r, "detail"),
+	    key));
+}
+
+/* update-sign by both orgs: the two signatures, checked by fupd_open. */
+static json_t *
+sign_both(struct ctx *c, const char *b64, const char *sha)
+{
+	json_t *t, *r, *sigs = json_array();
+	struct tasks_env *envs[] = { &c->env1, &c->env2 };
+	struct fupd_sig fs[2];
+	struct fupd_opened op;
+	uint8_t *u, *h[2], *s[2], *cue;
+	size_t ulen, hl[2], sl[2], cuelen;
+	char *cause = NULL;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		t = sign_task(envs[i]->mspid, b64, sha);
+		r = run_task(envs[i], t);
+		CHECK(strcmp(state_of(r), TASKS_DONE) == 0);
+		REQUIRE(dget(r, "signatureHeader") != NULL &&
+		    dget(r, "signature") != NULL);
+		printf("ok - update-sign by %s's signer: %s\n", envs[i]->mspid,
+		    sget(r, "message"));
+		json_array_append_new(sigs, json_pack("{s:s, s:s, s:s}", "org",
+		    envs[i]->mspid, "signatureHeader", dget(r, "signatureHeader"),
+		    "signature", dget(r, "signature")));
+		h[i] = b64_decode(dget(r, "signatureHeader"),
+		    strlen(dget(r, "signatureHeader")), 0, 1 << 20, &hl[i]);
+		s[i] = b64_decode(dget(r, "signature"), strlen(dget(r,
+		    "signature")), 0, 1024, &sl[i]);
+		REQUIRE(h[i] != NULL && s[i] != NULL);
+		fs[i] = (struct fupd_sig){ h[i], hl[i], s[i], sl[i] };
+		json_decref(r);
+		json_decref(t);
+	}
+	u = b64_decode(b64, strlen(b64), 0, 1 << 24, &ulen);
+	REQUIRE(u != NULL);
+	cue = fupd_envelope(u, ulen, fs, 2, &cuelen);
+	memset(&op, 0, sizeof(op));
+	CHECK(fupd_open(cue, cuelen, FUPD_MAX_ENVELOPE, &op, &cause) == 0);
+	CHECK(op.nsigs == 2 && strcmp(op.mspids[0], "Org1MSP") == 0 &&
+	    strcmp(op.mspids[1], "Org2MSP") == 0);
+	printf("ok - both signatures verify (fupd_open): %s, %s\n",
+	    op.nsigs > 0 ? op.mspids[0] : "-", op.nsigs > 1 ? op.mspids[1] : "-");
+	fupd_opened_clear(&op);
+	for (i = 0; i < 2; i++) {
+		free(h[i]);
+		free(s[i]);
+	}
+	free(u);
+	free(cue);
+	return sigs;
+}
+
+/* The hostile update (adds Org9MSP, which topo2 does not declare). */
+static void
+hostile(struct ctx *c, const Common__Config *live)
+{
+	json_t *t, *r;
+	char sha[65], *b64;
+
+	b64 = add_update(live, c->topo9, c->orgs, "Org9MSP", sha);
+	t = sign_task("Org1MSP", b64, sha);
+	r = run_task(&c->env1, t);
+	CHECK(strcmp(state_of(r), TASKS_FAILED) == 0 &&
+	    strstr(sget(r, "message"), "the signer refused") != NULL &&
+	    strstr(sget(r, "message"), "Org9MSP") != NULL);
+	printf("ok - the update adding Org9MSP: %s: %s\n", state_of(r),
+	    sget(r, "message"));
+	json_decref(r);
+	json_decref(t);
+	free(b64);
+}
+
+static int
+offline(const char *dir)
+{
+	struct ctx c;
+	Common__Config *live;
+	json_t *sigs, *t, *r;
+	char sha[65], *b64, *cause = NULL;
+
+	ctx_init(&c, dir);
+	live = fcfg_build_flags(c.topo1, "trade", c.orgs, FCFG_NO_ANCHORS,
+	    &cause);
+	REQUIRE(live != NULL);
+	b64 = add_update(live, c.topo2, c.orgs, "Org2MSP", sha);
+	sigs = sign_both(&c, b64, sha);
+	hostile(&c, live);
+
+	t = json_pack("{s:s, s:s, s:s, s:{s:s}}", "id", "x", "type",
+	    "update-prepare", "channel", "trade", "change", "addOrg", "Org2MSP");
+	r = run_task(&c.env1, t);
+	CHECK(strcmp(state_of(r), TASKS_RENDERED) == 0);
+	printf("ok - update-prepare under manifests: %s: %s\n", state_of(r),
+	    sget(r, "message"));
+	json_decref(r);
+	json_decref(t);
+	t = json_pack("{s:s, s:s, s:s, s:s, s:O}", "id", "x", "type",
+	    "update-submit", "channel", "trade", "update", b64, "signatures",
+	    sigs);
+	r = run_task(&c.env1, t);
+	CHECK(strcmp(state_of(r), TASKS_RENDERED) == 0);
+	printf("ok - update-submit under manifests: %s: %s\n", state_of(r),
+	    sget(r, "message"));
+	json_decref(r);
+	json_decref(t);
+
+	json_decref(sigs);
+	free(b64);
+	fcfg_free(live);
+	ctx_free(&c);
+	printf("%d checks, %d failed\n", nchecks, nfailures);
+	return nfailures == 0 ? 0 : 1;
+}
+
+/* The channel's newest config block from Org1's orderer, decoded. */
+static Common__Config *
+read_config(struct runtime *rt, const struct rt_org *o, struct ctx *c,
+    uint64_t *number)
+{
+	struct grpc_target g;
+	struct ftx_identity id;
+	struct signer_client sc;
+	struct fops_signer s;
+	struct fops_result res;
+	json_t *info = NULL, *ctx = json_object();
+	Common__Config *cfg;
+	uint8_t *blk = NULL;
+	size_t blen;
+	char *cause = NULL, *host = NULL, *tls_crt, *tls_key, *cert, *p;
+
+	REQUIRE(rt_process_node_info(rt, o, "orderer0", &info, &cause) == 0);
+	tls_crt = xasprintf("%s/users/Admin@org1.example.com/tls/client.crt",
+	    c->pki1);
+	tls_key = xasprintf("%s/users/Admin@org1.example.com/tls/client.key",
+	    c->pki1);
+	p = xasprintf("%s/users/Admin@org1.example.com/msp/signcerts/"
+	    "Admin@org1.example.com-cert.pem", c->pki1);
+	cert = read_file(p, NULL);
+	free(p);
+	memset(&g, 0, sizeof(g));
+	REQUIRE(rt_process_endpoint(sget(info, "listen"), &host, &g.port) == 0);
+	g.host = host;
+	g.ca_file = sget(info, "tlsCa");
+	g.cert_file = tls_crt;
+	g.key_file = tls_key;
+	id.mspid = "Org1MSP";
+	id.cert_pem = cert;
+	sc = (struct signer_client){ c->sock1, "fabric.channel-read", ctx, 0 };
+	s = (struct fops_signer){ &id, signer_client_sign, &sc };
+	if (fops_config_block(&g, "trade", &s, &blk, &blen, number, &res, 10000,
+	    &cause) != 0) {
+		fprintf(stderr, "fops_config_block: %s\n", cause);
+		exit(1);
+	}
+	cfg = fdec_config_from_block(blk, blen, 1 << 26, &cause);
+	REQUIRE(cfg != NULL);
+	free(blk);
+	free(host);
+	free(tls_crt);
+	free(tls_key);
+	free(cert);
+	json_decref(info);
+	json_decref(ctx);
+	return cfg;
+}
+
+static int
+app_has(const Common__Config *cfg, const char *msp)
+{
+	const Common__ConfigGroup *a = cfg->channel_group != NULL ?
+	    fcfg_group(cfg->channel_group, "Application") : NULL;
+
+	return a != NULL && fcfg_group(a, msp) != NULL;
+}
+
+static size_t
+count_lines(const char *path, const char *what)
+{
+	char *text = read_file(path, NULL), *p;
+	size_t n = 0;
+
+	for (p = text; (p = strstr(p, what)) != NULL; p++)
+		n++;
+	free(text);
+	return n;
+}
+
+static int
+live(const char *dir)
+{
+	struct ctx c;
+	struct runtime *rt;
+	struct rt_org o;
+	Common__Config *cfg;
+	json_t *t, *r, *sigs, *one;
+	const char *fabric_bin = getenv("FABRIC_BIN"), *up;
+	char *b64g, shag[65], *cause = NULL, *logp, *st1, *sha;
+	uint8_t *raw;
+	size_t rlen, before;
+	uint64_t number = 0;
+	json_int_t bn;
+
+	REQUIRE(fabric_bin != NULL);
+	ctx_init(&c, dir);
+	st1 = xasprintf("%s/st1", dir);
+	if ((rt = rt_process_new(fabric_bin, st1, "127.0.0.1",
+	    &cause)) == NULL) {
+		fprintf(stderr, "rt_process_new: %s\n", cause);
+		return 1;
+	}
+	o.consortium = c.topo1;
+	o.mspid = "Org1MSP";
+	o.pkidir = c.pki1;
+	if (runtime_render(rt, &o, &cause) != 0) {
+		fprintf(stderr, "render: %s\n", cause);
+		return 1;
+	}
+	wait_ready(rt, &o, "orderer0");
+	printf("ok - Org1's orderer0 runs (process runtime, real Fabric)\n");
+	c.env1.rt = rt;
+	c.env1.statedir = st1;
+
+	/* The channel as created: Org1 only (joined as the agent does). */
+	genesis(c.topo1, "trade", c.orgs, &b64g, shag, &raw, &rlen);
+	c.env1.spec = c.topo1;
+	t = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "id",
+	    "create-channel-trade.join-orderer.Org1MSP.orderer0", "type",
+	    "join-orderer", "channel", "trade", "node", "orderer0", "block",
+	    b64g, "blockSha256", shag);
+	r = run_task(&c.env1, t);
+	CHECK(strcmp(state_of(r), TASKS_DONE) == 0);
+	json_decref(r);
+	json_decref(t);
+	c.env1.spec = c.topo2;
+
+	/* prepare */
+	t = json_pack("{s:s, s:s, s:s, s:s, s:{s:s}}", "id",
+	    "add-org-trade-Org2MSP.update-prepare.Org1MSP", "workflow",
+	    "add-org-trade-Org2MSP", "type", "update-prepare", "channel",
+	    "trade", "change", "addOrg", "Org2MSP");
+	r = run_task(&c.env1, t);
+	REQUIRE(strcmp(state_of(r), TASKS_DONE) == 0);
+	up = dget(r, "update");
+	sha = xstrdup(dget(r, "sha256") != NULL ? dget(r, "sha256") : "");
+	REQUIRE(up != NULL);
+	CHECK(json_integer_value(json_object_get(json_object_get(r, "detail"),
+	    "configBlock")) == 0);
+	printf("ok - update-prepare: %s\n", sget(r, "message"));
+	free(b64g);
+	b64g = xstrdup(up);
+	json_decref(r);
+	json_decref(t);
+
+	/* sign, by both orgs' real signers */
+	sigs = sign_both(&c, b64g, sha);
+
+	/* submit with Org2's signature alone: the channel's admins policy
+	 * (MAJORITY of its 1 member) needs Org1's. */
+	one = json_pack("[O]", json_array_get(sigs, 1));
+	t = json_pack("{s:s, s:s, s:s, s:s, s:o}", "id", "x", "type",
+	    "update-submit", "channel", "trade", "update", b64g, "signatures",
+	    one);
+	r = run_task(&c.env1, t);
+	CHECK(strcmp(state_of(r), TASKS_FAILED) == 0);
+	printf("ok - update-submit with Org2's signature alone: %s: %s\n",
+	    state_of(r), sget(r, "message"));
+	json_decref(r);
+	json_decref(t);
+
+	/* submit with both */
+	t = json_pack("{s:s, s:s, s:s, s:s, s:O}", "id",
+	    "add-org-trade-Org2MSP.update-submit.Org1MSP", "type",
+	    "update-submit", "channel", "trade", "update", b64g, "signatures",
+	    sigs);
+	r = run_task(&c.env1, t);
+	CHECK(strcmp(state_of(r), TASKS_DONE) == 0);
+	bn = json_integer_value(json_object_get(json_object_get(r, "detail"),
+	    "blockNumber"));
+	CHECK(bn >= 1);
+	printf("ok - update-submit: %s: %s\n", state_of(r), sget(r, "message"));
+	json_decref(r);
+
+	/* The config block now has Org2MSP in Application. */
+	cfg = read_config(rt, &o, &c, &number);
+	CHECK(app_has(cfg, "Org2MSP") &&
+	    app_has(cfg, "Org1MSP"));
+	CHECK((json_int_t)number == bn);
+	printf("ok - config block %llu of trade has Org1MSP and Org2MSP in "
+	    "Application\n", (unsigned long long)number);
+	fcfg_free(cfg);
+
+	/* Again: done, applied, nothing signed for a submission or sent. */
+	logp = xasprintf("%s/signer1.log", dir);
+	before = count_lines(logp, "signed kind fabric.config-submit");
+	r = run_task(&c.env1, t);
+	CHECK(strcmp(state_of(r), TASKS_DONE) == 0 &&
+	    json_is_true(json_object_get(json_object_get(r, "detail"),
+	    "applied")));
+	CHECK(count_lines(logp, "signed kind fabric.config-submit") == before);
+	printf("ok - update-submit again: %s: %s (config-submit signatures: "
+	    "%zu before, %zu after)\n", state_of(r), sget(r, "message"),
+	    before, count_lines(logp, "signed kind fabric.config-submit"));
+	json_decref(r);
+	json_decref(t);
+
+	/* The hostile update, from the config as it is now. */
+	cfg = read_config(rt, &o, &c, &number);
+	hostile(&c, cfg);
+	fcfg_free(cfg);
+
+	free(logp);
+	free(sha);
+	json_decref(sigs);
+	free(b64g);
+	free(raw);
+	runtime_free(rt);
+	free(st1);
+	ctx_free(&c);
+	printf("%d checks, %d failed\n", nchecks, nfailures);
+	return nfailures == 0 ? 0 : 1;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const char *const msps[] = { "Org1MSP", "Org2MSP", "Org9MSP" };
+	static const char *const dirs[] = { "st1", "st2", "st9" };
+	char *p, *d;
+	int rc = 0, i;
+
+	if (argc == 3 && strcmp(argv[1], "pki") == 0) {
+		p = xasprintf("%s/topo9.json", argv[2]);
+		for (i = 0; i < 3 && rc == 0; i++) {
+			d = xasprintf("%s/%s", argv[2], dirs[i]);
+			rc = make_pki(d, p, msps[i]);
+			free(d);
+		}
+		free(p);
+		return rc;
+	}
+	if (argc == 3 && strcmp(argv[1], "offline") == 0)
+		return offline(argv[2]);
+	if (argc == 3 && strcmp(argv[1], "live") == 0)
+		return live(argv[2]);
+	fprintf(stderr, "usage: itest_agent_update pki|offline|live DIR\n");
+	return 2;
+}

@@ -1,0 +1,599 @@
+/*
+ * test_tasks_update.c: the add-org / remove-org tasks
+ * (member-agent/tasks_update.c) without Fabric: update-prepare's
+ * construction (only Application/<org> added, exactly as fcfg_build has
+ * it, or only dropped; a change the document does not declare refused),
+ * update-submit's already-applied detection from the update's write set,
+ * the decoding of the signature list, and the task checks and rendered
+ * answers under the manifests runtime (examples/consortium.yaml, three
+ * orgs, each with its PKI made by lib/msp).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <ftw.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+#include <openssl/sha.h>
+
+#include "common/common.pb-c.h"
+#include "common/configtx.pb-c.h"
+
+#include "b64.h"
+#include "fabric_config.h"
+#include "fabric_update.h"
+#include "msp.h"
+#include "runtime.h"
+#include "tasks.h"
+#include "topology.h"
+#include "xmalloc.h"
+
+#define MAX_DOC	(1024 * 1024)
+
+static const char *const orgs3[] = { "Org1MSP", "Org2MSP", "Org3MSP" };
+
+struct fx {
+	char dir[64];
+	json_t *doc, *pub;
+	char *pkidir, *out;
+	struct runtime *rt;
+	struct tasks_env env;
+};
+
+static int
+rm_cb(const char *p, const struct stat *st, int flag, struct FTW *f)
+{
+	(void)st;
+	(void)flag;
+	(void)f;
+	return remove(p);
+}
+
+static json_t *
+load_example(void)
+{
+	const char *src = getenv("FABFED_SRC");
+	struct topo_diags d;
+	char *path, *buf;
+	json_t *doc;
+	FILE *fp;
+	size_t n;
+
+	path = xasprintf("%s/examples/consortium.yaml", src ? src : ".");
+	fp = fopen(path, "r");
+	free(path);
+	if (fp == NULL)
+		return NULL;
+	buf = xmalloc(MAX_DOC);
+	n = fread(buf, 1, MAX_DOC, fp);
+	fclose(fp);
+	topo_diags_init(&d);
+	doc = topology_load(buf, n, &d);
+	topo_diags_free(&d);
+	free(buf);
+	return doc;
+}
+
+/* The org's PKI under DIR and what its agent publishes. */
+static json_t *
+publish(const json_t *doc, const char *mspid, const char *dir)
+{
+	const char *lists[] = { "peers", "orderers" };
+	const json_t *org, *n;
+	struct msp_org morg;
+	struct msp_node node;
+	json_t *eps, *arr, *msp;
+	char *cause = NULL;
+	size_t i, k;
+
+	org = topology_find_org(doc, mspid);
+	assert_non_null(org);
+	morg.dir = dir;
+	morg.mspid = mspid;
+	morg.domain = json_string_value(json_object_get(org, "domain"));
+	if (msp_org_ensure(&morg, NULL, &cause) == -1)
+		fail_msg("msp_org_ensure: %s", cause);
+	for (k = 0; k < 2; k++) {
+		json_array_foreach(json_object_get(org, lists[k]), i, n) {
+			memset(&node, 0, sizeof(node));
+			node.name = json_string_value(json_object_get(n, "name"));
+			node.role = k == 0 ? MSP_ROLE_PEER : MSP_ROLE_ORDERER;
+			if (msp_node_ensure(&morg, &node, NULL, &cause) == -1)
+				fail_msg("msp_node_ensure: %s", cause);
+		}
+	}
+	if ((msp = msp_public(&morg, &cause)) == NULL)
+		fail_msg("msp_public: %s", cause);
+	eps = json_object();
+	arr = json_array();
+	json_array_foreach(json_object_get(org, "orderers"), i, n) {
+		const char *name = json_string_value(json_object_get(n, "name"));
+
+		json_array_append_new(arr, json_pack("{s:s, s:O, s:O}",
+		    "name", name, "endpoint", json_object_get(n, "endpoint"),
+		    "tlsCert", json_object_get(json_object_get(
+		    json_object_get(msp, "orderers"), name), "tlsCert")));
+	}
+	json_object_set_new(eps, "orderers", arr);
+	arr = json_array();
+	json_array_foreach(json_object_get(org, "peers"), i, n)
+		json_array_append_new(arr, json_pack("{s:O, s:O}", "name",
+		    json_object_get(n, "name"), "endpoint",
+		    json_object_get(n, "endpoint")));
+	json_object_set_new(eps, "peers", arr);
+	return json_pack("{s:o, s:o}", "msp", msp, "endpoints", eps);
+}
+
+static int
+setup(void **state)
+{
+	struct fx *f = xcalloc(1, sizeof(*f));
+	char *d;
+	size_t i;
+
+	snprintf(f->dir, sizeof(f->dir), "/tmp/test_tasks_update.XXXXXX");
+	if (mkdtemp(f->dir) == NULL) {
+		free(f);
+		return -1;
+	}
+	if ((f->doc = load_example()) == NULL) {
+		fprintf(stderr, "examples/consortium.yaml does not load "
+		    "(FABFED_SRC unset?)\n");
+		(void)rmdir(f->dir);
+		free(f);
+		return -1;
+	}
+	f->pub = json_object();
+	for (i = 0; i < 3; i++) {
+		d = xasprintf("%s/%s", f->dir, orgs3[i]);
+		json_object_set_new(f->pub, orgs3[i], publish(f->doc, orgs3[i], d));
+		free(d);
+	}
+	f->pkidir = xasprintf("%s/Org1MSP", f->dir);
+	f->out = xasprintf("%s/out", f->dir);
+	f->rt = rt_manifests_new(f->out);
+	f->env.rt = f->rt;
+	f->env.mspid = "Org1MSP";
+	f->env.domain = "org1.example.com";
+	f->env.pkidir = f->pkidir;
+	f->env.spec = f->doc;
+	f->env.orgs = f->pub;
+	f->env.signer_url = "ipc:///nonexistent/signer.sock";
+	f->env.outdir = f->out;
+	f->env.statedir = f->dir;
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fx *f = *state;
+
+	if (f == NULL)
+		return 0;
+	(void)nftw(f->dir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+	runtime_free(f->rt);
+	json_decref(f->doc);
+	json_decref(f->pub);
+	free(f->pkidir);
+	free(f->out);
+	free(f);
+	return 0;
+}
+
+
+/* The document with channel trade's members replaced by MEMBERS. */
+static json_t *
+with_members(const json_t *doc, const char *const *members, size_t n)
+{
+	json_t *copy = json_deep_copy(doc), *arr = json_array(), *c;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		json_array_append_new(arr, json_string(members[i]));
+	c = json_array_get(json_object_get(json_object_get(copy, "spec"),
+	    "channels"), 0);
+	assert_string_equal(json_string_value(json_object_get(c, "name")),
+	    "trade");
+	json_object_set_new(c, "members", arr);
+	return copy;
+}
+
+static Common__Config *
+build(const json_t *doc, const json_t *pub, unsigned flags)
+{
+	Common__Config *c;
+	char *cause = NULL;
+
+	if ((c = fcfg_build_flags(doc, "trade", pub, flags, &cause)) == NULL)
+		fail_msg("fcfg_build: %s", cause);
+	return c;
+}
+
+static Common__ConfigGroup *
+app(const Common__ConfigGroup *channel)
+{
+	Common__ConfigGroup *a;
+
+	assert_non_null(channel);
+	a = fcfg_group(channel, "Application");
+	assert_non_null(a);
+	return a;
+}
+
+/* The group's encoding equals the other's. */
+static void
+assert_group_equal(const Common__ConfigGroup *a, const Common__ConfigGroup *b)
+{
+	size_t la = common__config_group__get_packed_size(a);
+	size_t lb = common__config_group__get_packed_size(b);
+	uint8_t *pa = xmalloc(la + 1), *pb = xmalloc(lb + 1);
+
+	common__config_group__pack(a, pa);
+	common__config_group__pack(b, pb);
+	assert_int_equal(la, lb);
+	assert_memory_equal(pa, pb, la);
+	free(pa);
+	free(pb);
+}
+
+static void
+test_prepare_add(void **state)
+{
+	static const char *const two[] = { "Org1MSP", "Org2MSP" };
+	struct fx *f = *state;
+	json_t *doc2 = with_members(f->doc, two, 2);
+	Common__Config *live, *want, *desired = NULL, *none = NULL;
+	Common__ConfigUpdate *upd;
+	Common__ConfigGroup *wa, *ra;
+	char *cause = NULL, *what = NULL;
+	size_t i, added = 0;
+
+	/* Live: trade with Org1 and Org2 (as created, no anchors); the
+	 * document now declares Org3 a member too. */
+	live = build(doc2, f->pub, FCFG_NO_ANCHORS);
+	want = build(f->doc, f->pub, 0);
+	assert_int_equal(tasks_org_config(live, f->doc, f->pub, "trade",
+	    TASKS_ADD_ORG, "Org3MSP", &desired, &cause), 0);
+	assert_non_null(desired);
+	upd = fupd_compute(live, desired, "trade", &cause);
+	if (upd == NULL)
+		fail_msg("fupd_compute: %s", cause);
+
+	/* The write set: Channel (a reference) holding Application alone, at
+	 * its next version; Org1 and Org2 references; Org3 new, exactly
+	 * fcfg_build's group (with its AnchorPeers). */
+	assert_int_equal(upd->write_set->n_groups, 1);
+	assert_int_equal(upd->write_set->n_values, 0);
+	assert_int_equal(upd->write_set->n_policies, 0);
+	wa = app(upd->write_set);
+	ra = app(upd->read_set);
+	assert_int_equal(wa->version, ra->version + 1);
+	assert_int_equal(wa->n_groups, 3);
+	for (i = 0; i < wa->n_groups; i++) {
+		if (strcmp(wa->groups[i]->key, "Org3MSP") == 0) {
+			assert_null(fcfg_group(ra, "Org3MSP"));
+			assert_group_equal(wa->groups[i]->value,
+			    fcfg_group(app(want->channel_group), "Org3MSP"));
+			assert_non_null(fcfg_value(wa->groups[i]->value,
+			    "AnchorPeers"));
+			added++;
+		} else {
+			/* A reference: no values, policies or groups. */
+			assert_int_equal(wa->groups[i]->value->n_values, 0);
+			assert_int_equal(wa->groups[i]->value->n_policies, 0);
+			assert_int_equal(wa->groups[i]->value->n_groups, 0);
+			assert_non_null(fcfg_group(ra, wa->groups[i]->key));
+		}
+	}
+	assert_int_equal(added, 1);
+	for (i = 0; i < wa->n_values; i++)
+		assert_int_equal(wa->values[i]->value->value.len, 0);
+	/* What every member's signer checks. */
+	assert_int_equal(fupd_check(upd, want, &cause), 0);
+
+	/* Submit's detection: not in the live config, in the desired one. */
+	assert_int_equal(tasks_update_applied(upd, live, &what, &cause), 0);
+	assert_string_equal(what, "adds Org3MSP");
+	free(what);
+	what = NULL;
+	assert_int_equal(tasks_update_applied(upd, desired, &what, &cause), 1);
+	assert_null(what);
+
+	/* Applied: prepare has nothing to do. */
+	assert_int_equal(tasks_org_config(desired, f->doc, f->pub, "trade",
+	    TASKS_ADD_ORG, "Org3MSP", &none, &cause), 1);
+	assert_null(none);
+
+	/* Undeclared: Org9 is no member of trade (nor an org). */
+	assert_int_equal(tasks_org_config(live, f->doc, f->pub, "trade",
+	    TASKS_ADD_ORG, "Org9MSP", &none, &cause), -1);
+	assert_non_null(strstr(cause, "does not declare Org9MSP a member of "
+	    "channel trade"));
+	free(cause);
+	cause = NULL;
+	/* Removing Org2, which the document still lists, is refused. */
+	assert_int_equal(tasks_org_config(live, f->doc, f->pub, "trade",
+	    TASKS_REMOVE_ORG, "Org2MSP", &none, &cause), -1);
+	assert_non_null(strstr(cause, "still declares Org2MSP a member"));
+	free(cause);
+	cause = NULL;
+	assert_int_equal(tasks_org_config(live, f->doc, f->pub, "nochannel",
+	    TASKS_ADD_ORG, "Org3MSP", &none, &cause), -1);
+	assert_non_null(strstr(cause, "not declared"));
+	free(cause);
+	cause = NULL;
+
+	fupd_free(upd);
+	fcfg_free(desired);
+	fcfg_free(want);
+	fcfg_free(live);
+	json_decref(doc2);
+}
+
+static void
+test_prepare_remove(void **state)
+{
+	static const char *const two[] = { "Org1MSP", "Org2MSP" };
+	struct fx *f = *state;
+	json_t *doc2 = with_members(f->doc, two, 2);
+	Common__Config *live, *want, *desired = NULL, *anchors, *none = NULL;
+	Common__ConfigUpdate *upd;
+	Common__ConfigGroup *wa;
+	char *cause = NULL, *what = NULL;
+	size_t i;
+
+	/* Live: all three members; the document lists Org1 and Org2 only. */
+	live = build(f->doc, f->pub, 0);
+	want = build(doc2, f->pub, 0);
+	assert_int_equal(tasks_org_config(live, doc2, f->pub, "trade",
+	    TASKS_REMOVE_ORG, "Org3MSP", &desired, &cause), 0);
+	assert_null(fcfg_group(app(desired->channel_group), "Org3MSP"));
+	assert_non_null(fcfg_group(app(desired->channel_group), "Org2MSP"));
+	upd = fupd_compute(live, desired, "trade", &cause);
+	assert_non_null(upd);
+	wa = app(upd->write_set);
+	assert_int_equal(wa->n_groups, 2);
+	for (i = 0; i < wa->n_groups; i++) {
+		assert_string_not_equal(wa->groups[i]->key, "Org3MSP");
+		assert_int_equal(wa->groups[i]->value->n_values, 0);
+	}
+	assert_int_equal(upd->write_set->n_groups, 1);
+	assert_int_equal(fupd_check(upd, want, &cause), 0);
+	assert_int_equal(tasks_update_applied(upd, live, &what, &cause), 0);
+	assert_string_equal(what, "removes Org3MSP");
+	free(what);
+	assert_int_equal(tasks_update_applied(upd, desired, NULL, &cause), 1);
+	/* Gone already: nothing to prepare. */
+	assert_int_equal(tasks_org_config(desired, doc2, f->pub, "trade",
+	    TASKS_REMOVE_ORG, "Org3MSP", &none, &cause), 1);
+	/* Adding Org3 back is not what doc2 declares. */
+	assert_int_equal(tasks_org_config(desired, doc2, f->pub, "trade",
+	    TASKS_ADD_ORG, "Org3MSP", &none, &cause), -1);
+	assert_non_null(strstr(cause, "does not declare Org3MSP"));
+	free(cause);
+	cause = NULL;
+	fupd_free(upd);
+
+	/* An update of anything else (anchor peers) is not submit's. */
+	fcfg_free(desired);
+	desired = build(doc2, f->pub, FCFG_NO_ANCHORS);
+	anchors = tasks_anchor_config(desired, want, "Org1MSP", &cause);
+	assert_non_null(anchors);
+	upd = fupd_compute(desired, anchors, "trade", &cause);
+	assert_non_null(upd);
+	assert_int_equal(tasks_update_applied(upd, desired, NULL, &cause), -1);
+	assert_non_null(strstr(cause, "does not only add or remove"));
+	free(cause);
+	fupd_free(upd);
+	fcfg_free(anchors);
+
+	fcfg_free(desired);
+	fcfg_free(want);
+	fcfg_free(live);
+	json_decref(doc2);
+}
+
+/* Decoding LIST fails with a cause holding WANT. */
+static void
+sigs_fail(json_t *list, const char *want)
+{
+	struct tasks_sig *v = NULL;
+	char *cause = NULL;
+	size_t n = 9;
+
+	assert_int_equal(tasks_sigs_decode(list, &v, &n, &cause), -1);
+	assert_null(v);
+	assert_int_equal(n, 0);
+	if (strstr(cause, want) == NULL)
+		fail_msg("wanted \"%s\", got: %s", want, cause);
+	free(cause);
+	json_decref(list);
+}
+
+static void
+test_sigs_decode(void **state)
+{
+	struct tasks_sig *v = NULL;
+	char *cause = NULL, *big;
+	size_t n = 0;
+	json_t *l;
+
+	(void)state;
+	l = json_pack("[{s:s, s:s, s:s}, {s:s, s:s, s:s}]",
+	    "org", "Org1MSP", "signatureHeader", "AQID", "signature", "MEU=",
+	    "org", "Org2MSP", "signatureHeader", "BAU=", "signature", "MAA=");
+	assert_int_equal(tasks_sigs_decode(l, &v, &n, &cause), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(v[1].org, "Org2MSP");
+	assert_int_equal(v[0].header_len, 3);
+	assert_memory_equal(v[0].header, "\1\2\3", 3);
+	assert_int_equal(v[1].sig_len, 2);
+	tasks_sigs_free(v, n);
+	json_decref(l);
+
+	sigs_fail(json_object(), "must be an array of 1");
+	sigs_fail(json_array(), "must be an array of 1");
+	sigs_fail(json_pack("[s]", "x"), "signatures[0] must be");
+	sigs_fail(json_pack("[{s:s, s:s}]", "org", "Org1MSP", "signature",
+	    "MEU="), "signatures[0] must be");
+	sigs_fail(json_pack("[{s:s, s:s, s:s, s:s}]", "org", "Org1MSP",
+	    "signatureHeader", "AQID", "signature", "MEU=", "extra", "x"),
+	    "signatures[0] must be");
+	sigs_fail(json_pack("[{s:s, s:s, s:i}]", "org", "Org1MSP",
+	    "signatureHeader", "AQID", "signature", 5), "signatures[0] must be");
+	sigs_fail(json_pack("[{s:s, s:s, s:s}, {s:s, s:s, s:s}]",
+	    "org", "Org1MSP", "signatureHeader", "AQID", "signature", "MEU=",
+	    "org", "Org2MSP", "signatureHeader", "AQI", "signature", "MEU="),
+	    "signatures[1].signatureHeader is not canonical base64");
+	sigs_fail(json_pack("[{s:s, s:s, s:s}]", "org", "Org1MSP",
+	    "signatureHeader", "AQID", "signature", "ME U="),
+	    "signatures[0].signature is not canonical base64");
+	sigs_fail(json_pack("[{s:s, s:s, s:s}]", "org", "Org1MSP",
+	    "signatureHeader", "AQID", "signature", ""),
+	    "signatures[0].signature is not canonical base64");
+	sigs_fail(json_pack("[{s:s, s:s, s:s}]", "org", "",
+	    "signatureHeader", "AQID", "signature", "MEU="),
+	    "signatures[0].org is not an MSP ID");
+	sigs_fail(json_pack("[{s:s, s:s, s:s}, {s:s, s:s, s:s}]",
+	    "org", "Org1MSP", "signatureHeader", "AQID", "signature", "MEU=",
+	    "org", "Org1MSP", "signatureHeader", "AQID", "signature", "MEU="),
+	    "signatures[1] is a second signature of Org1MSP");
+	/* A signature longer than any DER P-256 signature. */
+	big = xmalloc(4 * TASKS_MAX_SIG + 8);
+	memset(big, 'A', 4 * TASKS_MAX_SIG + 4);
+	big[4 * TASKS_MAX_SIG + 4] = '\0';
+	sigs_fail(json_pack("[{s:s, s:s, s:s}]", "org", "Org1MSP",
+	    "signatureHeader", "AQID", "signature", big),
+	    "signatures[0].signature is not canonical base64 of 1 to 256");
+	free(big);
+}
+
+/* Runs the task; checks the state and that the message has WANT. */
+static json_t *
+expect(const struct fx *f, json_t *task, const char *state, const char *want)
+{
+	json_t *r = NULL;
+	const char *msg;
+
+	assert_int_equal(tasks_run(&f->env, task, &r), 0);
+	assert_non_null(r);
+	msg = json_string_value(json_object_get(r, "message"));
+	assert_non_null(msg);
+	if (strcmp(json_string_value(json_object_get(r, "state")), state) != 0 ||
+	    strstr(msg, want) == NULL)
+		fail_msg("wanted %s with \"%s\", got %s: %s", state, want,
+		    json_string_value(json_object_get(r, "state")), msg);
+	assert_true(json_is_object(json_object_get(r, "detail")));
+	assert_true(strlen(msg) <= TASKS_MAX_MESSAGE);
+	json_decref(task);
+	return r;
+}
+
+static void
+test_tasks_manifests(void **state)
+{
+	static const char *const two[] = { "Org1MSP", "Org2MSP" };
+	struct fx *f = *state;
+	json_t *doc2 = with_members(f->doc, two, 2), *t;
+	Common__Config *live, *desired = NULL;
+	Common__ConfigUpdate *upd;
+	uint8_t *u, md[SHA256_DIGEST_LENGTH];
+	char *cause = NULL, *b64, hexs[2 * SHA256_DIGEST_LENGTH + 1];
+	size_t ulen, i;
+
+	/* An update adding Org3 (declared by f->doc). */
+	live = build(doc2, f->pub, FCFG_NO_ANCHORS);
+	assert_int_equal(tasks_org_config(live, f->doc, f->pub, "trade",
+	    TASKS_ADD_ORG, "Org3MSP", &desired, &cause), 0);
+	upd = fupd_compute(live, desired, "trade", &cause);
+	assert_non_null(upd);
+	u = fupd_pack(upd, &ulen);
+	b64 = b64_encode(u, ulen, 0);
+	SHA256(u, ulen, md);
+	for (i = 0; i < sizeof(md); i++)
+		snprintf(hexs + 2 * i, 3, "%02x", md[i]);
+
+	/* prepare and submit need a live orderer: rendered. */
+	json_decref(expect(f, json_pack("{s:s, s:s, s:s, s:{s:s}}", "id",
+	    "add-org-trade-Org3MSP.update-prepare.Org1MSP", "type",
+	    "update-prepare", "channel", "trade", "change", "addOrg", "Org3MSP"),
+	    TASKS_RENDERED, "no live orderer"));
+	/* ... but a change the document does not declare fails first. */
+	json_decref(expect(f, json_pack("{s:s, s:s, s:s, s:{s:s}}", "id", "x",
+	    "type", "update-prepare", "channel", "trade", "change", "addOrg",
+	    "Org9MSP"), TASKS_FAILED, "does not declare Org9MSP a member"));
+	json_decref(expect(f, json_pack("{s:s, s:s, s:s, s:{s:s}}", "id", "x",
+	    "type", "update-prepare", "channel", "trade", "change", "removeOrg",
+	    "Org2MSP"), TASKS_FAILED, "still declares Org2MSP"));
+	json_decref(expect(f, json_pack("{s:s, s:s, s:s, s:{s:s}}", "id", "x",
+	    "type", "update-prepare", "channel", "trade", "change", "moveOrg",
+	    "Org2MSP"), TASKS_FAILED, "{\"addOrg\": MSP}"));
+	json_decref(expect(f, json_pack("{s:s, s:s, s:s, s:{s:s}}", "id", "x",
+	    "type", "update-prepare", "channel", "nochannel", "change", "addOrg",
+	    "Org3MSP"), TASKS_FAILED, "channel \"nochannel\" is not declared"));
+
+	/* sign: the SHA-256 is checked; no signer answers here: retry. */
+	json_decref(expect(f, json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", "x",
+	    "type", "update-sign", "channel", "trade", "update", b64, "sha256",
+	    "00000000000000000000000000000000000000000000000000000000000000ff"),
+	    TASKS_FAILED, "does not match the task's sha256"));
+	json_decref(expect(f, json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", "x",
+	    "type", "update-sign", "channel", "trade", "update", "@@", "sha256",
+	    hexs), TASKS_FAILED, "not canonical base64"));
+	json_decref(expect(f, json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", "x",
+	    "type", "update-sign", "channel", "other", "update", b64, "sha256",
+	    hexs), TASKS_FAILED, "channel \"other\" is not declared"));
+	json_decref(expect(f, json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", "x",
+	    "type", "update-sign", "channel", "trade", "update", b64, "sha256",
+	    hexs), TASKS_RETRY, "no answer from the signer"));
+
+	/* submit: the signatures are checked before anything else. */
+	json_decref(expect(f, json_pack("{s:s, s:s, s:s, s:s, s:[]}", "id", "x",
+	    "type", "update-submit", "channel", "trade", "update", b64,
+	    "signatures"), TASKS_FAILED, "signatures must be an array of 1"));
+	json_decref(expect(f, json_pack("{s:s, s:s, s:s, s:s, s:[{s:s, s:s, "
+	    "s:s}]}", "id", "x", "type", "update-submit", "channel", "trade",
+	    "update", b64, "signatures", "org", "Org1MSP", "signatureHeader",
+	    "AQID", "signature", "MEU="), TASKS_FAILED, "the update's "
+	    "signatures"));
+
+	/* Who waits for the signer. */
+	t = json_pack("{s:s}", "type", "update-sign");
+	assert_true(tasks_needs_signer("manifests", t));
+	assert_true(tasks_needs_signer("process", t));
+	json_object_set_new(t, "type", json_string("update-prepare"));
+	assert_false(tasks_needs_signer("manifests", t));
+	assert_false(tasks_needs_signer("kubernetes", t));
+	assert_true(tasks_needs_signer("process", t));
+	json_decref(t);
+
+	free(b64);
+	free(u);
+	fupd_free(upd);
+	fcfg_free(desired);
+	fcfg_free(live);
+	json_decref(doc2);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_prepare_add),
+		cmocka_unit_test(test_prepare_remove),
+		cmocka_unit_test(test_sigs_decode),
+		cmocka_unit_test(test_tasks_manifests),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
