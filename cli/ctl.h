@@ -398,13 +398,24 @@ int ctl_workflow_run(const struct ctl_args *, struct ctl_client *);
 /*
  * apply --wait: polls the consortium's workflows every
  * CTL_WAIT_INTERVAL_MS for at most secs until ctl_workflow_decide() says
- * CONVERGED (CTL_EXIT_OK, a summary to out) or FAILED (CTL_EXIT_REJECTED,
+ * CONVERGED and, DOC (the normalized document; may be NULL) given, every
+ * channel has its declared members (ctl_workflow_members) (CTL_EXIT_OK, a
+ * summary to out), or FAILED (CTL_EXIT_REJECTED,
  * the lastError to err), printing a progress line to out whenever a
  * channel's line changes. At the limit: CTL_EXIT_REJECTED, with what it
  * was still waiting for to err. Connection failures and 5xx answers are
  * retried until the limit; other error answers end the wait.
  */
 int ctl_workflow_wait(struct ctl_client *, const char *consortium,
-    const char *const *channels, size_t n, long secs, FILE *out, FILE *err);
+    const json_t *doc, const char *const *channels, size_t n, long secs,
+    FILE *out, FILE *err);
+/*
+ * Whether every channel of the normalized document DOC has, as the
+ * workflow list LIST reports it ("channels": {name: {"members": [...]}}),
+ * exactly the members DOC declares, with no add-org / remove-org of it
+ * running: 1 yes (or LIST reports no members), 0 not yet (*why, caller
+ * frees), -1 a change of such a channel failed (*why).
+ */
+int ctl_workflow_members(const json_t *list, const json_t *doc, char **why);
 
 #endif

@@ -175,7 +175,8 @@ ctl_apply_run(const struct ctl_args *args, struct ctl_client *c)
 		fflush(stdout);
 		ret = ctl_apply_channels(c, name, &stored, &channels, &n);
 		if (ret == CTL_EXIT_OK) {
-			ret = ctl_workflow_wait(c, name, channels, n,
+			ret = ctl_workflow_wait(c, name,
+			    json_object_get(stored, "document"), channels, n,
 			    args->wait_timeout, stdout, stderr);
 			free(channels);
 			json_decref(stored);

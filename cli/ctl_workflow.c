@@ -924,14 +924,86 @@ wf_summary(FILE *out, struct wf_watch *ws, size_t n, long long ms)
 		    nrendered, n, n == 1 ? " was" : "s were");
 }
 
+/* Whether JSON array A holds the string S. */
+static int
+wf_has(const json_t *a, const char *s)
+{
+	const json_t *v;
+	size_t i;
+
+	json_array_foreach(a, i, v)
+		if (json_is_string(v) && strcmp(json_string_value(v), s) == 0)
+			return 1;
+	return 0;
+}
+
+int
+ctl_workflow_members(const json_t *list, const json_t *doc, char **why)
+{
+	const json_t *chans, *ch, *want, *have, *it, *m;
+	const char *name, *type, *state, *id;
+	size_t i, k;
+
+	*why = NULL;
+	chans = json_object_get(list, "channels");
+	if (!json_is_object(chans))
+		return 1;	/* a controller that does not report members */
+	json_array_foreach(json_object_get(json_object_get(doc, "spec"),
+	    "channels"), i, ch) {
+		if ((name = wf_str(ch, "name")) == NULL)
+			continue;
+		want = json_object_get(ch, "members");
+		have = json_object_get(json_object_get(chans, name), "members");
+		if (have == NULL)
+			continue;	/* not created yet: its create-channel decides */
+		/* A change of this channel that failed ends the wait. */
+		json_array_foreach(json_object_get(list, "items"), k, it) {
+			type = wf_str(it, "type");
+			state = wf_str(it, "state");
+			id = wf_str(it, "id");
+			if (type == NULL || state == NULL || id == NULL ||
+			    (strcmp(type, "add-org") != 0 &&
+			    strcmp(type, "remove-org") != 0) ||
+			    wf_str(it, "channel") == NULL ||
+			    strcmp(wf_str(it, "channel"), name) != 0)
+				continue;
+			if (strcmp(state, "failed") == 0) {
+				*why = xasprintf("workflow %s failed", id);
+				return -1;
+			}
+			if (strcmp(state, "running") == 0) {
+				*why = xasprintf("%s: %s is at %s", name, id,
+				    wf_str(it, "step") != NULL ?
+				    wf_str(it, "step") : "its start");
+				return 0;
+			}
+		}
+		json_array_foreach(want, k, m)
+			if (json_is_string(m) && !wf_has(have, json_string_value(m))) {
+				*why = xasprintf("%s: %s is not a member yet",
+				    name, json_string_value(m));
+				return 0;
+			}
+		json_array_foreach(have, k, m)
+			if (json_is_string(m) && !wf_has(want, json_string_value(m))) {
+				*why = xasprintf("%s: %s is still a member",
+				    name, json_string_value(m));
+				return 0;
+			}
+	}
+	return 1;
+}
+
 int
 ctl_workflow_wait(struct ctl_client *c, const char *consortium,
-    const char *const *channels, size_t n, long secs, FILE *out, FILE *err)
+    const json_t *doc, const char *const *channels, size_t n, long secs,
+    FILE *out, FILE *err)
 {
 	struct wf_watch *ws;
 	json_t *list = NULL;
-	char *path, *cause = NULL, *lastwarn = NULL, *line, *e;
+	char *path, *cause = NULL, *lastwarn = NULL, *line, *e, *mline = NULL;
 	char limit[32];
+	int mrc;
 	long long start, deadline, now, left;
 	unsigned long long polls, maxpolls;
 	enum ctl_wf_verdict v;
@@ -995,6 +1067,31 @@ ctl_workflow_wait(struct ctl_client *c, const char *consortium,
 				free(line);
 		}
 		v = ctl_workflow_decide(list, channels, n, &which);
+		if (v == CTL_WF_CONVERGED && doc != NULL) {
+			/* The channels must also have the declared members. */
+			free(cause);
+			cause = NULL;
+			mrc = ctl_workflow_members(list, doc, &cause);
+			if (mrc == -1) {
+				e = ctl_out_sanitize(cause);
+				fprintf(err, "error: %s; see fabfedctl describe "
+				    "workflow\n", e);
+				free(e);
+				ret = CTL_EXIT_REJECTED;
+				goto done;
+			}
+			if (mrc == 0) {
+				if (mline == NULL || strcmp(mline, cause) != 0) {
+					e = ctl_out_sanitize(cause);
+					fprintf(out, "%s\n", e);
+					fflush(out);
+					free(e);
+					free(mline);
+					mline = xstrdup(cause);
+				}
+				goto next;
+			}
+		}
 		if (v == CTL_WF_FAILED) {
 			e = ctl_workflow_last_error(ws[which].record);
 			line = ctl_out_sanitize(e != NULL ? e :
@@ -1049,5 +1146,6 @@ done:
 	free(path);
 	free(cause);
 	free(lastwarn);
+	free(mline);
 	return ret;
 }

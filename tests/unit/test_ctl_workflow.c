@@ -516,6 +516,68 @@ test_duration(void **state)
 	}
 }
 
+/* apply --wait's membership check, over recorded list answers. */
+static void
+test_members(void **state)
+{
+	static const char doc_s[] =
+	    "{\"spec\": {\"channels\": [{\"name\": \"trade\", "
+	    "\"members\": [\"Org1MSP\", \"Org2MSP\", \"Org4MSP\"]}]}}";
+	static const struct {
+		const char *list;
+		int want;
+		const char *why;	/* a part of *why, or NULL */
+	} cases[] = {
+		/* No members reported: an older controller, nothing to check. */
+		{ "{\"items\": []}", 1, NULL },
+		/* The channel not created yet: create-channel decides. */
+		{ "{\"items\": [], \"channels\": {}}", 1, NULL },
+		{ "{\"items\": [], \"channels\": {\"trade\": {\"members\": "
+		  "[\"Org1MSP\", \"Org2MSP\"]}}}", 0, "Org4MSP is not a member yet" },
+		{ "{\"items\": [{\"id\": \"add-org-trade-Org4MSP\", \"type\": "
+		  "\"add-org\", \"channel\": \"trade\", \"state\": \"running\", "
+		  "\"step\": \"sign\"}], \"channels\": {\"trade\": {\"members\": "
+		  "[\"Org1MSP\", \"Org2MSP\"]}}}", 0, "add-org-trade-Org4MSP is at sign" },
+		{ "{\"items\": [{\"id\": \"add-org-trade-Org4MSP\", \"type\": "
+		  "\"add-org\", \"channel\": \"trade\", \"state\": \"failed\"}], "
+		  "\"channels\": {\"trade\": {\"members\": [\"Org1MSP\", "
+		  "\"Org2MSP\"]}}}", -1, "add-org-trade-Org4MSP failed" },
+		{ "{\"items\": [], \"channels\": {\"trade\": {\"members\": "
+		  "[\"Org1MSP\", \"Org2MSP\", \"Org3MSP\", \"Org4MSP\"]}}}", 0,
+		  "Org3MSP is still a member" },
+		{ "{\"items\": [{\"id\": \"add-org-trade-Org4MSP\", \"type\": "
+		  "\"add-org\", \"channel\": \"trade\", \"state\": "
+		  "\"succeeded\"}], \"channels\": {\"trade\": {\"members\": "
+		  "[\"Org4MSP\", \"Org2MSP\", \"Org1MSP\"]}}}", 1, NULL },
+	};
+	json_t *doc, *list;
+	char *why;
+	size_t i;
+	int rc;
+
+	(void)state;
+	doc = json_loads(doc_s, 0, NULL);
+	assert_non_null(doc);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		list = json_loads(cases[i].list, 0, NULL);
+		assert_non_null(list);
+		rc = ctl_workflow_members(list, doc, &why);
+		if (rc != cases[i].want)
+			fail_msg("case %zu: %d, want %d (%s)", i, rc,
+			    cases[i].want, why != NULL ? why : "-");
+		if (cases[i].why != NULL) {
+			assert_non_null(why);
+			if (strstr(why, cases[i].why) == NULL)
+				fail_msg("case %zu: \"%s\" lacks \"%s\"", i, why,
+				    cases[i].why);
+		} else
+			assert_null(why);
+		free(why);
+		json_decref(list);
+	}
+	json_decref(doc);
+}
+
 int
 main(void)
 {
@@ -528,6 +590,7 @@ main(void)
 		cmocka_unit_test(test_last_error),
 		cmocka_unit_test(test_progress),
 		cmocka_unit_test(test_decide),
+		cmocka_unit_test(test_members),
 		cmocka_unit_test(test_duration),
 	};
 
