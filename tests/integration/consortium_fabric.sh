@@ -191,4 +191,117 @@ for n in 1 2 3; do
 	[ "$h" = 4 ] || fail "org $n's peer is at height $h after the second restart, want 4"
 done
 ok "a converged consortium survives a controller restart untouched (record revision and heights unchanged)"
+
+# ---- add a fourth org: the existing orgs' agents sign, its peer joins.
+PP[4]=$(free_port)
+sed -e '/^  channels:/,$d' "$T/consortium.yaml" >"$T/c4.yaml"
+cat >>"$T/c4.yaml" <<YAML
+    - mspId: Org4MSP
+      domain: org4.example.com
+      cluster: {name: chengdu, region: cn-west}
+      peers: [{name: peer0, endpoint: "127.0.0.1:${PP[4]}", anchor: true}]
+  channels:
+    - name: trade
+      consenters: [Org1MSP/orderer0, Org2MSP/orderer0, Org3MSP/orderer0]
+      members: [Org1MSP, Org2MSP, Org3MSP, Org4MSP]
+      batch: {timeout: 200ms}
+YAML
+expect_rc 0 ctl "$d" apply -f "$T/c4.yaml"
+tok=$(ctl "$d" token create --consortium trade-finance --org Org4MSP 2>/dev/null)
+"$FABFED_BIN/fabfed-agent" enroll --controller "https://$CTRL_ADDR" --token "$tok" \
+	--state-dir "$T/a4" >"$T/enroll4.log" 2>&1 || fail "enroll 4: $(cat "$T/enroll4.log")"
+"$FABFED_BIN/fabfed-agent" run --state-dir "$T/a4" --poll-timeout 5 \
+	--runtime process --fabric-bin "$FABRIC_BIN" >>"$T/agent4.log" 2>&1 &
+CTRL_PIDS="$CTRL_PIDS $!"
+t0=$EPOCHREALTIME
+# SIGKILL the controller in the middle of the add-org workflow (once the
+# update is prepared), restart it, and let apply --wait see it through.
+astep() {
+	acurl "$d" /v1/consortia/trade-finance/workflows 2>/dev/null |
+		jq -r '.items[] | select(.id == "add-org-trade-Org4MSP") | .step' 2>/dev/null
+}
+s=''
+for ((i = 0; i < 600; i++)); do
+	s=$(astep || true)
+	case "$s" in sign | submit | join-peers | anchor-peers | null) break ;; esac
+	sleep 0.1
+done
+case "$s" in sign | submit | join-peers | anchor-peers) ;;
+*) fail "the add-org workflow was not seen past prepare in 60 s (step: $s)" ;;
+esac
+urev=$(etcdrev channels/trade/updates/add-org-trade-Org4MSP)
+ctrl_stop "$CTRL_PID" KILL
+ok "controller SIGKILLed in the middle of add-org-trade-Org4MSP (at $s)"
+ctrl_start "$d" ctl4 --etcd "$ETCD_ENDPOINT" --listen "$CTRL_ADDR"
+rc=0
+ctl "$d" apply -f "$T/c4.yaml" --wait --timeout 4m >"$T/wait4.out" 2>&1 || rc=$?
+t1=$EPOCHREALTIME
+[ "$(etcdrev channels/trade/updates/add-org-trade-Org4MSP)" = "$urev" ] ||
+	fail "the prepared update was rewritten after the restart"
+cat "$T/wait4.out"
+if [ "$rc" != 0 ]; then
+	ctl "$d" describe workflow add-org-trade-Org4MSP --consortium trade-finance || true
+	for n in 1 2 3 4; do echo "--- agent $n"; tail -n 20 "$T/agent$n.log"; done
+	fail "apply --wait (add Org4MSP) exited $rc"
+fi
+expect_rc 0 ctl "$d" describe workflow add-org-trade-Org4MSP --consortium trade-finance
+contains "$OUT" "succeeded"
+peer_height() {  # peer_height N: org N's peer's height of trade, as its admin
+	FABRIC_CFG_PATH=$FCFG CORE_PEER_LOCALMSPID=Org${1}MSP \
+	    CORE_PEER_MSPCONFIGPATH="$(admin "$1")/msp" CORE_PEER_ADDRESS="127.0.0.1:${PP[$1]}" \
+	    CORE_PEER_TLS_ENABLED=true CORE_PEER_TLS_ROOTCERT_FILE="$(tlsca "$1")" \
+	    "$FABRIC_BIN/peer" channel getinfo -c trade 2>/dev/null |
+		sed -n 's/^Blockchain info: //p' | jq -r .height
+}
+h1='' h4=''
+for ((i = 0; i < 60; i++)); do
+	h1=$(peer_height 1 || true)
+	h4=$(peer_height 4 || true)
+	[ -n "$h4" ] && [ "$h4" = "$h1" ] && [ "$h1" -ge 5 ] && break
+	sleep 1
+done
+# Exactly one more block: the add-org update, submitted once (Org4's own
+# anchor peers came with its group, so its anchor-peers task had nothing
+# to change).
+[ "$h4" = 5 ] && [ "$h1" = 5 ] ||
+	fail "Org4's peer is at height '$h4', Org1's at '$h1' (want 5 both: one block for the add)"
+config_json() {  # config_json N OUT: the channel's config block, decoded, as org N
+	FABRIC_CFG_PATH=$FCFG CORE_PEER_LOCALMSPID=Org${1}MSP CORE_PEER_MSPCONFIGPATH="$(admin "$1")/msp" \
+	    CORE_PEER_ADDRESS="127.0.0.1:${PP[$1]}" CORE_PEER_TLS_ENABLED=true \
+	    CORE_PEER_TLS_ROOTCERT_FILE="$(tlsca "$1")" \
+	    "$FABRIC_BIN/peer" channel fetch config "$T/cfg.block" -c trade \
+	    -o "127.0.0.1:${OP[1]}" --tls --cafile "$(tlsca 1)" >"$T/fetch.out" 2>&1 ||
+		fail "peer channel fetch config: $(cat "$T/fetch.out")"
+	"$FABRIC_BIN/configtxlator" proto_decode --type common.Block --input "$T/cfg.block" \
+		--output "$2" || fail "configtxlator cannot decode the config block"
+}
+appjq='.data.data[0].payload.data.config.channel_group.groups.Application.groups | keys | join(",")'
+sigjq='.data.data[0].payload.data.last_update.payload.data.signatures | map(.signature_header.creator.mspid) | sort | unique | join(",")'
+config_json 1 "$T/config4.json"
+apporgs=$(jq -r "$appjq" "$T/config4.json")
+[ "$apporgs" = "Org1MSP,Org2MSP,Org3MSP,Org4MSP" ] || fail "the channel's orgs after the add: $apporgs"
+signers=$(jq -r "$sigjq" "$T/config4.json")
+nsig=$(tr ',' '\n' <<<"$signers" | grep -c 'Org[123]MSP' || true)
+[ "$nsig" -ge 2 ] && ! grep -q Org4MSP <<<"$signers" ||
+	fail "the add-org update was signed by $signers; want at least 2 of Org1-3MSP (MAJORITY of 3), not Org4MSP"
+ok "Org4MSP added in $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s through a controller SIGKILL: the update the orderer accepted is signed by $signers (each by its own agent's signer); Org4's peer joined and is at height $h4 like Org1's"
+
+# ---- remove Org2MSP from the channel: a MAJORITY of the 4 members sign.
+sed -e 's/members: \[Org1MSP, Org2MSP, Org3MSP, Org4MSP\]/members: [Org1MSP, Org3MSP, Org4MSP]/' \
+	"$T/c4.yaml" >"$T/c5.yaml"
+grep -q 'members: \[Org1MSP, Org3MSP, Org4MSP\]' "$T/c5.yaml" || fail "c5.yaml was not written"
+rc=0
+ctl "$d" apply -f "$T/c5.yaml" --wait --timeout 4m >"$T/wait5.out" 2>&1 || rc=$?
+cat "$T/wait5.out"
+if [ "$rc" != 0 ]; then
+	ctl "$d" describe workflow remove-org-trade-Org2MSP --consortium trade-finance || true
+	fail "apply --wait (remove Org2MSP) exited $rc"
+fi
+config_json 1 "$T/config5.json"
+apporgs=$(jq -r "$appjq" "$T/config5.json")
+[ "$apporgs" = "Org1MSP,Org3MSP,Org4MSP" ] || fail "the channel's orgs after the removal: $apporgs"
+signers=$(jq -r "$sigjq" "$T/config5.json")
+[ "$(tr ',' '\n' <<<"$signers" | wc -l)" -ge 3 ] ||
+	fail "the remove-org update was signed by $signers; want 3 of 4 (MAJORITY)"
+ok "Org2MSP removed from the channel: the update is signed by $signers"
 echo PASS
