@@ -9,20 +9,23 @@
  * and tolerates what it does not know: an unknown state is shown as it is
  * and waited on; a missing field shows as "-". Text from the controller is
  * made safe for a terminal before it is printed.
+ *
+ * The wait of "apply --wait" itself is in ctl_wait.c; what both files
+ * share is in ctl_workflow_int.h.
  */
 #include "ctl.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "ctl_workflow_int.h"
 #include "xmalloc.h"
 
 /* Labels of describe's header end before this column. */
 #define CTL_WF_LABEL	14
 
-static const char *
-wf_str(const json_t *o, const char *key)
+const char *
+ctl_wf_str(const json_t *o, const char *key)
 {
 	return json_string_value(json_object_get(o, key));
 }
@@ -100,7 +103,7 @@ ctl_workflow_find(const json_t *list, const char *id)
 
 	items = json_object_get(list, "items");
 	json_array_foreach(items, i, it) {
-		if ((s = wf_str(it, "id")) != NULL && strcmp(s, id) == 0)
+		if ((s = ctl_wf_str(it, "id")) != NULL && strcmp(s, id) == 0)
 			return it;
 	}
 	return NULL;
@@ -124,7 +127,7 @@ wf_current_step(const json_t *record, size_t *idx)
 
 	steps = json_object_get(record, "steps");
 	json_array_foreach(steps, i, st) {
-		if (!wf_settled(wf_str(st, "state"))) {
+		if (!wf_settled(ctl_wf_str(st, "state"))) {
 			*idx = i;
 			return st;
 		}
@@ -149,9 +152,9 @@ ctl_workflow_last_error(const json_t *record)
 		return dump != NULL ? dump : xstrdup("(unreadable)");
 	}
 	/* An object: its message, and where it happened when it says. */
-	msg = wf_str(e, "message");
-	step = wf_str(e, "step");
-	task = wf_str(e, "task");
+	msg = ctl_wf_str(e, "message");
+	step = ctl_wf_str(e, "step");
+	task = ctl_wf_str(e, "task");
 	if (msg == NULL) {
 		dump = json_dumps(e, JSON_COMPACT);
 		return dump != NULL ? dump : xstrdup("(unreadable)");
@@ -178,11 +181,11 @@ ctl_workflow_rendered_steps(const json_t *record)
 	buf_init(&b, 0);
 	steps = json_object_get(record, "steps");
 	json_array_foreach(steps, i, st) {
-		const char *state = wf_str(st, "state");
+		const char *state = ctl_wf_str(st, "state");
 
 		if (state == NULL || strcmp(state, "rendered") != 0)
 			continue;
-		name = wf_dash(wf_str(st, "name"));
+		name = wf_dash(ctl_wf_str(st, "name"));
 		if (n++ > 0)
 			buf_add(&b, ", ", 2);
 		buf_add(&b, name, strlen(name));
@@ -210,7 +213,7 @@ wf_step_detail(struct buf *b, const json_t *st)
 	tasks = json_object_get(st, "tasks");
 	ntasks = json_array_size(tasks);
 	json_array_foreach(tasks, i, t) {
-		if (wf_settled(wf_str(t, "state")))
+		if (wf_settled(ctl_wf_str(t, "state")))
 			settled++;
 	}
 	if (ntasks > 0)
@@ -219,15 +222,15 @@ wf_step_detail(struct buf *b, const json_t *st)
 	wf = json_object_get(st, "waitingFor");
 	if (json_array_size(wf) > 0) {
 		orgs = wf_join(wf, ", ");
-		msg = wf_str(st, "message");
+		msg = ctl_wf_str(st, "message");
 		buf_printf(b, "%swaiting for %s%s%s", b->len > 0 ? "; " : "",
 		    orgs, msg != NULL ? ": " : "", msg != NULL ? msg : "");
 		free(orgs);
 	}
 	json_array_foreach(tasks, i, t) {
-		state = wf_str(t, "state");
-		org = wf_dash(wf_str(t, "org"));
-		msg = wf_str(t, "message");
+		state = ctl_wf_str(t, "state");
+		org = wf_dash(ctl_wf_str(t, "org"));
+		msg = ctl_wf_str(t, "message");
 		if (state != NULL && strcmp(state, "waiting") == 0) {
 			for (k = 0; k < nseen; k++)
 				if (strcmp(seen[k], org) == 0)
@@ -246,7 +249,7 @@ wf_step_detail(struct buf *b, const json_t *st)
 		    json_integer_value(json_object_get(t, "attempts")) > 0) {
 			buf_printf(b, "%sretrying %s/%s (%" JSON_INTEGER_FORMAT
 			    " attempts)%s%s", b->len > 0 ? "; " : "", org,
-			    wf_dash(wf_str(t, "node")),
+			    wf_dash(ctl_wf_str(t, "node")),
 			    json_integer_value(json_object_get(t, "attempts")),
 			    msg != NULL ? ": " : "", msg != NULL ? msg : "");
 		}
@@ -269,7 +272,7 @@ ctl_workflow_progress(const char *channel, const json_t *record)
 		    channel);
 		goto out;
 	}
-	state = wf_dash(wf_str(record, "state"));
+	state = wf_dash(ctl_wf_str(record, "state"));
 	if (strcmp(state, "succeeded") == 0) {
 		buf_printf(&b, "%s: succeeded", channel);
 		goto out;
@@ -286,7 +289,7 @@ ctl_workflow_progress(const char *channel, const json_t *record)
 		err = ctl_workflow_last_error(record);
 		buf_printf(&b, "%s: failed%s%s: %s", channel,
 		    st != NULL ? " at " : "",
-		    st != NULL ? wf_dash(wf_str(st, "name")) : "",
+		    st != NULL ? wf_dash(ctl_wf_str(st, "name")) : "",
 		    err != NULL ? err : "the controller gave no reason");
 		free(err);
 		goto out;
@@ -295,10 +298,10 @@ ctl_workflow_progress(const char *channel, const json_t *record)
 		buf_printf(&b, "%s: %s", channel, state);
 		goto out;
 	}
-	sstate = wf_dash(wf_str(st, "state"));
+	sstate = wf_dash(ctl_wf_str(st, "state"));
 	buf_init(&d, 0);
 	wf_step_detail(&d, st);
-	buf_printf(&b, "%s: %s (%s)", channel, wf_dash(wf_str(st, "name")),
+	buf_printf(&b, "%s: %s (%s)", channel, wf_dash(ctl_wf_str(st, "name")),
 	    d.len > 0 ? d.data : sstate);
 	buf_free(&d);
 out:
@@ -323,7 +326,7 @@ ctl_workflow_decide(const json_t *list, const char *const *channels,
 		id = ctl_workflow_id(channels[i]);
 		it = ctl_workflow_find(list, id);
 		free(id);
-		state = wf_str(it, "state");
+		state = ctl_wf_str(it, "state");
 		if (state != NULL && strcmp(state, "failed") == 0) {
 			*which = i;
 			return CTL_WF_FAILED;
@@ -368,8 +371,8 @@ ctl_workflow_print_list(FILE *fp, const json_t *answer, const char *only,
 		const char *row[7];
 		char *waiting;
 
-		if (only != NULL && (wf_str(it, "id") == NULL ||
-		    strcmp(wf_str(it, "id"), only) != 0))
+		if (only != NULL && (ctl_wf_str(it, "id") == NULL ||
+		    strcmp(ctl_wf_str(it, "id"), only) != 0))
 			continue;
 		/* kubectl's AGE is since creation; the list may carry only
 		 * updatedAt, then that is the age shown. */
@@ -377,11 +380,11 @@ ctl_workflow_print_list(FILE *fp, const json_t *answer, const char *only,
 			at = json_object_get(it, "updatedAt");
 		wf_age(at, now, age, sizeof(age));
 		waiting = wf_join(json_object_get(it, "waitingFor"), ",");
-		row[0] = wf_str(it, "id");
-		row[1] = wf_str(it, "type");
-		row[2] = wf_str(it, "channel");
-		row[3] = wf_str(it, "state");
-		row[4] = wf_dash(wf_str(it, "step"));
+		row[0] = ctl_wf_str(it, "id");
+		row[1] = ctl_wf_str(it, "type");
+		row[2] = ctl_wf_str(it, "channel");
+		row[3] = ctl_wf_str(it, "state");
+		row[4] = wf_dash(ctl_wf_str(it, "step"));
 		row[5] = wf_dash(waiting);
 		row[6] = wf_dash(age);
 		ctl_table_add(t, row);
@@ -434,20 +437,20 @@ wf_describe_steps(FILE *fp, const json_t *steps)
 
 		snprintf(num, sizeof(num), "%zu", i + 1);
 		tasks = json_object_get(st, "tasks");
-		if (wf_str(st, "message") == NULL &&
+		if (ctl_wf_str(st, "message") == NULL &&
 		    json_array_size(tasks) > 0) {
 			settled = 0;
 			json_array_foreach(tasks, j, tk) {
-				if (wf_settled(wf_str(tk, "state")))
+				if (wf_settled(ctl_wf_str(tk, "state")))
 					settled++;
 			}
 			msg = xasprintf("%zu/%zu tasks done", settled,
 			    json_array_size(tasks));
 		}
 		row[0] = num;
-		row[1] = wf_str(st, "name");
-		row[2] = wf_str(st, "state");
-		row[3] = msg != NULL ? msg : wf_dash(wf_str(st, "message"));
+		row[1] = ctl_wf_str(st, "name");
+		row[2] = ctl_wf_str(st, "state");
+		row[3] = msg != NULL ? msg : wf_dash(ctl_wf_str(st, "message"));
 		ctl_table_add(t, row);
 		free(msg);
 	}
@@ -475,12 +478,12 @@ wf_describe_tasks(FILE *fp, const json_t *steps)
 			snprintf(n, sizeof(n), "%" JSON_INTEGER_FORMAT,
 			    json_is_integer(att) ? json_integer_value(att) :
 			    (json_int_t)0);
-			row[0] = wf_str(st, "name");
-			row[1] = wf_str(tk, "org");
-			row[2] = wf_dash(wf_str(tk, "node"));
-			row[3] = wf_str(tk, "state");
+			row[0] = ctl_wf_str(st, "name");
+			row[1] = ctl_wf_str(tk, "org");
+			row[2] = wf_dash(ctl_wf_str(tk, "node"));
+			row[3] = ctl_wf_str(tk, "state");
 			row[4] = n;
-			row[5] = wf_dash(wf_str(tk, "message"));
+			row[5] = wf_dash(ctl_wf_str(tk, "message"));
 			ctl_table_add(t, row);
 		}
 	}
@@ -534,25 +537,25 @@ wf_describe_waiting(FILE *fp, const json_t *steps)
 	buf_init(&b, 0);
 	json_array_foreach(steps, i, st) {
 		wf = json_object_get(st, "waitingFor");
-		msg = wf_str(st, "message");
+		msg = ctl_wf_str(st, "message");
 		json_array_foreach(wf, k, o) {
 			if (!json_is_string(o))
 				continue;
 			buf_printf(&b, "waiting for %s: %s (step %s)\n",
 			    json_string_value(o),
 			    msg != NULL ? msg : "not yet answered",
-			    wf_dash(wf_str(st, "name")));
+			    wf_dash(ctl_wf_str(st, "name")));
 			n++;
 		}
 		json_array_foreach(json_object_get(st, "tasks"), j, tk) {
-			state = wf_str(tk, "state");
+			state = ctl_wf_str(tk, "state");
 			if (state == NULL || strcmp(state, "waiting") != 0)
 				continue;
-			msg = wf_str(tk, "message");
+			msg = ctl_wf_str(tk, "message");
 			buf_printf(&b, "waiting for %s: %s (task %s)\n",
-			    wf_dash(wf_str(tk, "org")),
+			    wf_dash(ctl_wf_str(tk, "org")),
 			    msg != NULL ? msg : "its agent has not answered",
-			    wf_dash(wf_str(tk, "id")));
+			    wf_dash(ctl_wf_str(tk, "id")));
 			n++;
 		}
 	}
@@ -575,34 +578,34 @@ wf_describe_rendered(FILE *fp, const json_t *record)
 	buf_init(&b, 0);
 	steps = json_object_get(record, "steps");
 	json_array_foreach(steps, i, st) {
-		state = wf_str(st, "state");
+		state = ctl_wf_str(st, "state");
 		ntasks = 0;
 		json_array_foreach(json_object_get(st, "tasks"), j, tk) {
-			ts = wf_str(tk, "state");
+			ts = ctl_wf_str(tk, "state");
 			if (ts != NULL && strcmp(ts, "rendered") == 0)
 				ntasks++;
 		}
 		if (ntasks == 0 && (state == NULL ||
 		    strcmp(state, "rendered") != 0))
 			continue;
-		msg = wf_str(st, "message");
-		buf_printf(&b, "- %s%s%s%s\n", wf_dash(wf_str(st, "name")),
+		msg = ctl_wf_str(st, "message");
+		buf_printf(&b, "- %s%s%s%s\n", wf_dash(ctl_wf_str(st, "name")),
 		    state != NULL && strcmp(state, "rendered") == 0 ? "" :
 		    " (partly)", msg != NULL ? ": " : "",
 		    msg != NULL ? msg : "");
 		n++;
 		json_array_foreach(json_object_get(st, "tasks"), j, tk) {
-			ts = wf_str(tk, "state");
+			ts = ctl_wf_str(tk, "state");
 			if (ts == NULL || strcmp(ts, "rendered") != 0)
 				continue;
-			msg = wf_str(tk, "message");
+			msg = ctl_wf_str(tk, "message");
 			buf_printf(&b, "    %s %s%s%s\n",
-			    wf_dash(wf_str(tk, "org")),
-			    wf_dash(wf_str(tk, "node")),
+			    wf_dash(ctl_wf_str(tk, "org")),
+			    wf_dash(ctl_wf_str(tk, "node")),
 			    msg != NULL ? ": " : "", msg != NULL ? msg : "");
 		}
 	}
-	state = wf_str(record, "state");
+	state = ctl_wf_str(record, "state");
 	if (n > 0 || (state != NULL && strcmp(state, "rendered") == 0)) {
 		fputs("\nRENDERED FOR GITOPS, NOT CARRIED OUT\n", fp);
 		fputs("These steps were written out for GitOps (the org's "
@@ -624,7 +627,7 @@ ctl_workflow_describe(FILE *fp, const json_t *record, time_t now,
 	size_t idx = 0;
 
 	*cause = NULL;
-	if (wf_str(record, "id") == NULL) {
+	if (ctl_wf_str(record, "id") == NULL) {
 		*cause = xstrdup("the controller's answer has no workflow "
 		    "\"id\"");
 		return -1;
@@ -634,15 +637,15 @@ ctl_workflow_describe(FILE *fp, const json_t *record, time_t now,
 	wf_when(record, "updatedAt", now, updated, sizeof(updated));
 	if ((st = wf_current_step(record, &idx)) != NULL)
 		stepbuf = xasprintf("%s (%zu of %zu)",
-		    wf_dash(wf_str(st, "name")), idx + 1,
+		    wf_dash(ctl_wf_str(st, "name")), idx + 1,
 		    json_array_size(steps));
 	err = ctl_workflow_last_error(record);
 
-	wf_field(fp, "Name:", wf_str(record, "id"));
-	wf_field(fp, "Type:", wf_str(record, "type"));
-	wf_field(fp, "Consortium:", wf_str(record, "consortium"));
-	wf_field(fp, "Channel:", wf_str(record, "channel"));
-	wf_field(fp, "State:", wf_str(record, "state"));
+	wf_field(fp, "Name:", ctl_wf_str(record, "id"));
+	wf_field(fp, "Type:", ctl_wf_str(record, "type"));
+	wf_field(fp, "Consortium:", ctl_wf_str(record, "consortium"));
+	wf_field(fp, "Channel:", ctl_wf_str(record, "channel"));
+	wf_field(fp, "State:", ctl_wf_str(record, "state"));
 	wf_field(fp, "Step:", stepbuf != NULL ? stepbuf : "-");
 	wf_field(fp, "Created:", created);
 	wf_field(fp, "Updated:", updated);
@@ -666,8 +669,8 @@ ctl_workflow_describe(FILE *fp, const json_t *record, time_t now,
  * answer, 408, 429, 5xx); then nothing is printed and *cause says why.
  * With quiet404, a 404 is left to the caller to print (or not).
  */
-static int
-wf_get(struct ctl_client *c, const char *path, json_t **answer,
+int
+ctl_wf_get(struct ctl_client *c, const char *path, json_t **answer,
     long *status, int *transient, int quiet404, char **cause, FILE *err)
 {
 	struct ctl_response resp;
@@ -708,8 +711,8 @@ done:
 	return ret;
 }
 
-static char *
-wf_list_path(const char *consortium)
+char *
+ctl_wf_list_path(const char *consortium)
 {
 	char *c = ctl_client_escape(consortium), *p;
 
@@ -718,8 +721,8 @@ wf_list_path(const char *consortium)
 	return p;
 }
 
-static char *
-wf_record_path(const char *consortium, const char *id)
+char *
+ctl_wf_record_path(const char *consortium, const char *id)
 {
 	char *c = ctl_client_escape(consortium), *i = ctl_client_escape(id);
 	char *p;
@@ -763,10 +766,10 @@ ctl_workflow_run(const struct ctl_args *args, struct ctl_client *c)
 	int ret, rc;
 
 	if (args->cmd == CTL_CMD_DESCRIBE_WORKFLOW)
-		path = wf_record_path(args->consortium, args->name);
+		path = ctl_wf_record_path(args->consortium, args->name);
 	else
-		path = wf_list_path(args->consortium);
-	ret = wf_get(c, path, &answer, &status, NULL, 0, &cause, stderr);
+		path = ctl_wf_list_path(args->consortium);
+	ret = ctl_wf_get(c, path, &answer, &status, NULL, 0, &cause, stderr);
 	free(path);
 	if (ret != CTL_EXIT_OK)
 		goto done;
@@ -800,352 +803,5 @@ ctl_workflow_run(const struct ctl_args *args, struct ctl_client *c)
 done:
 	json_decref(answer);
 	free(cause);
-	return ret;
-}
-
-/* ---- apply --wait ---- */
-
-/* What is known of one channel's workflow while waiting. */
-struct wf_watch {
-	const char *channel;	/* borrowed */
-	char *id;		/* create-channel-<channel> */
-	char *item;		/* the last list item seen, compact JSON */
-	json_t *record;		/* the record fetched for that item */
-	char *line;		/* the last progress line printed */
-};
-
-static long long
-wf_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void
-wf_sleep_ms(long long ms)
-{
-	struct timespec ts;
-
-	if (ms <= 0)
-		return;
-	ts.tv_sec = (time_t)(ms / 1000);
-	ts.tv_nsec = (long)(ms % 1000) * 1000000;
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
-}
-
-/*
- * Brings w up to date with list: fetches the record when its list item
- * changed. Returns 0, 1 for a transient failure (try again next poll), or
- * -1 with the error printed (*rc the exit code).
- */
-static int
-wf_watch_update(struct wf_watch *w, struct ctl_client *c,
-    const char *consortium, const json_t *list, FILE *err, int *rc,
-    char **cause)
-{
-	const json_t *it;
-	json_t *record = NULL;
-	char *dump = NULL, *path;
-	long status;
-	int transient;
-
-	if ((it = ctl_workflow_find(list, w->id)) != NULL)
-		dump = json_dumps(it, JSON_COMPACT | JSON_SORT_KEYS);
-	if ((dump == NULL && w->item == NULL) || (dump != NULL &&
-	    w->item != NULL && strcmp(dump, w->item) == 0)) {
-		free(dump);
-		return 0;
-	}
-	if (dump != NULL) {
-		path = wf_record_path(consortium, w->id);
-		*rc = wf_get(c, path, &record, &status, &transient, 1, cause,
-		    err);
-		free(path);
-		if (*rc != CTL_EXIT_OK && transient) {
-			free(dump);
-			return 1;
-		}
-		if (*rc != CTL_EXIT_OK && status != 404) {
-			free(dump);
-			return -1;
-		}
-		free(*cause);
-		*cause = NULL;
-		/* 404: listed but gone since; shown as not started. */
-	}
-	json_decref(w->record);
-	w->record = record;
-	free(w->item);
-	w->item = dump;
-	return 0;
-}
-
-static void
-wf_summary(FILE *out, struct wf_watch *ws, size_t n, long long ms)
-{
-	char took[32], *rendered, *ch;
-	const char *state;
-	size_t i, nrendered = 0, width = 0;
-
-	for (i = 0; i < n; i++)
-		if (strlen(ws[i].channel) > width)
-			width = strlen(ws[i].channel);
-	ctl_workflow_duration((long)((ms + 999) / 1000), took, sizeof(took));
-	if (n == 0) {
-		fputs("the document declares no channels: nothing to wait "
-		    "for\n", out);
-		return;
-	}
-	fprintf(out, "converged in %s:\n", took);
-	for (i = 0; i < n; i++) {
-		state = wf_str(ws[i].record, "state");
-		ch = ctl_out_sanitize(ws[i].channel);
-		if (state != NULL && strcmp(state, "rendered") == 0) {
-			char *s;
-
-			nrendered++;
-			rendered = ctl_workflow_rendered_steps(ws[i].record);
-			s = ctl_out_sanitize(rendered != NULL ? rendered :
-			    "(no step named)");
-			fprintf(out, "  %-*s   rendered for GitOps, not carried "
-			    "out: %s\n", (int)width, ch, s);
-			free(s);
-			free(rendered);
-		} else
-			fprintf(out, "  %-*s   succeeded\n", (int)width, ch);
-		free(ch);
-	}
-	if (nrendered > 0)
-		fprintf(out, "%zu of %zu channel%s only rendered: the channel "
-		    "exists once the files the agents wrote are applied\n",
-		    nrendered, n, n == 1 ? " was" : "s were");
-}
-
-/* Whether JSON array A holds the string S. */
-static int
-wf_has(const json_t *a, const char *s)
-{
-	const json_t *v;
-	size_t i;
-
-	json_array_foreach(a, i, v)
-		if (json_is_string(v) && strcmp(json_string_value(v), s) == 0)
-			return 1;
-	return 0;
-}
-
-int
-ctl_workflow_members(const json_t *list, const json_t *doc, char **why)
-{
-	const json_t *chans, *ch, *want, *have, *it, *m;
-	const char *name, *type, *state, *id;
-	size_t i, k;
-
-	*why = NULL;
-	chans = json_object_get(list, "channels");
-	if (!json_is_object(chans))
-		return 1;	/* a controller that does not report members */
-	json_array_foreach(json_object_get(json_object_get(doc, "spec"),
-	    "channels"), i, ch) {
-		if ((name = wf_str(ch, "name")) == NULL)
-			continue;
-		want = json_object_get(ch, "members");
-		have = json_object_get(json_object_get(chans, name), "members");
-		if (have == NULL)
-			continue;	/* not created yet: its create-channel decides */
-		/* A change of this channel that failed ends the wait. */
-		json_array_foreach(json_object_get(list, "items"), k, it) {
-			type = wf_str(it, "type");
-			state = wf_str(it, "state");
-			id = wf_str(it, "id");
-			if (type == NULL || state == NULL || id == NULL ||
-			    (strcmp(type, "add-org") != 0 &&
-			    strcmp(type, "remove-org") != 0) ||
-			    wf_str(it, "channel") == NULL ||
-			    strcmp(wf_str(it, "channel"), name) != 0)
-				continue;
-			if (strcmp(state, "failed") == 0) {
-				*why = xasprintf("workflow %s failed", id);
-				return -1;
-			}
-			if (strcmp(state, "running") == 0) {
-				*why = xasprintf("%s: %s is at %s", name, id,
-				    wf_str(it, "step") != NULL ?
-				    wf_str(it, "step") : "its start");
-				return 0;
-			}
-		}
-		json_array_foreach(want, k, m)
-			if (json_is_string(m) && !wf_has(have, json_string_value(m))) {
-				*why = xasprintf("%s: %s is not a member yet",
-				    name, json_string_value(m));
-				return 0;
-			}
-		json_array_foreach(have, k, m)
-			if (json_is_string(m) && !wf_has(want, json_string_value(m))) {
-				*why = xasprintf("%s: %s is still a member",
-				    name, json_string_value(m));
-				return 0;
-			}
-	}
-	return 1;
-}
-
-int
-ctl_workflow_wait(struct ctl_client *c, const char *consortium,
-    const json_t *doc, const char *const *channels, size_t n, long secs,
-    FILE *out, FILE *err)
-{
-	struct wf_watch *ws;
-	json_t *list = NULL;
-	char *path, *cause = NULL, *lastwarn = NULL, *line, *e, *mline = NULL;
-	char limit[32];
-	int mrc;
-	long long start, deadline, now, left;
-	unsigned long long polls, maxpolls;
-	enum ctl_wf_verdict v;
-	size_t i, which;
-	long status;
-	int ret = CTL_EXIT_USAGE, rc, transient;
-
-	ws = xcalloc(n > 0 ? n : 1, sizeof(*ws));
-	for (i = 0; i < n; i++) {
-		ws[i].channel = channels[i];
-		ws[i].id = ctl_workflow_id(channels[i]);
-	}
-	path = wf_list_path(consortium);
-	ctl_workflow_duration(secs, limit, sizeof(limit));
-	start = wf_now_ms();
-	deadline = start + (long long)secs * 1000;
-	/* At least one interval between polls: the count bounds the loop
-	 * even if the clock misbehaves. */
-	maxpolls = (unsigned long long)secs * 1000 / CTL_WAIT_INTERVAL_MS + 2;
-
-	for (polls = 0; polls < maxpolls; polls++) {
-		json_decref(list);
-		list = NULL;
-		free(cause);
-		cause = NULL;
-		rc = wf_get(c, path, &list, &status, &transient, 0, &cause,
-		    err);
-		if (rc != CTL_EXIT_OK && !transient) {
-			ret = rc;
-			goto done;
-		}
-		if (rc != CTL_EXIT_OK) {
-			/* Say it once, not every second. */
-			if (lastwarn == NULL || strcmp(lastwarn, cause) != 0) {
-				e = ctl_out_sanitize(cause);
-				fprintf(err, "warning: %s; still waiting\n", e);
-				free(e);
-				free(lastwarn);
-				lastwarn = xstrdup(cause);
-			}
-			goto next;
-		}
-		free(lastwarn);
-		lastwarn = NULL;
-		for (i = 0; i < n; i++) {
-			free(cause);
-			cause = NULL;
-			rc = wf_watch_update(&ws[i], c, consortium, list, err,
-			    &ret, &cause);
-			if (rc == -1)
-				goto done;
-			line = ctl_workflow_progress(ws[i].channel,
-			    ws[i].record);
-			if (ws[i].line == NULL ||
-			    strcmp(ws[i].line, line) != 0) {
-				fprintf(out, "%s\n", line);
-				fflush(out);
-				free(ws[i].line);
-				ws[i].line = line;
-			} else
-				free(line);
-		}
-		v = ctl_workflow_decide(list, channels, n, &which);
-		if (v == CTL_WF_CONVERGED && doc != NULL) {
-			/* The channels must also have the declared members. */
-			free(cause);
-			cause = NULL;
-			mrc = ctl_workflow_members(list, doc, &cause);
-			if (mrc == -1) {
-				e = ctl_out_sanitize(cause);
-				fprintf(err, "error: %s; see fabfedctl describe "
-				    "workflow\n", e);
-				free(e);
-				ret = CTL_EXIT_REJECTED;
-				goto done;
-			}
-			if (mrc == 0) {
-				if (mline == NULL || strcmp(mline, cause) != 0) {
-					e = ctl_out_sanitize(cause);
-					fprintf(out, "%s\n", e);
-					fflush(out);
-					free(e);
-					free(mline);
-					mline = xstrdup(cause);
-				}
-				goto next;
-			}
-		}
-		if (v == CTL_WF_FAILED) {
-			e = ctl_workflow_last_error(ws[which].record);
-			line = ctl_out_sanitize(e != NULL ? e :
-			    "the controller gave no reason");
-			fprintf(err, "error: workflow %s failed: %s\n",
-			    ws[which].id, line);
-			free(line);
-			free(e);
-			ret = CTL_EXIT_REJECTED;
-			goto done;
-		}
-		if (v == CTL_WF_CONVERGED) {
-			wf_summary(out, ws, n, wf_now_ms() - start);
-			ret = CTL_EXIT_OK;
-			goto done;
-		}
-next:
-		now = wf_now_ms();
-		if (now >= deadline)
-			break;
-		left = deadline - now;
-		wf_sleep_ms(left < CTL_WAIT_INTERVAL_MS ? left :
-		    CTL_WAIT_INTERVAL_MS);
-	}
-
-	fprintf(err, "error: timed out after %s; still waiting for:\n", limit);
-	for (i = 0; i < n; i++) {
-		const char *st = wf_str(ws[i].record, "state");
-
-		if (st != NULL && (strcmp(st, "succeeded") == 0 ||
-		    strcmp(st, "rendered") == 0))
-			continue;
-		line = ctl_workflow_progress(ws[i].channel, ws[i].record);
-		fprintf(err, "  %s\n", line);
-		free(line);
-	}
-	if (lastwarn != NULL) {
-		e = ctl_out_sanitize(lastwarn);
-		fprintf(err, "  (the last poll failed: %s)\n", e);
-		free(e);
-	}
-	ret = CTL_EXIT_REJECTED;
-done:
-	for (i = 0; i < n; i++) {
-		free(ws[i].id);
-		free(ws[i].item);
-		json_decref(ws[i].record);
-		free(ws[i].line);
-	}
-	free(ws);
-	json_decref(list);
-	free(path);
-	free(cause);
-	free(lastwarn);
-	free(mline);
 	return ret;
 }

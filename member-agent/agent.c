@@ -10,6 +10,10 @@
  * applied, which survives restarts in STATE/agent-state.json; re-running a
  * reconcile is harmless because keys are made once and files are only
  * rewritten when their content changes.
+ *
+ * This file holds the state machine, the admin socket, certificate renewal,
+ * heartbeats and start-up; the signer's supervision is in agent_signer.c,
+ * the task hook in agent_tasks.c, their shared state in agent_int.h.
  */
 #include "agent.h"
 
@@ -45,77 +49,12 @@
 #include "topology.h"
 #include "xmalloc.h"
 
-#define AGENT_MAX_ANSWER     (8 * 1024 * 1024)
-#define AGENT_CALL_MS        15000
-#define AGENT_HEARTBEAT_SECS 10
-#define AGENT_BACKOFF_MIN    1
-#define AGENT_BACKOFF_MAX    60
-#define AGENT_MAX_TASK_ID    256     /* bytes of a task id put in a path */
-#define AGENT_PING_MS        2000    /* the signer's PING before tasks */
-
-enum ag_state {
-	AG_POLL,          /* long poll in flight */
-	AG_PUT_MSP,       /* publishing the org's public MSP */
-	AG_PUT_ENDPOINTS, /* publishing endpoints and orderer TLS certs */
-	AG_PUT_STATUS,    /* reporting what was applied */
-	AG_BACKOFF,       /* waiting before trying again */
-};
-
-struct agent {
-	struct event_base *base;
-	struct httpc *http;
-	struct runtime *rt;
-	char *dir;
-	char *controller;       /* https://host:port */
-	char *consortium;
-	char *mspid;
-	char *pkidir;
-	char *statefile;
-	int poll_secs;
-	int once;               /* exit after the first reconcile (tests) */
-	enum ag_state state;
-	int64_t applied;        /* last revision fully applied and reported */
-	int64_t pending_rev;    /* revision being applied */
-	json_t *desired;        /* the answer being applied */
-	char *msp_body;         /* JSON to PUT */
-	char *endpoints_body;
-	int backoff;            /* seconds of the last backoff */
-	struct event *retry;
-	struct event *heartbeat;
-	struct event *sigterm, *sigint;
-	int exit_code;
-	/* Local admin socket (nanomsg REP, ipc://STATE/admin.sock). */
-	int admin_sock;
-	char *admin_url;
-	struct event *admin_ev;
-	/* The signer: a child process holding the org admin's key. */
-	pid_t signer_pid;
-	time_t signer_started;
-	struct event *sigchld;
-	struct event *signer_restart;
-	char *self;             /* this program, to run `signer` */
-	char *last_error;       /* the last failure, for status */
-	/* Certificate renewal: checked at start and every few hours. */
-	int renew_before_days;
-	struct event *renew_timer;
-	EVP_PKEY *renew_key;    /* set while a renewal is in flight */
-	time_t last_applied_at;
-	char *outdir;           /* manifests/kubernetes output (channels/ for tasks) */
-	/* Tasks (docs/agent-tasks.md): run one at a time, blocking the loop. */
-	json_t *tasks;          /* the org's open tasks, as last answered */
-	json_t *task_log;       /* id -> {"state","message","detail","at","attempts",
-				 * "retryAt","sent","dropped"}, in STATE/tasks.json */
-	char *tasks_file;
-	struct event *task_timer;
-	int task_busy;          /* a result PUT in flight ... */
-	char *task_put_id;      /* ... for this task */
-	int task_backoff;       /* seconds: signer down, result PUT failing */
-};
+#include "agent_int.h"
 
 static void agent_drive(struct agent *, const struct httpc_answer *);
 
 /* Full jitter over the upper half of secs: [secs/2, secs) in ms. */
-static long
+long
 agent_jitter_ms(int secs)
 {
 	unsigned int r = 0;
@@ -208,7 +147,7 @@ endpoint_host(const char *ep)
 	return colon != NULL ? xstrndup(ep, (size_t)(colon - ep)) : xstrdup(ep);
 }
 
-static json_t *
+json_t *
 agent_find_org(const json_t *spec, const char *msp)
 {
 	return topology_find_org(spec, msp);
@@ -315,7 +254,7 @@ done:
 }
 
 /* A controller answer that is not a success, as a sentence. Caller frees. */
-static char *
+char *
 agent_failure(const char *what, const struct httpc_answer *ans)
 {
 	json_t *o;
@@ -341,439 +280,6 @@ agent_fail(struct agent *a, const char *what, const struct httpc_answer *ans)
 	free(why);
 }
 
-/*
- * The signer runs as `fabfed-agent signer` in its own process, with the org
- * admin's key; this process never loads that key. Started once the PKI
- * exists, restarted (after a pause) if it dies.
- */
-static void
-signer_start(struct agent *a)
-{
-	const char *domain = NULL;
-	json_t *me;
-	char *keyp, *certp, *sock, *logp;
-	pid_t pid;
-	int fd;
-
-	if (a->desired == NULL || (me = agent_find_org(json_object_get(a->desired, "spec"),
-	    a->mspid)) == NULL || (domain = json_string_value(json_object_get(me,
-	    "domain"))) == NULL)
-		return;
-	keyp = xasprintf("%s/users/Admin@%s/msp/keystore/priv_sk", a->pkidir, domain);
-	certp = xasprintf("%s/users/Admin@%s/msp/signcerts/Admin@%s-cert.pem", a->pkidir,
-	    domain, domain);
-	sock = xasprintf("ipc://%s/signer.sock", a->dir);
-	logp = xasprintf("%s/signer.log", a->dir);
-	if (access(keyp, R_OK) != 0 || access(certp, R_OK) != 0) {
-		log_warnx("signer not started: %s or %s missing", keyp, certp);
-		goto done;
-	}
-	if ((pid = fork()) == -1) {
-		log_warn("fork (signer)");
-		goto done;
-	}
-	if (pid == 0) {
-		/* The signer goes with its agent, even if the agent is SIGKILLed. */
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
-		if (getppid() == 1)
-			_exit(1);
-		if ((fd = open(logp, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600)) != -1) {
-			dup2(fd, 1);
-			dup2(fd, 2);
-		}
-		execl(a->self, a->self, "signer", "--state-dir", a->dir, "--key", keyp,
-		    "--cert", certp, "--socket", sock, "--msp-id", a->mspid, (char *)NULL);
-		_exit(127);
-	}
-	a->signer_pid = pid;
-	a->signer_started = time(NULL);
-	log_info("signer started (pid %ld) on %s", (long)pid, sock);
-done:
-	free(keyp);
-	free(certp);
-	free(sock);
-	free(logp);
-}
-
-static void
-signer_restart_cb(evutil_socket_t fd, short what, void *arg)
-{
-	signer_start(arg);
-}
-
-static void
-sigchld_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct agent *a = arg;
-	struct timeval tv = { 2, 0 };
-	int status;
-	pid_t pid;
-
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		if (pid != a->signer_pid)
-			continue;
-		a->signer_pid = 0;
-		log_warnx("signer exited (%s %d); restarting it in %ld s",
-		    WIFEXITED(status) ? "status" : "signal",
-		    WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status),
-		    (long)tv.tv_sec);
-		if (time(NULL) - a->signer_started < 10)
-			tv.tv_sec = 10;   /* dying at once: do not spin */
-		evtimer_add(a->signer_restart, &tv);
-	}
-}
-
-static void
-signer_stop(struct agent *a)
-{
-	struct timespec ts = { 0, 50L * 1000 * 1000 };
-	int i, status;
-
-	if (a->signer_pid <= 0)
-		return;
-	kill(a->signer_pid, SIGTERM);
-	/* Shutdown path: a bounded wait. */
-	for (i = 0; i < 100; i++) {
-		if (waitpid(a->signer_pid, &status, WNOHANG) == a->signer_pid)
-			break;
-		nanosleep(&ts, NULL);
-	}
-	if (i == 100) {
-		kill(a->signer_pid, SIGKILL);
-		waitpid(a->signer_pid, &status, 0);
-	}
-	a->signer_pid = 0;
-}
-
-/*
- * Tasks (docs/workflows.md, docs/agent-tasks.md). The org's open tasks
- * come with the desired state; they run in order, one at a time, each a
- * synchronous tasks_run bounded by TASKS_TASK_MS (the event loop waits
- * meanwhile), and each result is PUT to /v1/agent/tasks/{id}. Results
- * are kept in STATE/tasks.json until the controller stops listing the
- * task, so a restarted agent re-sends a result it may have lost but never
- * repeats a task that reached a final state. A "retry" result is run
- * again after its own backoff (capped, with jitter).
- */
-static void
-tasks_load(struct agent *a)
-{
-	json_t *o = json_load_file(a->tasks_file, 0, NULL);
-
-	json_decref(a->task_log);
-	a->task_log = json_object();
-	if (json_is_object(json_object_get(o, "tasks")))
-		json_object_update(a->task_log, json_object_get(o, "tasks"));
-	json_decref(o);
-}
-
-static void
-tasks_save(struct agent *a)
-{
-	json_t *o = json_pack("{s:O, s:I}", "tasks", a->task_log, "savedAt",
-	    (json_int_t)time(NULL));
-	char *text = json_dumps(o, JSON_INDENT(2) | JSON_SORT_KEYS), *cause = NULL;
-
-	if (pki_file_write(a->tasks_file, text, strlen(text), 0600, &cause) != 0) {
-		log_warnx("cannot save the tasks' results: %s", cause);
-		free(cause);
-	}
-	free(text);
-	json_decref(o);
-}
-
-static int
-task_listed(const json_t *tasks, const char *id)
-{
-	const json_t *t;
-	size_t i;
-
-	json_array_foreach(tasks, i, t)
-		if (json_is_string(json_object_get(t, "id")) &&
-		    strcmp(json_string_value(json_object_get(t, "id")), id) == 0)
-			return 1;
-	return 0;
-}
-
-/* The open tasks the controller answered; results it no longer lists and
- * has acknowledged are forgotten. */
-static void
-tasks_set(struct agent *a, json_t *tasks)
-{
-	const char *id;
-	json_t *e;
-	void *tmp;
-	int pruned = 0;
-
-	if (!json_is_array(tasks))
-		return;
-	json_decref(a->tasks);
-	a->tasks = json_incref(tasks);
-	json_object_foreach_safe(a->task_log, tmp, id, e) {
-		if (!task_listed(tasks, id) && json_is_true(json_object_get(e, "sent"))) {
-			json_object_del(a->task_log, id);
-			pruned = 1;
-		}
-	}
-	if (pruned)
-		tasks_save(a);
-}
-
-static void
-tasks_kick(struct agent *a)
-{
-	struct timeval now = { 0, 0 };
-
-	if (!a->task_busy && a->task_timer != NULL)
-		evtimer_add(a->task_timer, &now);
-}
-
-static void
-tasks_later(struct agent *a, long ms)
-{
-	struct timeval tv;
-
-	tv.tv_sec = ms / 1000;
-	tv.tv_usec = (ms % 1000) * 1000;
-	evtimer_add(a->task_timer, &tv);
-}
-
-static void
-tasks_backoff(struct agent *a, const char *why)
-{
-	long ms;
-
-	a->task_backoff = a->task_backoff == 0 ? AGENT_BACKOFF_MIN : a->task_backoff * 2;
-	if (a->task_backoff > AGENT_BACKOFF_MAX)
-		a->task_backoff = AGENT_BACKOFF_MAX;
-	ms = agent_jitter_ms(a->task_backoff);
-	log_warnx("tasks: %s; trying again in %ld.%03ld s", why, ms / 1000, ms % 1000);
-	tasks_later(a, ms);
-}
-
-static int
-task_id_ok(const char *id)
-{
-	size_t i, n = strlen(id);
-
-	if (n == 0 || n > AGENT_MAX_TASK_ID)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (!((id[i] >= 'a' && id[i] <= 'z') || (id[i] >= 'A' && id[i] <= 'Z') ||
-		    (id[i] >= '0' && id[i] <= '9') || id[i] == '.' || id[i] == '-' ||
-		    id[i] == '_'))
-			return 0;
-	return 1;
-}
-
-static void task_put_cb(const struct httpc_answer *, void *);
-
-static void
-task_put(struct agent *a, const char *id, const json_t *e)
-{
-	json_t *body = json_pack("{s:O, s:O, s:O}", "state", json_object_get(e, "state"),
-	    "message", json_object_get(e, "message"), "detail", json_object_get(e, "detail"));
-	char *text = json_dumps(body, JSON_COMPACT);
-	char *url = xasprintf("%s/v1/agent/tasks/%s", a->controller, id);
-
-	a->task_busy = 1;
-	free(a->task_put_id);
-	a->task_put_id = xstrdup(id);
-	if (httpc_request(a->http, "PUT", url, text, strlen(text), AGENT_CALL_MS, 64 * 1024,
-	    task_put_cb, a) == 0) {
-		a->task_busy = 0;
-		tasks_backoff(a, "cannot queue a task's result");
-	}
-	free(url);
-	free(text);
-	json_decref(body);
-}
-
-/* The id of the first task whose result is not yet acknowledged, or NULL. */
-static const char *
-task_unsent(struct agent *a, json_t **ep)
-{
-	const json_t *t;
-	const char *id;
-	json_t *e;
-	size_t i;
-
-	json_array_foreach(a->tasks, i, t) {
-		if ((id = json_string_value(json_object_get(t, "id"))) == NULL)
-			continue;
-		e = json_object_get(a->task_log, id);
-		if (e != NULL && !json_is_true(json_object_get(e, "sent")) &&
-		    !json_is_true(json_object_get(e, "dropped"))) {
-			*ep = e;
-			return id;
-		}
-	}
-	return NULL;
-}
-
-static void
-task_put_cb(const struct httpc_answer *ans, void *arg)
-{
-	struct agent *a = arg;
-	const char *id;
-	json_t *e = NULL;
-	char *why;
-
-	a->task_busy = 0;
-	id = a->task_put_id;
-	if (id == NULL || (e = json_object_get(a->task_log, id)) == NULL) {
-		tasks_kick(a);
-		return;
-	}
-	if (ans->ok && ans->status == 200) {
-		json_object_set_new(e, "sent", json_true());
-		log_info("task %s: %s sent", id, json_string_value(json_object_get(e, "state")));
-	} else if (ans->ok && (ans->status == 404 || ans->status == 409)) {
-		why = agent_failure("sending a task's result", ans);
-		log_warnx("task %s: %s; the task is dropped", id, why);
-		free(why);
-		json_object_set_new(e, "dropped", json_true());
-		json_object_set_new(e, "sent", json_true());
-	} else {
-		why = agent_failure("sending a task's result", ans);
-		tasks_backoff(a, why);
-		free(why);
-		return;
-	}
-	a->task_backoff = 0;
-	tasks_save(a);
-	tasks_kick(a);
-}
-
-static int
-signer_ping(struct agent *a, char **cause)
-{
-	char *url = xasprintf("ipc://%s/signer.sock", a->dir);
-	json_t *ans = NULL;
-	int type = 0, ret = -1;
-
-	if (ipc_call(url, IPC_PING, NULL, AGENT_PING_MS, &type, &ans, cause) == 0) {
-		if (type == IPC_PONG)
-			ret = 0;
-		else
-			*cause = xstrdup("the signer does not answer PING with PONG");
-	}
-	json_decref(ans);
-	free(url);
-	return ret;
-}
-
-static void
-task_timer_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct agent *a = arg;
-	struct tasks_env env;
-	const json_t *t, *me;
-	const char *id, *state;
-	json_t *e = NULL, *res = NULL;
-	char *cause = NULL, *url = NULL;
-	time_t now = time(NULL), wake = 0, at;
-	json_int_t attempts;
-	long ms;
-	size_t i;
-
-	if (a->task_busy || a->desired == NULL || a->rt == NULL)
-		return;
-	/* A result not yet acknowledged is sent first. */
-	if ((id = task_unsent(a, &e)) != NULL) {
-		task_put(a, id, e);
-		return;
-	}
-	json_array_foreach(a->tasks, i, t) {
-		if ((id = json_string_value(json_object_get(t, "id"))) == NULL)
-			continue;
-		e = json_object_get(a->task_log, id);
-		state = json_string_value(json_object_get(e, "state"));
-		if (e != NULL && (tasks_final(state) ||
-		    json_is_true(json_object_get(e, "dropped"))))
-			continue;
-		if (!task_id_ok(id)) {
-			log_warnx("task \"%.64s\": the id is not [A-Za-z0-9._-]{1,%d}; "
-			    "ignored", id, AGENT_MAX_TASK_ID);
-			continue;
-		}
-		at = (time_t)json_integer_value(json_object_get(e, "retryAt"));
-		if (e != NULL && at > now) {
-			if (wake == 0 || at < wake)
-				wake = at;
-			continue;
-		}
-		/* The signer signs every Fabric call of the process runtime,
-		 * and update-sign under every runtime: those wait for it. */
-		if (tasks_needs_signer(a->rt->ops->name, t) && signer_ping(a, &cause) != 0) {
-			char *why = xasprintf("the signer does not answer (%s); task %s "
-			    "waits", cause, id);
-
-			tasks_backoff(a, why);
-			free(why);
-			free(cause);
-			return;
-		}
-		me = agent_find_org(json_object_get(a->desired, "spec"), a->mspid);
-		url = xasprintf("ipc://%s/signer.sock", a->dir);
-		memset(&env, 0, sizeof(env));
-		env.rt = a->rt;
-		env.mspid = a->mspid;
-		env.domain = json_string_value(json_object_get(me, "domain"));
-		env.pkidir = a->pkidir;
-		env.spec = json_object_get(a->desired, "spec");
-		env.orgs = json_object_get(a->desired, "orgs");
-		env.signer_url = url;
-		env.outdir = a->outdir;
-		env.statedir = a->dir;
-		log_info("task %s: running", id);
-		tasks_run(&env, t, &res);
-		free(url);
-		state = json_string_value(json_object_get(res, "state"));
-		attempts = json_integer_value(json_object_get(e, "attempts")) + 1;
-		log_info("task %s: %s: %s", id, state,
-		    json_string_value(json_object_get(res, "message")));
-		json_object_set_new(res, "at", json_integer((json_int_t)time(NULL)));
-		json_object_set_new(res, "attempts", json_integer(attempts));
-		json_object_set_new(res, "sent", json_false());
-		if (!tasks_final(state)) {
-			int secs = 1 << (attempts > 6 ? 6 : attempts - 1);
-
-			if (secs > AGENT_BACKOFF_MAX)
-				secs = AGENT_BACKOFF_MAX;
-			ms = agent_jitter_ms(secs);
-			json_object_set_new(res, "retryAt",
-			    json_integer((json_int_t)(time(NULL) + (ms + 999) / 1000)));
-		}
-		json_object_set_new(a->task_log, id, res);
-		tasks_save(a);
-		task_put(a, id, res);
-		return;
-	}
-	if (wake != 0)
-		tasks_later(a, (long)(wake - now) * 1000);
-}
-
-/* The open tasks and their last results, for `fabfedctl agent status`. */
-static json_t *
-tasks_status_json(struct agent *a)
-{
-	const json_t *t;
-	const char *id;
-	json_t *out = json_array(), *e;
-	size_t i;
-
-	json_array_foreach(a->tasks, i, t) {
-		if ((id = json_string_value(json_object_get(t, "id"))) == NULL)
-			continue;
-		e = json_object_get(a->task_log, id);
-		json_array_append_new(out, json_pack("{s:s, s:O?, s:O?, s:O?, s:O?}",
-		    "id", id, "type", json_object_get(t, "type"), "channel",
-		    json_object_get(t, "channel"), "node", json_object_get(t, "node"),
-		    "lastResult", e));
-	}
-	return out;
-}
 
 /* What `fabfedctl agent status` shows. Caller decrefs. */
 static json_t *
@@ -793,7 +299,7 @@ agent_status_json(struct agent *a)
 	    "signerPid", (json_int_t)a->signer_pid,
 	    "signer", a->signer_pid > 0 ? "running" : "not running",
 	    "pendingRequests", (json_int_t)httpc_pending(a->http),
-	    "tasks", tasks_status_json(a));
+	    "tasks", agent_tasks_status_json(a));
 }
 
 static void
@@ -1023,10 +529,10 @@ agent_drive(struct agent *a, const struct httpc_answer *ans)
 		    (rev <= a->applied && a->desired != NULL)) {
 			/* Nothing to apply; the tasks it lists (if any) still run. */
 			if (a->desired != NULL)
-				tasks_set(a, json_object_get(o, "tasks"));
+				agent_tasks_set(a, json_object_get(o, "tasks"));
 			json_decref(o);
 			a->backoff = 0;
-			tasks_kick(a);
+			agent_tasks_kick(a);
 			agent_poll(a);
 			return;
 		}
@@ -1087,9 +593,9 @@ agent_drive(struct agent *a, const struct httpc_answer *ans)
 		free(a->last_error);
 		a->last_error = NULL;
 		if (a->signer_pid == 0)
-			signer_start(a);
-		tasks_set(a, json_object_get(a->desired, "tasks"));
-		tasks_kick(a);
+			agent_signer_start(a);
+		agent_tasks_set(a, json_object_get(a->desired, "tasks"));
+		agent_tasks_kick(a);
 		if (a->once) {
 			a->exit_code = 0;
 			event_base_loopexit(a->base, NULL);
@@ -1169,7 +675,7 @@ agent_load(struct agent *a, char **cause)
 	a->mspid = xstrdup(json_string_value(json_object_get(conf, "mspId")));
 	a->statefile = xasprintf("%s/agent-state.json", a->dir);
 	a->tasks_file = xasprintf("%s/tasks.json", a->dir);
-	tasks_load(a);
+	agent_tasks_load(a);
 	a->pkidir = xasprintf("%s/pki", a->dir);
 	if ((st = json_load_file(a->statefile, 0, NULL)) != NULL) {
 		a->applied = json_integer_value(json_object_get(st, "appliedRevision"));
@@ -1186,7 +692,7 @@ done:
 static void
 agent_free(struct agent *a)
 {
-	signer_stop(a);
+	agent_signer_stop(a);
 	if (a->renew_timer != NULL)
 		event_free(a->renew_timer);
 	EVP_PKEY_free(a->renew_key);
@@ -1330,13 +836,13 @@ agent_main(int argc, char **argv)
 		goto done;
 	}
 	a.outdir = xstrdup(out);
-	a.task_timer = evtimer_new(a.base, task_timer_cb, &a);
+	a.task_timer = evtimer_new(a.base, agent_task_timer_cb, &a);
 	a.retry = evtimer_new(a.base, agent_retry_cb, &a);
 	a.heartbeat = evtimer_new(a.base, heartbeat_timer_cb, &a);
 	a.sigterm = evsignal_new(a.base, SIGTERM, agent_signal_cb, &a);
 	a.sigint = evsignal_new(a.base, SIGINT, agent_signal_cb, &a);
-	a.sigchld = evsignal_new(a.base, SIGCHLD, sigchld_cb, &a);
-	a.signer_restart = evtimer_new(a.base, signer_restart_cb, &a);
+	a.sigchld = evsignal_new(a.base, SIGCHLD, agent_sigchld_cb, &a);
+	a.signer_restart = evtimer_new(a.base, agent_signer_restart_cb, &a);
 	evsignal_add(a.sigterm, NULL);
 	evsignal_add(a.sigint, NULL);
 	evsignal_add(a.sigchld, NULL);

@@ -1,8 +1,9 @@
 /*
  * rt_process_int.h: what the process runtime's files share
- * (rt_process.c: the runtime; rt_process_sup.c: the supervisor and the
- * process checks; rt_process_conf.c: the node's config). Not for others:
- * the runtime's API is in runtime.h.
+ * (rt_process.c: the runtime; rt_process_observe.c: observing a node and
+ * its info; rt_process_sup.c: the supervisor and the process checks;
+ * rt_process_conf.c: the node's config). Not for others: the runtime's
+ * API is in runtime.h.
  */
 #ifndef FABFED_RT_PROCESS_INT_H
 #define FABFED_RT_PROCESS_INT_H
@@ -10,9 +11,64 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include <curl/curl.h>
+#include <jansson.h>
+
 #include "runtime.h"
 
 #define RTP_MAX_CRASHES 64      /* crash_max bound */
+
+struct rtp {
+	char *bin;          /* FABRIC_BIN, resolved */
+	char *cfgdir;       /* Fabric's sample config */
+	char *procdir;      /* STATEDIR/process */
+	char *listen;       /* main ports' address when the endpoint is a name */
+	char *self;         /* this program, resolved (supervisors run it) */
+	char *builder;      /* FABRIC_BIN/../builders/ccaas when there */
+	struct rt_process_limits lim;
+	CURL *curl;
+	json_t *started;    /* node -> {"pid", "hash"}: started by this runtime */
+};
+
+/* One node of the org, for one call. */
+struct rtp_node {
+	char *name;
+	const char *kind;   /* "peer" or "orderer" */
+	const json_t *tnode;
+	const json_t *org;
+	const char *endpoint;
+	char *host;
+	unsigned int port;
+	char *dir, *cfgdir, *datadir, *pkinode, *tlsca, *binpath, *cfgfile;
+	struct rt_process_ports ports;
+};
+
+/* The supervisor and the node recorded for dir, when alive. */
+struct rtp_procs {
+	pid_t sup, node;
+	unsigned long long sup_start, node_start;
+	json_t *supj, *statj;  /* the files, may be NULL */
+};
+
+/* rt_process.c: the runtime's helpers its other files call. */
+struct rtp *rtp_of(struct runtime *);
+/* A node name that is safe as a path component. */
+int rtp_name_ok(const char *);
+/* A JSON state file of ours, or NULL when absent or unreadable. */
+json_t *rtp_state_read(const char *dir, const char *file);
+/* Reaps the supervisors this runtime started that have exited. */
+void rtp_reap(struct rtp *);
+void rtp_procs_read(struct rtp *, const char *dir, struct rtp_procs *);
+void rtp_procs_clear(struct rtp_procs *);
+void rtp_node_clear(struct rtp_node *);
+/* The org and node of a call, dirs made, ports assigned. */
+int rtp_node_load(struct rtp *, const struct rt_org *, const char *name,
+    struct rtp_node *, char **cause);
+const char *rtp_listen_host(struct rtp *, const struct rtp_node *);
+
+/* rt_process_observe.c: the runtime's observe call. */
+int rtp_observe(struct runtime *, const struct rt_org *, const char *name,
+    enum rt_state *, char **detail, char **cause);
 
 /* What a supervisor runs; made before the fork, borrowed by the child. */
 struct rtp_spawn {

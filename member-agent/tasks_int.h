@@ -1,7 +1,7 @@
 /*
- * tasks_int.h: what tasks.c (the checks, the joins, anchor peers, the
- * dispatch) and tasks_update.c (the add-org / remove-org update tasks)
- * share. Private to those two files.
+ * tasks_int.h: what tasks.c (the checks, the joins, the dispatch),
+ * tasks_anchor.c (anchor peers, picking an orderer) and tasks_update.c
+ * (the add-org / remove-org update tasks) share. Private to those files.
  */
 #ifndef FABFED_TASKS_INT_H
 #define FABFED_TASKS_INT_H
@@ -71,6 +71,21 @@ Common__ConfigGroup *tasks_app_org(const Common__Config *, const char *mspid);
 
 /* Whether an orderer's refusal of an update says its read set is stale. */
 int tasks_stale_read_set(const char *info, const char *cause);
+
+/* Writes a file (atomically), making its directory; 0 or -1 with *cause. */
+int tasks_write_file(const char *dir, const char *name, const void *data,
+    size_t len, int mode, char **cause);
+
+/* "host:port" split; 0 or -1. *host caller frees. */
+int tasks_split_hp(const char *hp, char **host, unsigned int *port);
+
+/* The process runtime's view of a node: {"listen","admin","tlsCa",...}. */
+json_t *tasks_node_info(const struct tasks_env *, const char *node,
+    char **cause);
+
+/* tasks_anchor.c: carries out a checked anchor-peers task. */
+json_t *tasks_anchor_peers(const struct tasks_env *, const struct task *,
+    const struct deadline *);
 
 /* tasks_update.c: 1 for update-prepare, update-sign, update-submit. */
 int tasks_update_type(const char *type);
