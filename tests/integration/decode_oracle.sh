@@ -25,7 +25,7 @@ set -euo pipefail
 src=${FABFED_SRC:?FABFED_SRC not set}
 build=${FABFED_BUILD:?FABFED_BUILD not set}
 bin=${FABFED_BIN:-$build/bin}
-official="$src/tests/oracles/node_modules/fabric-protos"
+. "$src/tests/integration/helpers/oracle.sh"
 ctl="$bin/fabfedctl"
 have_fabric=0
 if [ -n "${FABRIC_BIN:-}" ] && [ -x "$FABRIC_BIN/configtxlator" ] &&

@@ -20,13 +20,10 @@ set -euo pipefail
 
 src=${FABFED_SRC:?FABFED_SRC not set}
 build=${FABFED_BUILD:?FABFED_BUILD not set}
-official="$src/tests/oracles/node_modules/fabric-protos"
+. "$src/tests/integration/helpers/oracle.sh"
 prog="$build/tests/itest_fabric_tx"
 
-if [ ! -f "$official/protos/common/common.proto" ]; then
-	echo "SKIP: $official is absent: run scripts/setup (npm ci --prefix tests/oracles) to install Fabric's official .proto files"
-	exit 77
-fi
+oracle_require_protos common/common.proto
 for c in protoc python3 openssl; do
 	command -v "$c" >/dev/null 2>&1 || { echo "FAIL: $c not found" >&2; exit 1; }
 done
@@ -37,15 +34,6 @@ trap 'rm -rf "$T"' EXIT
 failures=0
 fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
 ok() { echo "ok - $*"; }
-
-# decode TYPE PROTO IN OUT: protoc --decode with the official files.
-decode() {
-	if ! protoc --decode="$1" -I "$official/protos" \
-	    -I "$official/google-protos" "$2" <"$3" >"$4" 2>"$4.err"; then
-		echo "FAIL: protoc cannot decode $(basename "$3") as $1: $(cat "$4.err")" >&2
-		exit 1
-	fi
-}
 
 # extract TEXT FIELD OUT: the bytes of the first `FIELD: "..."` line of
 # protoc's TEXT (any depth), written raw to OUT; "" if absent.

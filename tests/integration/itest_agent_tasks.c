@@ -28,6 +28,7 @@
 #include "b64.h"
 #include "fabric_block.h"
 #include "fabric_config.h"
+#include "fixture.h"
 #include "msp.h"
 #include "runtime.h"
 #include "tasks.h"
@@ -36,7 +37,7 @@
 #include "itest.h"
 
 #define WAIT_S		90
-#define MAX_FILE	(16 * 1024 * 1024)
+#define MAX_FILE	FIXTURE_MAX_FILE
 #define RETRIES		20	/* "retry" results re-run, as the agent does */
 
 static void
@@ -48,41 +49,11 @@ pause_ms(long ms)
 		;
 }
 
-static char *
-read_file(const char *path, size_t *lenp)
-{
-	FILE *fp;
-	char *buf;
-	size_t n;
-
-	if ((fp = fopen(path, "rb")) == NULL) {
-		fprintf(stderr, "%s: %s\n", path, strerror(errno));
-		exit(1);
-	}
-	buf = xmalloc(MAX_FILE + 1);
-	n = fread(buf, 1, MAX_FILE, fp);
-	fclose(fp);
-	buf[n] = '\0';
-	if (lenp != NULL)
-		*lenp = n;
-	return buf;
-}
-
 static json_t *
 load_topology(const char *path)
 {
-	struct topo_diags d;
-	json_t *doc;
-	char *text;
-	size_t n;
+	json_t *doc = fixture_load(path);
 
-	text = read_file(path, &n);
-	topo_diags_init(&d);
-	doc = topology_load(text, n, &d);
-	if (doc == NULL && d.n > 0)
-		fprintf(stderr, "%s: %s: %s\n", path, d.v[0].path, d.v[0].message);
-	topo_diags_free(&d);
-	free(text);
 	REQUIRE(doc != NULL);
 	return doc;
 }
@@ -109,70 +80,22 @@ sget(const json_t *o, const char *key)
 static int
 make_pki(const char *statedir, const char *topo)
 {
-	static const char *const hosts[] = { "127.0.0.1", "localhost", NULL };
-	const char *kinds[] = { "peers", "orderers" };
 	json_t *doc = load_topology(topo);
-	const json_t *org = first_org(doc), *n;
-	struct msp_org m;
-	struct msp_node node;
-	char *dir = xasprintf("%s/pki", statedir), *cause = NULL;
-	size_t i, k;
+	char *dir = xasprintf("%s/pki", statedir);
+	int rc;
 
-	m.dir = dir;
-	m.mspid = sget(org, "mspId");
-	m.domain = sget(org, "domain");
-	if (msp_org_ensure(&m, NULL, &cause) != 0) {
-		fprintf(stderr, "msp_org_ensure: %s\n", cause);
-		return 1;
-	}
-	for (k = 0; k < 2; k++) {
-		json_array_foreach(json_object_get(org, kinds[k]), i, n) {
-			memset(&node, 0, sizeof(node));
-			node.name = sget(n, "name");
-			node.role = k == 0 ? MSP_ROLE_PEER : MSP_ROLE_ORDERER;
-			node.hosts = hosts;
-			if (msp_node_ensure(&m, &node, NULL, &cause) != 0) {
-				fprintf(stderr, "msp_node_ensure: %s\n", cause);
-				return 1;
-			}
-		}
-	}
-	printf("ok - the PKI of %s is in %s\n", m.mspid, dir);
+	rc = fixture_pki_ok(first_org(doc), dir, fixture_loopback);
 	free(dir);
 	json_decref(doc);
-	return 0;
+	return rc;
 }
 
 /* What the controller's desired state carries: {"msp", "endpoints"}. */
 static json_t *
 orgs_of(const json_t *org, const char *pkidir)
 {
-	struct msp_org m;
-	const json_t *n;
-	json_t *msp, *pos, *pps;
-	char *cause = NULL;
-	size_t i;
-
-	m.dir = pkidir;
-	m.mspid = sget(org, "mspId");
-	m.domain = sget(org, "domain");
-	if ((msp = msp_public(&m, &cause)) == NULL) {
-		fprintf(stderr, "msp_public: %s\n", cause);
-		exit(1);
-	}
-	pos = json_array();
-	json_array_foreach(json_object_get(org, "orderers"), i, n)
-		json_array_append_new(pos, json_pack("{s:s, s:O, s:O}", "name",
-		    sget(n, "name"), "endpoint", json_object_get(n, "endpoint"),
-		    "tlsCert", json_object_get(json_object_get(json_object_get(
-		    msp, "orderers"), sget(n, "name")), "tlsCert")));
-	pps = json_array();
-	json_array_foreach(json_object_get(org, "peers"), i, n)
-		json_array_append_new(pps, json_pack("{s:O, s:O}", "name",
-		    json_object_get(n, "name"), "endpoint",
-		    json_object_get(n, "endpoint")));
-	return json_pack("{s:{s:o, s:{s:o, s:o}}}", m.mspid, "msp", msp,
-	    "endpoints", "orderers", pos, "peers", pps);
+	return json_pack("{s:o}", sget(org, "mspId"),
+	    fixture_published_or_exit(org, pkidir));
 }
 
 /* Block 0 of the channel: *b64 and *sha (caller frees), *raw and *rlen. */
@@ -394,7 +317,7 @@ render(const char *statedir, const char *topo, const char *out)
 		json_decref(r);
 	}
 	path = xasprintf("%s/channels/%s/%s.block", out, ch, ch);
-	got = read_file(path, &glen);
+	got = fixture_read_or_exit(path, MAX_FILE, &glen);
 	CHECK(glen == rlen && memcmp(got, raw, rlen) == 0);
 	printf("ok - %s holds the task's block (%zu bytes)\n", path, glen);
 	free(got);

@@ -45,6 +45,7 @@
 #include "common/configtx.pb-c.h"
 #include "fabric_block.h"
 #include "fabric_config.h"
+#include "fixture.h"
 #include "fabric_decode.h"
 #include "fabric_ops.h"
 #include "fabric_tx.h"
@@ -60,7 +61,7 @@
 
 #define TIMEOUT_MS	15000
 #define WAIT_S		90	/* a node ready, a leader elected, a height */
-#define MAX_FILE	(16 * 1024 * 1024)
+#define MAX_FILE	FIXTURE_MAX_FILE
 
 static void
 pause_ms(long ms)
@@ -69,26 +70,6 @@ pause_ms(long ms)
 
 	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
 		;
-}
-
-static char *
-read_text(const char *path, size_t *lenp)
-{
-	FILE *fp;
-	char *buf;
-	size_t n;
-
-	if ((fp = fopen(path, "rb")) == NULL) {
-		fprintf(stderr, "%s: %s\n", path, strerror(errno));
-		exit(1);
-	}
-	buf = xmalloc(MAX_FILE + 1);
-	n = fread(buf, 1, MAX_FILE, fp);
-	fclose(fp);
-	buf[n] = '\0';
-	if (lenp != NULL)
-		*lenp = n;
-	return buf;
 }
 
 static void
@@ -106,19 +87,8 @@ write_bytes(const char *dir, const char *name, const void *data, size_t len)
 static json_t *
 load_topology(const char *path)
 {
-	struct topo_diags d;
-	json_t *doc;
-	char *text;
-	size_t n;
+	json_t *doc = fixture_load(path);
 
-	text = read_text(path, &n);
-	topo_diags_init(&d);
-	doc = topology_load(text, n, &d);
-	if (doc == NULL && d.n > 0)
-		fprintf(stderr, "%s: %s: %s\n", path, d.v[0].path,
-		    d.v[0].message);
-	topo_diags_free(&d);
-	free(text);
 	REQUIRE(doc != NULL);
 	return doc;
 }
@@ -154,64 +124,14 @@ org_of(const json_t *org, const char *statedir, struct msp_org *m, char **dir)
 static int
 make_pki(const char *statedir, const char *topo_path)
 {
-	static const char *const hosts[] = { "127.0.0.1", "localhost", NULL };
-	const char *kinds[] = { "peers", "orderers" };
 	json_t *doc = load_topology(topo_path);
-	const json_t *org = first_org(doc), *n;
-	struct msp_org m;
-	struct msp_node node;
-	char *dir, *cause = NULL;
-	size_t i, k;
+	char *dir = xasprintf("%s/pki", statedir);
+	int rc;
 
-	org_of(org, statedir, &m, &dir);
-	if (msp_org_ensure(&m, NULL, &cause) != 0) {
-		fprintf(stderr, "msp_org_ensure: %s\n", cause);
-		return 1;
-	}
-	for (k = 0; k < 2; k++) {
-		json_array_foreach(json_object_get(org, kinds[k]), i, n) {
-			memset(&node, 0, sizeof(node));
-			node.name = sget(n, "name");
-			node.role = k == 0 ? MSP_ROLE_PEER : MSP_ROLE_ORDERER;
-			node.hosts = hosts;
-			if (msp_node_ensure(&m, &node, NULL, &cause) != 0) {
-				fprintf(stderr, "msp_node_ensure: %s\n", cause);
-				return 1;
-			}
-		}
-	}
-	printf("ok - the PKI of %s is in %s\n", m.mspid, dir);
+	rc = fixture_pki_ok(first_org(doc), dir, fixture_loopback);
 	free(dir);
 	json_decref(doc);
-	return 0;
-}
-
-/* What the org's agent publishes: {"msp", "endpoints"}. */
-static json_t *
-published(const json_t *org, const struct msp_org *m)
-{
-	const json_t *n;
-	json_t *msp, *pos, *pps;
-	char *cause = NULL;
-	size_t i;
-
-	if ((msp = msp_public(m, &cause)) == NULL) {
-		fprintf(stderr, "msp_public: %s\n", cause);
-		exit(1);
-	}
-	pos = json_array();
-	json_array_foreach(json_object_get(org, "orderers"), i, n)
-		json_array_append_new(pos, json_pack("{s:s, s:O, s:O}", "name",
-		    sget(n, "name"), "endpoint", json_object_get(n, "endpoint"),
-		    "tlsCert", json_object_get(json_object_get(json_object_get(
-		    msp, "orderers"), sget(n, "name")), "tlsCert")));
-	pps = json_array();
-	json_array_foreach(json_object_get(org, "peers"), i, n)
-		json_array_append_new(pps, json_pack("{s:O, s:O}", "name",
-		    json_object_get(n, "name"), "endpoint",
-		    json_object_get(n, "endpoint")));
-	return json_pack("{s:o, s:{s:o, s:o}}", "msp", msp, "endpoints",
-	    "orderers", pos, "peers", pps);
+	return rc;
 }
 
 /* host:port of a node's info field into a target's host and port. */
@@ -452,7 +372,7 @@ run(const char *statedir, const char *topo_path, const char *signer_url,
 
 	/* The genesis block, from the topology and the published MSP. */
 	orgs = json_object();
-	json_object_set_new(orgs, mspid, published(org, &m));
+	json_object_set_new(orgs, mspid, fixture_published_or_exit(org, m.dir));
 	if ((cfg0 = fcfg_build_flags(doc, ch, orgs, FCFG_NO_ANCHORS,
 	    &cause)) == NULL || (gen = fblock_genesis(cfg0, ch,
 	    (int64_t)time(NULL), NULL, &cause)) == NULL) {
@@ -485,7 +405,7 @@ run(const char *statedir, const char *topo_path, const char *signer_url,
 		    pkidir, m.domain);
 	}
 	id.mspid = mspid;
-	id.cert_pem = read_text(admin_cert, NULL);
+	id.cert_pem = fixture_read_or_exit(admin_cert, MAX_FILE, NULL);
 	ctx_join = json_pack("{s:O}", "topology", doc);
 	ctx_rd = json_object();
 	sc_join = (struct signer_client){ signer_url, "fabric.join-chain",

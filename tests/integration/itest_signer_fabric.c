@@ -23,6 +23,7 @@
 
 #include "fabric_config.h"
 #include "fabric_update.h"
+#include "fixture.h"
 #include "ipc.h"
 #include "itest.h"
 #include "msp.h"
@@ -33,82 +34,20 @@
 
 #define TIMEOUT_MS	10000
 #define CHANNEL		"trade"
-#define MAX_DOC		(1024 * 1024)
 
 static const char *const orgs3[] = { "Org1MSP", "Org2MSP", "Org3MSP" };
-
-/* The org's PKI under DIR and what its agent publishes. */
-static json_t *
-publish(const json_t *doc, const char *mspid, const char *dir)
-{
-	const json_t *org, *n;
-	const char *lists[] = { "peers", "orderers" };
-	struct msp_org morg;
-	struct msp_node node;
-	json_t *eps, *arr, *msp;
-	char *cause = NULL;
-	size_t i, k;
-
-	REQUIRE((org = topology_find_org(doc, mspid)) != NULL);
-	morg.dir = dir;
-	morg.mspid = mspid;
-	morg.domain = json_string_value(json_object_get(org, "domain"));
-	REQUIRE(msp_org_ensure(&morg, NULL, &cause) == 0);
-	for (k = 0; k < 2; k++) {
-		json_array_foreach(json_object_get(org, lists[k]), i, n) {
-			memset(&node, 0, sizeof(node));
-			node.name = json_string_value(json_object_get(n, "name"));
-			node.role = k == 0 ? MSP_ROLE_PEER : MSP_ROLE_ORDERER;
-			REQUIRE(msp_node_ensure(&morg, &node, NULL, &cause) == 0);
-		}
-	}
-	REQUIRE((msp = msp_public(&morg, &cause)) != NULL);
-	eps = json_object();
-	arr = json_array();
-	json_array_foreach(json_object_get(org, "orderers"), i, n) {
-		const char *name = json_string_value(json_object_get(n, "name"));
-
-		json_array_append_new(arr, json_pack("{s:s, s:O, s:O}",
-		    "name", name, "endpoint", json_object_get(n, "endpoint"),
-		    "tlsCert", json_object_get(json_object_get(
-		    json_object_get(msp, "orderers"), name), "tlsCert")));
-	}
-	json_object_set_new(eps, "orderers", arr);
-	arr = json_array();
-	json_array_foreach(json_object_get(org, "peers"), i, n)
-		json_array_append_new(arr, json_pack("{s:O, s:O}", "name",
-		    json_object_get(n, "name"), "endpoint",
-		    json_object_get(n, "endpoint")));
-	json_object_set_new(eps, "peers", arr);
-	return json_pack("{s:o, s:o}", "msp", msp, "endpoints", eps);
-}
 
 static int
 prepare(const char *dir)
 {
-	const char *src = getenv("FABFED_SRC");
-	struct topo_diags d;
 	json_t *doc, *pub, *out;
-	char *path, *buf;
-	size_t i, n;
-	FILE *fp;
+	char *path, *cause = NULL;
 
-	path = xasprintf("%s/examples/consortium.yaml", src ? src : ".");
-	REQUIRE((fp = fopen(path, "r")) != NULL);
-	free(path);
-	buf = xmalloc(MAX_DOC);
-	n = fread(buf, 1, MAX_DOC, fp);
-	fclose(fp);
-	topo_diags_init(&d);
-	REQUIRE((doc = topology_load(buf, n, &d)) != NULL);
-	topo_diags_free(&d);
-	free(buf);
-	pub = json_object();
-	for (i = 0; i < 3; i++) {
-		path = xasprintf("%s/%s", dir, orgs3[i]);
-		json_object_set_new(pub, orgs3[i], publish(doc, orgs3[i], path));
-		free(path);
-	}
+	REQUIRE((doc = fixture_load_example()) != NULL);
+	if ((pub = fixture_publish_all(doc, orgs3, 3, dir, NULL,
+	    &cause)) == NULL)
+		fprintf(stderr, "%s\n", cause);
+	REQUIRE(pub != NULL);
 	out = json_pack("{s:o, s:o}", "spec", doc, "orgs", pub);
 	path = xasprintf("%s/desired.json", dir);
 	REQUIRE(json_dump_file(out, path, JSON_COMPACT) == 0);

@@ -28,39 +28,19 @@
 #include "b64.h"
 #include "fabric_config.h"
 #include "fabric_update.h"
+#include "fixture.h"
 #include "itest.h"
 #include "msp.h"
 #include "topology.h"
 #include "xmalloc.h"
-
-#define MAX_DOC (1024 * 1024)
-
-static json_t *
-load(const char *path)
-{
-	struct topo_diags d;
-	char *buf = xmalloc(MAX_DOC);
-	json_t *doc;
-	FILE *fp;
-	size_t n;
-
-	REQUIRE((fp = fopen(path, "r")) != NULL);
-	n = fread(buf, 1, MAX_DOC, fp);
-	fclose(fp);
-	topo_diags_init(&d);
-	doc = topology_load(buf, n, &d);
-	topo_diags_free(&d);
-	free(buf);
-	REQUIRE(doc != NULL);
-	return doc;
-}
 
 /* The update subcommand. */
 static int
 update(const char *old_path, const char *new_path, const char *channel,
     const char *orgs_path)
 {
-	json_t *a = load(old_path), *b = load(new_path), *orgs, *out;
+	json_t *a = fixture_load(old_path), *b = fixture_load(new_path);
+	json_t *orgs, *out;
 	Common__Config *ca, *cb;
 	Common__ConfigUpdate *cu;
 	unsigned char md[EVP_MAX_MD_SIZE];
@@ -69,6 +49,7 @@ update(const char *old_path, const char *new_path, const char *channel,
 	uint8_t *bytes;
 	size_t len = 0;
 
+	REQUIRE(a != NULL && b != NULL);
 	orgs = json_load_file(orgs_path, 0, NULL);
 	REQUIRE(orgs != NULL);
 	if ((ca = fupd_desired(a, channel, orgs, &cause)) == NULL ||
@@ -102,13 +83,8 @@ update(const char *old_path, const char *new_path, const char *channel,
 int
 main(int argc, char **argv)
 {
-	const char *lists[] = { "peers", "orderers" };
-	const json_t *org = NULL, *o, *n;
-	struct msp_org morg;
-	struct msp_node node;
-	json_t *doc, *msp, *eps, *arr, *out;
+	json_t *doc, *out;
 	char *cause = NULL, *text;
-	size_t i, k;
 
 	if (argc == 6 && strcmp(argv[1], "update") == 0)
 		return update(argv[2], argv[3], argv[4], argv[5]);
@@ -117,50 +93,14 @@ main(int argc, char **argv)
 		    "       itest_workflow update OLD NEW CHANNEL ORGS\n");
 		return 2;
 	}
-	doc = load(argv[2]);
-	json_array_foreach(json_object_get(json_object_get(doc, "spec"), "orgs"), i, o)
-		if (strcmp(json_string_value(json_object_get(o, "mspId")), argv[3]) == 0)
-			org = o;
-	REQUIRE(org != NULL);
-	morg.dir = argv[4];
-	morg.mspid = argv[3];
-	morg.domain = json_string_value(json_object_get(org, "domain"));
-	if (msp_org_ensure(&morg, NULL, &cause) == -1) {
-		fprintf(stderr, "msp_org_ensure: %s\n", cause);
+	doc = fixture_load(argv[2]);
+	REQUIRE(doc != NULL);
+	REQUIRE(topology_find_org(doc, argv[3]) != NULL);
+	if ((out = fixture_publish(doc, argv[3], argv[4], NULL,
+	    &cause)) == NULL) {
+		fprintf(stderr, "%s\n", cause);
 		return 1;
 	}
-	for (k = 0; k < 2; k++) {
-		json_array_foreach(json_object_get(org, lists[k]), i, n) {
-			memset(&node, 0, sizeof(node));
-			node.name = json_string_value(json_object_get(n, "name"));
-			node.role = k == 0 ? MSP_ROLE_PEER : MSP_ROLE_ORDERER;
-			if (msp_node_ensure(&morg, &node, NULL, &cause) == -1) {
-				fprintf(stderr, "msp_node_ensure: %s\n", cause);
-				return 1;
-			}
-		}
-	}
-	if ((msp = msp_public(&morg, &cause)) == NULL) {
-		fprintf(stderr, "msp_public: %s\n", cause);
-		return 1;
-	}
-	eps = json_object();
-	arr = json_array();
-	json_array_foreach(json_object_get(org, "orderers"), i, n) {
-		const char *name = json_string_value(json_object_get(n, "name"));
-
-		json_array_append_new(arr, json_pack("{s:s, s:O, s:O}", "name", name,
-		    "endpoint", json_object_get(n, "endpoint"), "tlsCert",
-		    json_object_get(json_object_get(json_object_get(msp, "orderers"),
-		    name), "tlsCert")));
-	}
-	json_object_set_new(eps, "orderers", arr);
-	arr = json_array();
-	json_array_foreach(json_object_get(org, "peers"), i, n)
-		json_array_append_new(arr, json_pack("{s:O, s:O}", "name",
-		    json_object_get(n, "name"), "endpoint", json_object_get(n, "endpoint")));
-	json_object_set_new(eps, "peers", arr);
-	out = json_pack("{s:o, s:o}", "msp", msp, "endpoints", eps);
 	text = json_dumps(out, JSON_COMPACT);
 	puts(text);
 	free(text);

@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <ftw.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -28,12 +27,12 @@
 
 #include "fabric_block.h"
 #include "fabric_config.h"
+#include "fixture.h"
 #include "fabric_decode.h"
 #include "msp.h"
 #include "topology.h"
 #include "xmalloc.h"
 
-#define MAX_DOC	(1024 * 1024)
 #define CFG_PATH "block.data.data[0].payload.data.config"
 
 static const char *const orgs3[] = { "Org1MSP", "Org2MSP", "Org3MSP" };
@@ -46,101 +45,6 @@ struct fx {
 	uint8_t *block;	/* the genesis block, packed */
 	size_t len;
 };
-
-static int
-rm_cb(const char *p, const struct stat *st, int flag, struct FTW *f)
-{
-	(void)st;
-	(void)flag;
-	(void)f;
-	return remove(p);
-}
-
-static json_t *
-load_example(void)
-{
-	const char *src = getenv("FABFED_SRC");
-	struct topo_diags d;
-	char *path, *buf;
-	json_t *doc;
-	FILE *fp;
-	size_t n;
-
-	path = xasprintf("%s/examples/consortium.yaml", src ? src : ".");
-	fp = fopen(path, "r");
-	free(path);
-	if (fp == NULL)
-		return NULL;
-	buf = xmalloc(MAX_DOC);
-	n = fread(buf, 1, MAX_DOC, fp);
-	fclose(fp);
-	topo_diags_init(&d);
-	doc = topology_load(buf, n, &d);
-	topo_diags_free(&d);
-	free(buf);
-	return doc;
-}
-
-/* The org's PKI under DIR and what its agent publishes. */
-static json_t *
-publish(const json_t *doc, const char *mspid, const char *dir)
-{
-	const json_t *org = NULL, *o, *n;
-	const char *lists[] = { "peers", "orderers" };
-	struct msp_org morg;
-	struct msp_node node;
-	json_t *eps, *arr, *msp;
-	char *cause = NULL;
-	size_t i, k;
-
-	json_array_foreach(json_object_get(json_object_get(doc, "spec"),
-	    "orgs"), i, o) {
-		if (strcmp(json_string_value(json_object_get(o, "mspId")),
-		    mspid) == 0)
-			org = o;
-	}
-	if (org == NULL)
-		return NULL;
-	memset(&morg, 0, sizeof(morg));
-	morg.dir = dir;
-	morg.mspid = mspid;
-	morg.domain = json_string_value(json_object_get(org, "domain"));
-	if (msp_org_ensure(&morg, NULL, &cause) == -1)
-		goto fail;
-	for (k = 0; k < 2; k++) {
-		json_array_foreach(json_object_get(org, lists[k]), i, n) {
-			memset(&node, 0, sizeof(node));
-			node.name = json_string_value(json_object_get(n, "name"));
-			node.role = k == 0 ? MSP_ROLE_PEER : MSP_ROLE_ORDERER;
-			if (msp_node_ensure(&morg, &node, NULL, &cause) == -1)
-				goto fail;
-		}
-	}
-	if ((msp = msp_public(&morg, &cause)) == NULL)
-		goto fail;
-	eps = json_object();
-	arr = json_array();
-	json_array_foreach(json_object_get(org, "orderers"), i, n) {
-		const char *name = json_string_value(json_object_get(n, "name"));
-
-		json_array_append_new(arr, json_pack("{s:s, s:O, s:O}",
-		    "name", name, "endpoint", json_object_get(n, "endpoint"),
-		    "tlsCert", json_object_get(json_object_get(
-		    json_object_get(msp, "orderers"), name), "tlsCert")));
-	}
-	json_object_set_new(eps, "orderers", arr);
-	arr = json_array();
-	json_array_foreach(json_object_get(org, "peers"), i, n)
-		json_array_append_new(arr, json_pack("{s:O, s:O}", "name",
-		    json_object_get(n, "name"), "endpoint",
-		    json_object_get(n, "endpoint")));
-	json_object_set_new(eps, "peers", arr);
-	return json_pack("{s:o, s:o}", "msp", msp, "endpoints", eps);
-fail:
-	fprintf(stderr, "publish %s: %s\n", mspid, cause);
-	free(cause);
-	return NULL;
-}
 
 /* The genesis block of CFG, packed. */
 static uint8_t *
@@ -164,28 +68,23 @@ static int
 setup(void **state)
 {
 	struct fx *f = xcalloc(1, sizeof(*f));
-	char *d, *cause = NULL;
-	json_t *pub;
-	size_t i;
+	char *cause = NULL;
 
 	snprintf(f->dir, sizeof(f->dir), "/tmp/test_fabric_decode.XXXXXX");
 	if (mkdtemp(f->dir) == NULL) {
 		free(f);
 		return -1;
 	}
-	if ((f->doc = load_example()) == NULL) {
+	if ((f->doc = fixture_load_example()) == NULL) {
 		fprintf(stderr, "examples/consortium.yaml does not load "
 		    "(FABFED_SRC unset?)\n");
 		goto fail;
 	}
-	f->pub = json_object();
-	for (i = 0; i < 3; i++) {
-		d = xasprintf("%s/%s", f->dir, orgs3[i]);
-		pub = publish(f->doc, orgs3[i], d);
-		free(d);
-		if (pub == NULL)
-			goto fail;
-		json_object_set_new(f->pub, orgs3[i], pub);
+	f->pub = fixture_publish_all(f->doc, orgs3, 3, f->dir, NULL, &cause);
+	if (f->pub == NULL) {
+		fprintf(stderr, "%s\n", cause);
+		free(cause);
+		goto fail;
 	}
 	if ((f->cfg = fcfg_build(f->doc, "trade", f->pub, &cause)) == NULL) {
 		fprintf(stderr, "fcfg_build: %s\n", cause);
@@ -196,7 +95,7 @@ setup(void **state)
 	*state = f;
 	return 0;
 fail:
-	(void)nftw(f->dir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+	(void)fixture_rmtree(f->dir);
 	json_decref(f->doc);
 	json_decref(f->pub);
 	free(f);
@@ -210,7 +109,7 @@ teardown(void **state)
 
 	if (f == NULL)
 		return 0;
-	(void)nftw(f->dir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+	(void)fixture_rmtree(f->dir);
 	json_decref(f->doc);
 	json_decref(f->pub);
 	fcfg_free(f->cfg);

@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <ftw.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -29,6 +28,7 @@
 
 #include "b64.h"
 #include "fabric_config.h"
+#include "fixture.h"
 #include "fabric_update.h"
 #include "msp.h"
 #include "runtime.h"
@@ -36,7 +36,6 @@
 #include "topology.h"
 #include "xmalloc.h"
 
-#define MAX_DOC	(1024 * 1024)
 
 static const char *const orgs3[] = { "Org1MSP", "Org2MSP", "Org3MSP" };
 
@@ -49,114 +48,26 @@ struct fx {
 };
 
 static int
-rm_cb(const char *p, const struct stat *st, int flag, struct FTW *f)
-{
-	(void)st;
-	(void)flag;
-	(void)f;
-	return remove(p);
-}
-
-static json_t *
-load_example(void)
-{
-	const char *src = getenv("FABFED_SRC");
-	struct topo_diags d;
-	char *path, *buf;
-	json_t *doc;
-	FILE *fp;
-	size_t n;
-
-	path = xasprintf("%s/examples/consortium.yaml", src ? src : ".");
-	fp = fopen(path, "r");
-	free(path);
-	if (fp == NULL)
-		return NULL;
-	buf = xmalloc(MAX_DOC);
-	n = fread(buf, 1, MAX_DOC, fp);
-	fclose(fp);
-	topo_diags_init(&d);
-	doc = topology_load(buf, n, &d);
-	topo_diags_free(&d);
-	free(buf);
-	return doc;
-}
-
-/* The org's PKI under DIR and what its agent publishes. */
-static json_t *
-publish(const json_t *doc, const char *mspid, const char *dir)
-{
-	const char *lists[] = { "peers", "orderers" };
-	const json_t *org, *n;
-	struct msp_org morg;
-	struct msp_node node;
-	json_t *eps, *arr, *msp;
-	char *cause = NULL;
-	size_t i, k;
-
-	org = topology_find_org(doc, mspid);
-	assert_non_null(org);
-	morg.dir = dir;
-	morg.mspid = mspid;
-	morg.domain = json_string_value(json_object_get(org, "domain"));
-	if (msp_org_ensure(&morg, NULL, &cause) == -1)
-		fail_msg("msp_org_ensure: %s", cause);
-	for (k = 0; k < 2; k++) {
-		json_array_foreach(json_object_get(org, lists[k]), i, n) {
-			memset(&node, 0, sizeof(node));
-			node.name = json_string_value(json_object_get(n, "name"));
-			node.role = k == 0 ? MSP_ROLE_PEER : MSP_ROLE_ORDERER;
-			if (msp_node_ensure(&morg, &node, NULL, &cause) == -1)
-				fail_msg("msp_node_ensure: %s", cause);
-		}
-	}
-	if ((msp = msp_public(&morg, &cause)) == NULL)
-		fail_msg("msp_public: %s", cause);
-	eps = json_object();
-	arr = json_array();
-	json_array_foreach(json_object_get(org, "orderers"), i, n) {
-		const char *name = json_string_value(json_object_get(n, "name"));
-
-		json_array_append_new(arr, json_pack("{s:s, s:O, s:O}",
-		    "name", name, "endpoint", json_object_get(n, "endpoint"),
-		    "tlsCert", json_object_get(json_object_get(
-		    json_object_get(msp, "orderers"), name), "tlsCert")));
-	}
-	json_object_set_new(eps, "orderers", arr);
-	arr = json_array();
-	json_array_foreach(json_object_get(org, "peers"), i, n)
-		json_array_append_new(arr, json_pack("{s:O, s:O}", "name",
-		    json_object_get(n, "name"), "endpoint",
-		    json_object_get(n, "endpoint")));
-	json_object_set_new(eps, "peers", arr);
-	return json_pack("{s:o, s:o}", "msp", msp, "endpoints", eps);
-}
-
-static int
 setup(void **state)
 {
 	struct fx *f = xcalloc(1, sizeof(*f));
-	char *d;
-	size_t i;
+	char *cause = NULL;
 
 	snprintf(f->dir, sizeof(f->dir), "/tmp/test_tasks_update.XXXXXX");
 	if (mkdtemp(f->dir) == NULL) {
 		free(f);
 		return -1;
 	}
-	if ((f->doc = load_example()) == NULL) {
+	if ((f->doc = fixture_load_example()) == NULL) {
 		fprintf(stderr, "examples/consortium.yaml does not load "
 		    "(FABFED_SRC unset?)\n");
 		(void)rmdir(f->dir);
 		free(f);
 		return -1;
 	}
-	f->pub = json_object();
-	for (i = 0; i < 3; i++) {
-		d = xasprintf("%s/%s", f->dir, orgs3[i]);
-		json_object_set_new(f->pub, orgs3[i], publish(f->doc, orgs3[i], d));
-		free(d);
-	}
+	f->pub = fixture_publish_all(f->doc, orgs3, 3, f->dir, NULL, &cause);
+	if (f->pub == NULL)
+		fail_msg("%s", cause);
 	f->pkidir = xasprintf("%s/Org1MSP", f->dir);
 	f->out = xasprintf("%s/out", f->dir);
 	f->rt = rt_manifests_new(f->out);
@@ -180,7 +91,7 @@ teardown(void **state)
 
 	if (f == NULL)
 		return 0;
-	(void)nftw(f->dir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+	(void)fixture_rmtree(f->dir);
 	runtime_free(f->rt);
 	json_decref(f->doc);
 	json_decref(f->pub);
