@@ -4,8 +4,9 @@
  * etcd watches its waiting polls share.
  *
  * Long poll: GET /v1/agent/desired?since=REV answers at once when the
- * desired revision (the newest mod_revision of the spec and of every org's
- * msp and endpoints records) is past REV; otherwise the request waits, on
+ * org's desired revision (the newest mod_revision of the spec, of every
+ * org's msp and endpoints records, and of the workflow records that hold
+ * an open task of this org) is past REV; otherwise the request waits, on
  * the one etcd watch this controller keeps per consortium with waiters,
  * until a relevant key changes or the poll times out. No thread, no timer
  * per poll beyond one libevent timer.
@@ -147,6 +148,29 @@ kind_desired(int kind)
 	return kind >= 1 && kind <= 4;
 }
 
+/*
+ * Whether a workflow record holds a task of org MSP that is still open:
+ * in a running step, not final in the record, nor in RESULTS (the org's
+ * own results; may be NULL). Only such records count in that org's
+ * desired revision and wake its long poll: a workflow step that concerns
+ * other orgs (their signatures, their joins) does not wake every agent of
+ * the consortium on each of its writes.
+ */
+static int
+record_concerns(const json_t *rec, const char *msp, const json_t *results)
+{
+	json_t *tasks = json_array(), *none = NULL;
+	int open;
+
+	if (results == NULL)
+		results = none = json_object();
+	wf_open_tasks(rec, msp, results, NULL, tasks);
+	open = json_array_size(tasks) > 0;
+	json_decref(tasks);
+	json_decref(none);
+	return open;
+}
+
 /* ---- long poll ---- */
 
 static void
@@ -156,6 +180,7 @@ lp_watch_cb(const struct etcd_event *ev, int64_t revision, void *arg)
 	struct ag_ctx *a, *next;
 	TAILQ_HEAD(, ag_ctx) wake;
 	size_t plen = strlen(w->prefix);
+	json_t *rec = NULL;
 
 	int kind = ev->kv != NULL ? record_kind(ev->kv->key, ev->kv->key_len, plen, NULL) : 0;
 	/* The consortium itself went: every poll learns it (410), whatever its since. */
@@ -166,16 +191,22 @@ lp_watch_cb(const struct etcd_event *ev, int64_t revision, void *arg)
 		return;   /* status, agent records, results: not desired state */
 	if (revision > w->last_rev)
 		w->last_rev = revision;
+	if (kind == 4 && ev->type == ETCD_EVENT_PUT && ev->kv != NULL)
+		rec = json_loadb(ev->kv->value, ev->kv->value_len, 0, NULL);
 	TAILQ_INIT(&wake);
 	for (a = TAILQ_FIRST(&w->waiters); a != NULL; a = next) {
 		next = TAILQ_NEXT(a, entry);
 		if ((ev->type == ETCD_EVENT_PUT || ev->type == ETCD_EVENT_DELETE) && !gone &&
 		    revision <= a->since)
 			continue;
+		/* A workflow record wakes only the orgs it has open tasks for. */
+		if (rec != NULL && !record_concerns(rec, a->msp, NULL))
+			continue;
 		TAILQ_REMOVE(&w->waiters, a, entry);
 		a->watch = NULL;
 		TAILQ_INSERT_TAIL(&wake, a, entry);
 	}
+	json_decref(rec);
 	if (TAILQ_EMPTY(&w->waiters))
 		lp_watch_free(w);   /* allowed from inside its callback */
 	while ((a = TAILQ_FIRST(&wake)) != NULL) {
@@ -265,7 +296,7 @@ desired_cb(const struct etcd_result *res, void *arg)
 
 		if (kind == 0)
 			continue;
-		if (kind_desired(kind) && kv->mod_revision > rev)
+		if (kind_desired(kind) && kind != 4 && kv->mod_revision > rev)
 			rev = kv->mod_revision;
 		v = json_loadb(kv->value, kv->value_len, 0, NULL);
 		switch (kind) {
@@ -274,8 +305,11 @@ desired_cb(const struct etcd_result *res, void *arg)
 			spec = v;
 			break;
 		case 4:   /* in key order: workflow order */
-			if (v != NULL)
+			if (v != NULL) {
+				json_object_set_new(v, "_rev",
+				    json_integer(kv->mod_revision));
 				json_array_append_new(records, v);
+			}
 			break;
 		case 5:   /* channels/<ch>/genesis */
 			while (last > kv->key + plen + 9 && last[-1] != '/')
@@ -310,6 +344,15 @@ desired_cb(const struct etcd_result *res, void *arg)
 	if (spec == NULL) {
 		server_reply_error(sr, 410, "the consortium no longer exists", NULL);
 		goto done;
+	}
+	/* Workflow records count when they hold this org's open tasks (the
+	 * results are all read by now). */
+	json_array_foreach(records, i, rec) {
+		json_int_t r = json_integer_value(json_object_get(rec, "_rev"));
+
+		json_object_del(rec, "_rev");
+		if (r > rev && record_concerns(rec, a->msp, results))
+			rev = r;
 	}
 	if (rev <= a->since && a->poll_secs > 0) {
 		lp_wait(sr, res->revision);
