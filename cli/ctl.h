@@ -280,6 +280,12 @@ int ctl_apply_run(const struct ctl_args *, struct ctl_client *);
 
 /* ---- ctl_get.c ---- */
 
+/*
+ * The "items" list of a list answer: 1 with *items (borrowed); 0 when it
+ * is empty, "No WHAT found." said on stderr; -1 with *cause.
+ */
+int ctl_get_items(const json_t *answer, const char *what,
+    const json_t **items, char **cause);
 /* The NAME ORGS PEERS ORDERERS CHANNELS REVISION table of GET /v1/consortia. */
 int ctl_get_print_list(FILE *, const json_t *answer, char **cause);
 /* One consortium: header, ORGS and CHANNELS tables. */
@@ -302,6 +308,8 @@ int ctl_get_print_org(FILE *, const json_t *answer, time_t now,
  * negative then.
  */
 void ctl_get_age(json_int_t then, time_t now, char *out, size_t size);
+/* Prints v as -o asks (json or yaml); 0, or -1 with *cause. */
+int ctl_get_dump(FILE *, const json_t *v, enum ctl_format, char **cause);
 int ctl_get_run(const struct ctl_args *, struct ctl_client *);
 
 /* ---- ctl_delete.c ---- */
@@ -395,6 +403,15 @@ int ctl_workflow_describe(FILE *, const json_t *record, time_t now,
     char **cause);
 /* get workflows, get workflow ID, describe workflow ID. */
 int ctl_workflow_run(const struct ctl_args *, struct ctl_client *);
+/*
+ * GET path; on a 2xx answer *answer is its JSON object. Returns
+ * CTL_EXIT_OK, or the exit code with the error printed to err. *transient
+ * (may be NULL) is set for a failure worth retrying while waiting (no
+ * answer, 408, 429, 5xx); then nothing is printed and *cause says why.
+ * With quiet404, a 404 is left to the caller to print (or not).
+ */
+int ctl_wf_get(struct ctl_client *, const char *path, json_t **answer,
+    long *status, int *transient, int quiet404, char **cause, FILE *err);
 /*
  * apply --wait: polls the consortium's workflows every
  * CTL_WAIT_INTERVAL_MS for at most secs until ctl_workflow_decide() says

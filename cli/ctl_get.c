@@ -61,6 +61,24 @@ ctl_get_join(const json_t *list)
 }
 
 int
+ctl_get_items(const json_t *answer, const char *what, const json_t **items,
+    char **cause)
+{
+	*cause = NULL;
+	*items = json_object_get(answer, "items");
+	if (!json_is_array(*items)) {
+		*cause = xstrdup("the controller's answer has no \"items\" "
+		    "list");
+		return -1;
+	}
+	if (json_array_size(*items) == 0) {
+		fprintf(stderr, "No %s found.\n", what);
+		return 0;
+	}
+	return 1;
+}
+
+int
 ctl_get_print_list(FILE *fp, const json_t *answer, char **cause)
 {
 	static const char *const hdr[] = {
@@ -70,18 +88,10 @@ ctl_get_print_list(FILE *fp, const json_t *answer, char **cause)
 	const json_t *items, *it;
 	char n[5][32];
 	size_t i;
+	int rc;
 
-	*cause = NULL;
-	items = json_object_get(answer, "items");
-	if (!json_is_array(items)) {
-		*cause = xstrdup("the controller's answer has no \"items\" "
-		    "list");
-		return -1;
-	}
-	if (json_array_size(items) == 0) {
-		fputs("No consortia found.\n", stderr);
-		return 0;
-	}
+	if ((rc = ctl_get_items(answer, "consortia", &items, cause)) != 1)
+		return rc;
 	t = ctl_table_new(6, hdr);
 	json_array_foreach(items, i, it) {
 		const char *row[6];
@@ -277,18 +287,10 @@ ctl_get_print_orgs(FILE *fp, const json_t *answer, time_t now, char **cause)
 	const json_t *items, *it, *status, *eps;
 	char rev[32], age[32];
 	size_t i;
+	int rc;
 
-	*cause = NULL;
-	items = json_object_get(answer, "items");
-	if (!json_is_array(items)) {
-		*cause = xstrdup("the controller's answer has no \"items\" "
-		    "list");
-		return -1;
-	}
-	if (json_array_size(items) == 0) {
-		fputs("No orgs found.\n", stderr);
-		return 0;
-	}
+	if ((rc = ctl_get_items(answer, "orgs", &items, cause)) != 1)
+		return rc;
 	t = ctl_table_new(7, hdr);
 	json_array_foreach(items, i, it) {
 		char *peers, *orderers;
@@ -423,8 +425,7 @@ ctl_get_print_org(FILE *fp, const json_t *answer, time_t now, char **cause)
 
 /* ---- the command ---- */
 
-/* Prints v as -o asks (json or yaml). */
-static int
+int
 ctl_get_dump(FILE *fp, const json_t *v, enum ctl_format format,
     char **cause)
 {
@@ -479,24 +480,16 @@ ctl_get_path(const struct ctl_args *args)
 int
 ctl_get_run(const struct ctl_args *args, struct ctl_client *c)
 {
-	struct ctl_response resp;
 	const json_t *v;
 	json_t *answer = NULL;
 	char *cause = NULL, *path;
-	int ret = CTL_EXIT_USAGE, rc;
+	long status;
+	int ret, rc;
 
-	memset(&resp, 0, sizeof(resp));
 	path = ctl_get_path(args);
-	if (ctl_client_request(c, "GET", path, NULL, NULL, 0, &resp,
-	    &cause) == -1)
-		goto fail;
-	if (ctl_out_exit_for_status(resp.status) != CTL_EXIT_OK) {
-		ctl_out_error_response(stderr, NULL, &resp);
-		ret = ctl_out_exit_for_status(resp.status);
+	if ((ret = ctl_wf_get(c, path, &answer, &status, NULL, 0, &cause,
+	    stderr)) != CTL_EXIT_OK)
 		goto done;
-	}
-	if ((answer = ctl_out_parse(&resp, &cause)) == NULL)
-		goto fail;
 	if (args->format == CTL_FORMAT_TABLE) {
 		switch (args->cmd) {
 		case CTL_CMD_GET_ONE:
@@ -531,7 +524,6 @@ fail:
 	ret = ctl_out_fail(stderr, cause);
 done:
 	json_decref(answer);
-	ctl_client_response_free(&resp);
 	free(path);
 	free(cause);
 	return ret;

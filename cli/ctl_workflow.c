@@ -354,18 +354,10 @@ ctl_workflow_print_list(FILE *fp, const json_t *answer, const char *only,
 	const json_t *items, *it, *at;
 	char age[32];
 	size_t i;
+	int rc;
 
-	*cause = NULL;
-	items = json_object_get(answer, "items");
-	if (!json_is_array(items)) {
-		*cause = xstrdup("the controller's answer has no \"items\" "
-		    "list");
-		return -1;
-	}
-	if (json_array_size(items) == 0) {
-		fputs("No workflows found.\n", stderr);
-		return 0;
-	}
+	if ((rc = ctl_get_items(answer, "workflows", &items, cause)) != 1)
+		return rc;
 	t = ctl_table_new(7, hdr);
 	json_array_foreach(items, i, it) {
 		const char *row[7];
@@ -662,13 +654,7 @@ ctl_workflow_describe(FILE *fp, const json_t *record, time_t now,
 
 /* ---- requests ---- */
 
-/*
- * GET path; on a 2xx answer *answer is its JSON object. Returns
- * CTL_EXIT_OK, or the exit code with the error printed to err. *transient
- * (may be NULL) is set for a failure worth retrying while waiting (no
- * answer, 408, 429, 5xx); then nothing is printed and *cause says why.
- * With quiet404, a 404 is left to the caller to print (or not).
- */
+/* ctl_wf_get: see ctl.h. */
 int
 ctl_wf_get(struct ctl_client *c, const char *path, json_t **answer,
     long *status, int *transient, int quiet404, char **cause, FILE *err)
@@ -733,29 +719,6 @@ ctl_wf_record_path(const char *consortium, const char *id)
 	return p;
 }
 
-/* Prints v as -o asks (json or yaml). */
-static int
-wf_dump(FILE *fp, const json_t *v, enum ctl_format format, char **cause)
-{
-	struct buf b;
-
-	if (format == CTL_FORMAT_JSON) {
-		if (ctl_out_json(fp, v) == -1) {
-			*cause = xstrdup("cannot write JSON");
-			return -1;
-		}
-		return 0;
-	}
-	buf_init(&b, 0);
-	if (ctl_yaml_emit(v, &b, cause) == -1) {
-		buf_free(&b);
-		return -1;
-	}
-	fwrite(b.data, 1, b.len, fp);
-	buf_free(&b);
-	return 0;
-}
-
 int
 ctl_workflow_run(const struct ctl_args *args, struct ctl_client *c)
 {
@@ -788,7 +751,7 @@ ctl_workflow_run(const struct ctl_args *args, struct ctl_client *c)
 	if (args->format != CTL_FORMAT_TABLE) {
 		one = args->cmd == CTL_CMD_GET_WORKFLOW ?
 		    ctl_workflow_find(answer, args->name) : answer;
-		rc = wf_dump(stdout, one, args->format, &cause);
+		rc = ctl_get_dump(stdout, one, args->format, &cause);
 	} else if (args->cmd == CTL_CMD_DESCRIBE_WORKFLOW)
 		rc = ctl_workflow_describe(stdout, answer, time(NULL), &cause);
 	else

@@ -15,13 +15,6 @@
 /* The string member key of o, or NULL. Borrowed from o. */
 const char	*ctl_wf_str(const json_t *, const char *);
 
-/*
- * GET path; on a 2xx answer *answer is its JSON object. Returns
- * CTL_EXIT_OK or the exit code (see ctl_workflow.c).
- */
-int		 ctl_wf_get(struct ctl_client *, const char *, json_t **, long *,
-		    int *, int, char **, FILE *);
-
 /* The paths of a consortium's workflows and of one workflow. Caller frees. */
 char		*ctl_wf_list_path(const char *);
 char		*ctl_wf_record_path(const char *, const char *);

@@ -12,6 +12,7 @@
  * change what the orgs were asked.
  */
 #include "workflow.h"
+#include "wf_int.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -124,9 +125,9 @@ required_orgs(const json_t *ch)
 	return need;
 }
 
-/* A task: id WFID.TYPE.ORG[.NODE]. */
-static json_t *
-task_new(const char *wfid, const char *type, const char *org, const char *node)
+json_t *
+wf_task_new(const char *wfid, const char *type, const char *org,
+    const char *node)
 {
 	char *id = node != NULL ? xasprintf("%s.%s.%s.%s", wfid, type, org, node) :
 	    xasprintf("%s.%s.%s", wfid, type, org);
@@ -154,7 +155,7 @@ step_tasks(enum wf_step s, const json_t *topo, const json_t *ch, const char *wfi
 		json_array_foreach(json_object_get(ch, "consenters"), i, x) {
 			if (split_consenter(json_string_value(x), &m, &node) != 0)
 				continue;
-			json_array_append_new(tasks, task_new(wfid, "join-orderer", m, node));
+			json_array_append_new(tasks, wf_task_new(wfid, "join-orderer", m, node));
 			free(m);
 		}
 		break;
@@ -169,11 +170,11 @@ step_tasks(enum wf_step s, const json_t *topo, const json_t *ch, const char *wfi
 				if (json_is_true(json_object_get(p, "anchor")))
 					anchors = 1;
 				if (s == STEP_PEERS && (node = sget(p, "name")) != NULL)
-					json_array_append_new(tasks, task_new(wfid, "join-peer",
+					json_array_append_new(tasks, wf_task_new(wfid, "join-peer",
 					    msp, node));
 			}
 			if (s == STEP_ANCHORS && anchors)
-				json_array_append_new(tasks, task_new(wfid, "anchor-peers", msp,
+				json_array_append_new(tasks, wf_task_new(wfid, "anchor-peers", msp,
 				    NULL));
 		}
 		break;
@@ -359,7 +360,7 @@ wf_create_channel_step(const struct wf_input *in, struct wf_output *out,
 	struct wf_eval ev;
 	const json_t *ch, *old, *created;
 	const char *st, *cname;
-	json_t *rec, *steps, *step, *cmp;
+	json_t *rec, *steps, *step;
 	char *wfid;
 	int blocked = 0, s;
 
@@ -426,21 +427,52 @@ wf_create_channel_step(const struct wf_input *in, struct wf_output *out,
 	    json_object_get(in->record, "lastError") : json_null());
 	json_decref(ev.last_error);
 	free(wfid);
+	wf_record_out(in->record, rec, out);
+	return 0;
+}
+
+int
+wf_step_open(const json_t *step)
+{
+	const char *st = sget(step, "state");
+
+	return st != NULL && (strcmp(st, "running") == 0 ||
+	    strcmp(st, "waiting") == 0);
+}
+
+json_t *
+wf_open_task(const json_t *record, const json_t *t, const char *msp,
+    const json_t *results, const char *type)
+{
+	const char *id = sget(t, "id"), *org = sget(t, "org");
+
+	if (id == NULL || org == NULL || strcmp(org, msp) != 0 ||
+	    wf_state_final(sget(t, "state")) ||
+	    wf_state_final(sget(json_object_get(results, id), "state")))
+		return NULL;
+	return json_pack("{s:s, s:s, s:s, s:s}", "id", id, "workflow",
+	    sget(record, "id"), "type", type, "channel", sget(record, "channel"));
+}
+
+void
+wf_record_out(const json_t *stored, json_t *rec, struct wf_output *out)
+{
+	json_t *cmp;
+
 	/* Same as stored but for updatedAt: the stored record, unchanged. */
-	if (in->record != NULL) {
+	if (stored != NULL) {
 		cmp = json_deep_copy(rec);
-		json_object_set(cmp, "updatedAt", json_object_get(in->record, "updatedAt"));
-		if (json_equal(cmp, in->record)) {
+		json_object_set(cmp, "updatedAt", json_object_get(stored, "updatedAt"));
+		if (json_equal(cmp, stored)) {
 			json_decref(cmp);
 			json_decref(rec);
-			out->record = json_incref((json_t *)in->record);
-			return 0;
+			out->record = json_incref((json_t *)stored);
+			return;
 		}
 		json_decref(cmp);
 	}
 	out->record = rec;
 	out->changed = 1;
-	return 0;
 }
 
 void
@@ -462,8 +494,7 @@ wf_open_tasks(const json_t *record, const char *msp, const json_t *results,
 	if (st == NULL || strcmp(st, "running") != 0 || wfid == NULL || ch == NULL)
 		return;
 	json_array_foreach(json_object_get(record, "steps"), i, step) {
-		st = sget(step, "state");
-		if (st == NULL || (strcmp(st, "running") != 0 && strcmp(st, "waiting") != 0))
+		if (!wf_step_open(step))
 			continue;
 		for (s = 0; s < NSTEPS; s++)
 			if (step_types[s] != NULL &&
@@ -473,14 +504,9 @@ wf_open_tasks(const json_t *record, const char *msp, const json_t *results,
 		if (s == NSTEPS)
 			continue;
 		json_array_foreach(json_object_get(step, "tasks"), k, t) {
-			const char *id = sget(t, "id"), *org = sget(t, "org");
-
-			if (id == NULL || org == NULL || strcmp(org, msp) != 0 ||
-			    wf_state_final(sget(t, "state")) ||
-			    wf_state_final(sget(json_object_get(results, id), "state")))
+			if ((task = wf_open_task(record, t, msp, results,
+			    step_types[s])) == NULL)
 				continue;
-			task = json_pack("{s:s, s:s, s:s, s:s}", "id", id, "workflow", wfid,
-			    "type", step_types[s], "channel", ch);
 			if (sget(t, "node") != NULL)
 				json_object_set(task, "node", json_object_get(t, "node"));
 			if (s != STEP_ANCHORS && block != NULL && sha != NULL) {

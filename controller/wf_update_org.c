@@ -16,6 +16,7 @@
  * submit task carries the signatures collected so far.
  */
 #include "workflow.h"
+#include "wf_int.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -224,19 +225,6 @@ set_error(struct uo_eval *ev, json_t *e)
 		ev->last_error = e;
 	else
 		json_decref(e);
-}
-
-static json_t *
-task_new(const char *wfid, const char *type, const char *org, const char *node)
-{
-	char *id = node != NULL ? xasprintf("%s.%s.%s.%s", wfid, type, org, node) :
-	    xasprintf("%s.%s.%s", wfid, type, org);
-	json_t *t = json_pack("{s:s, s:s}", "id", id, "org", org);
-
-	if (node != NULL)
-		json_object_set_new(t, "node", json_string(node));
-	free(id);
-	return t;
 }
 
 /* The admins policy of the channel and how many of N signatures it needs. */
@@ -535,7 +523,7 @@ eval_step(struct uo_eval *ev, enum uo_step s, json_t *steps, struct wf_output *o
 				break;
 			}
 			tasks = json_array();
-			json_array_append_new(tasks, task_new(ev->wfid, uo_types[s], sub,
+			json_array_append_new(tasks, wf_task_new(ev->wfid, uo_types[s], sub,
 			    NULL));
 		}
 		eval_tasks(ev, step, tasks, &c, NULL);
@@ -594,7 +582,7 @@ eval_step(struct uo_eval *ev, enum uo_step s, json_t *steps, struct wf_output *o
 			if (tasks == NULL) {
 				tasks = json_array();
 				if ((sub = submitter(steps, 0)) != NULL)
-					json_array_append_new(tasks, task_new(ev->wfid,
+					json_array_append_new(tasks, wf_task_new(ev->wfid,
 					    uo_types[s], sub, NULL));
 			}
 			sigs = signatures(ev, find_named(steps, "name", "sign"));
@@ -614,7 +602,7 @@ eval_step(struct uo_eval *ev, enum uo_step s, json_t *steps, struct wf_output *o
 		if (tasks == NULL) {
 			tasks = json_array();
 			json_array_foreach(ev->members, i, x)
-				json_array_append_new(tasks, task_new(ev->wfid, uo_types[s],
+				json_array_append_new(tasks, wf_task_new(ev->wfid, uo_types[s],
 				    json_string_value(x), NULL));
 		}
 		if (old != NULL && json_is_integer(json_object_get(old, "required")) &&
@@ -672,11 +660,11 @@ eval_step(struct uo_eval *ev, enum uo_step s, json_t *steps, struct wf_output *o
 				if (json_is_true(json_object_get(p, "anchor")))
 					anchors = 1;
 				if (s == UO_PEERS && sget(p, "name") != NULL)
-					json_array_append_new(tasks, task_new(ev->wfid,
+					json_array_append_new(tasks, wf_task_new(ev->wfid,
 					    uo_types[s], ev->org, sget(p, "name")));
 			}
 			if (s == UO_ANCHORS && anchors)
-				json_array_append_new(tasks, task_new(ev->wfid, uo_types[s],
+				json_array_append_new(tasks, wf_task_new(ev->wfid, uo_types[s],
 				    ev->org, NULL));
 		}
 		eval_tasks(ev, step, tasks, &c, NULL);
@@ -697,7 +685,7 @@ wf_update_org_step(const struct wf_input *in, struct wf_output *out, char **caus
 	struct uo_eval ev;
 	const json_t *old, *created;
 	const char *st, *cname, *type, *org;
-	json_t *rec, *steps, *step, *cmp, *members = NULL, *m;
+	json_t *rec, *steps, *step, *members = NULL, *m;
 	char *wfid = NULL;
 	int blocked = 0, s;
 
@@ -796,19 +784,8 @@ wf_update_org_step(const struct wf_input *in, struct wf_output *out, char **caus
 	}
 	json_decref(members);
 	free(wfid);
-	if (in->record != NULL && out->store_update == NULL) {
-		cmp = json_deep_copy(rec);
-		json_object_set(cmp, "updatedAt", json_object_get(in->record, "updatedAt"));
-		if (json_equal(cmp, in->record)) {
-			json_decref(cmp);
-			json_decref(rec);
-			out->record = json_incref((json_t *)in->record);
-			return 0;
-		}
-		json_decref(cmp);
-	}
-	out->record = rec;
-	out->changed = 1;
+	/* An update to store goes with a write of the record. */
+	wf_record_out(out->store_update == NULL ? in->record : NULL, rec, out);
 	return 0;
 }
 
@@ -830,8 +807,7 @@ wf_update_org_open_tasks(const json_t *record, const char *msp, const json_t *re
 	    org == NULL || !wf_update_org_type(type))
 		return;
 	json_array_foreach(json_object_get(record, "steps"), i, step) {
-		st = sget(step, "state");
-		if (st == NULL || (strcmp(st, "running") != 0 && strcmp(st, "waiting") != 0))
+		if (!wf_step_open(step))
 			continue;
 		for (s = 0; s < UO_NSTEPS; s++)
 			if (uo_types[s] != NULL && sget(step, "name") != NULL &&
@@ -840,16 +816,11 @@ wf_update_org_open_tasks(const json_t *record, const char *msp, const json_t *re
 		if (s == UO_NSTEPS)
 			continue;
 		json_array_foreach(json_object_get(step, "tasks"), k, t) {
-			const char *id = sget(t, "id"), *to = sget(t, "org");
-
-			if (id == NULL || to == NULL || strcmp(to, msp) != 0 ||
-			    wf_state_final(sget(t, "state")) ||
-			    wf_state_final(sget(json_object_get(results, id), "state")))
-				continue;
 			if ((s == UO_SIGN || s == UO_SUBMIT) && sget(upd, "update") == NULL)
 				continue;
-			task = json_pack("{s:s, s:s, s:s, s:s}", "id", id, "workflow", wfid,
-			    "type", uo_types[s], "channel", ch);
+			if ((task = wf_open_task(record, t, msp, results,
+			    uo_types[s])) == NULL)
+				continue;
 			switch (s) {
 			case UO_PREPARE:
 				json_object_set_new(task, "change", json_pack("{s:s}",

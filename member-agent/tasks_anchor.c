@@ -234,58 +234,70 @@ tasks_stale_read_set(const char *info, const char *cause)
 	return 0;
 }
 
+/* Picks the orderer and loads the admin's files; NULL or the result. */
 json_t *
-tasks_anchor_peers(const struct tasks_env *env, const struct task *t,
-    const struct deadline *d)
+tasks_ord_open(const struct tasks_env *env, const struct task *t,
+    struct tasks_ord *o)
 {
-	struct grpc_target ord;
-	struct admin_files af;
-	struct ftx_identity id;
-	struct signer_client sc_read, sc_upd, sc_sub;
-	struct fops_signer s_read, s_sub;
-	struct fops_result res;
-	struct fupd_sig fs;
-	Common__Config *live = NULL, *want = NULL, *desired = NULL;
-	Common__ConfigUpdate *upd = NULL;
-	json_t *r = NULL, *ctx_rd = NULL, *ctx_upd = NULL, *ctx_sub = NULL;
-	uint8_t *blk = NULL, *ubytes = NULL, *hdr = NULL, *sb = NULL,
-	    *sig = NULL, *cue = NULL, *envb = NULL;
-	size_t blen = 0, ulen = 0, hlen = 0, sblen = 0, siglen = 0, cuelen = 0,
-	    elen = 0;
-	uint64_t number = 0;
-	char *cause = NULL, *host = NULL, *ca = NULL, *which = NULL,
-	    *info = NULL;
+	char *cause = NULL;
+	json_t *r;
 
-	memset(&af, 0, sizeof(af));
-	memset(&ord, 0, sizeof(ord));
-	if (tasks_pick_orderer(env, t, &ord, &host, &ca, &which, &cause) != 0) {
+	memset(o, 0, sizeof(*o));
+	if (tasks_pick_orderer(env, t, &o->target, &o->host, &o->ca, &o->which,
+	    &cause) != 0) {
 		r = tasks_result(TASKS_RETRY, NULL, "%s", cause);
-		goto done;
+		free(cause);
+		return r;
 	}
-	if (tasks_admin_load(env, &af, &cause) != 0) {
+	if (tasks_admin_load(env, &o->af, &cause) != 0) {
 		r = tasks_result(TASKS_FAILED, NULL, "%s", cause);
-		goto done;
+		free(cause);
+		return r;
 	}
-	ord.host = host;
-	ord.ca_file = ca;
-	ord.cert_file = af.tls_crt;
-	ord.key_file = af.tls_key;
-	id.mspid = env->mspid;
-	id.cert_pem = af.cert_pem;
-	ctx_rd = json_object();
-	sc_read = (struct signer_client){ env->signer_url, "fabric.channel-read",
-	    ctx_rd, 0 };
-	s_read = (struct fops_signer){ &id, signer_client_sign, &sc_read };
+	o->target.host = o->host;
+	o->target.ca_file = o->ca;
+	o->target.cert_file = o->af.tls_crt;
+	o->target.key_file = o->af.tls_key;
+	o->id.mspid = env->mspid;
+	o->id.cert_pem = o->af.cert_pem;
+	o->ctx = json_object();
+	o->sc = (struct signer_client){ env->signer_url, "fabric.channel-read",
+	    o->ctx, 0 };
+	o->s = (struct fops_signer){ &o->id, signer_client_sign, &o->sc };
+	return NULL;
+}
 
-	/* The newest config of the channel. */
+void
+tasks_ord_close(struct tasks_ord *o)
+{
+	tasks_admin_clear(&o->af);
+	json_decref(o->ctx);
+	free(o->host);
+	free(o->ca);
+	free(o->which);
+	memset(o, 0, sizeof(*o));
+}
+
+/* The channel's newest config and its block number; NULL or the result. */
+json_t *
+tasks_ord_config(struct tasks_ord *o, const struct task *t,
+    const struct deadline *d, Common__Config **live, uint64_t *number)
+{
+	struct fops_result res;
+	uint8_t *blk = NULL;
+	size_t blen = 0;
+	char *cause = NULL;
+	json_t *r = NULL;
+
+	*live = NULL;
 	for (;;) {
 		free(cause);
 		cause = NULL;
 		free(blk);
 		blk = NULL;
 		memset(&res, 0, sizeof(res));
-		if (fops_config_block(&ord, t->channel, &s_read, &blk, &blen,
-		    &number, &res, tasks_deadline_call(d), &cause) == 0)
+		if (fops_config_block(&o->target, t->channel, &o->s, &blk, &blen,
+		    number, &res, tasks_deadline_call(d), &cause) == 0)
 			break;
 		r = tasks_call_failure(&res, cause);
 		if (strcmp(tasks_sget(r, "state"), TASKS_RETRY) != 0 ||
@@ -294,12 +306,137 @@ tasks_anchor_peers(const struct tasks_env *env, const struct task *t,
 		json_decref(r);
 		r = NULL;
 	}
-	if ((live = fdec_config_from_block(blk, blen, TASKS_MAX_CONFIG,
-	    &cause)) == NULL) {
-		r = tasks_result(TASKS_FAILED, NULL, "config block %llu of %s from %s: "
-		    "%s", (unsigned long long)number, t->channel, which, cause);
-		goto done;
+	if ((*live = fdec_config_from_block(blk, blen, TASKS_MAX_CONFIG,
+	    &cause)) == NULL)
+		r = tasks_result(TASKS_FAILED, NULL, "config block %llu of %s "
+		    "from %s: %s", (unsigned long long)*number, t->channel,
+		    o->which, cause);
+done:
+	free(blk);
+	free(cause);
+	return r;
+}
+
+/* This org's ConfigSignature of an update; NULL or the result. */
+json_t *
+tasks_sign_update(const struct tasks_env *env, const struct task *t,
+    const char *cert_pem, const uint8_t *ubytes, size_t ulen, uint8_t **hdr,
+    size_t *hlen, uint8_t **sig, size_t *siglen)
+{
+	struct signer_client sc;
+	struct fops_result res;
+	uint8_t *sb = NULL;
+	size_t sblen = 0;
+	char *cause = NULL;
+	json_t *r = NULL, *ctx = NULL;
+
+	if ((*hdr = fupd_signature_header(env->mspid, cert_pem, NULL,
+	    hlen)) == NULL)
+		return tasks_result(TASKS_RETRY, NULL, "no random bytes for the "
+		    "signature header's nonce");
+	sb = fupd_signing_bytes(*hdr, *hlen, ubytes, ulen, &sblen);
+	ctx = json_pack("{s:s, s:I, s:O, s:O}", "channel", t->channel,
+	    "headerLength", (json_int_t)*hlen, "topology", env->spec, "orgs",
+	    env->orgs != NULL ? env->orgs : json_null());
+	sc = (struct signer_client){ env->signer_url, "fabric.config-update",
+	    ctx, 0 };
+	if (signer_client_sign(&sc, sb, sblen, sig, siglen, &cause) != 0) {
+		memset(&res, 0, sizeof(res));
+		r = tasks_call_failure(&res, cause);
 	}
+	json_decref(ctx);
+	free(sb);
+	free(cause);
+	return r;
+}
+
+/* The CONFIG_UPDATE envelope of CUE, signed by this org's signer
+ * (fabric.config-submit). NULL with *env_out, or the result. */
+json_t *
+tasks_submit_envelope(const struct tasks_env *env, const struct task *t,
+    const struct ftx_identity *id, const uint8_t *cue, size_t cuelen,
+    uint8_t **env_out, size_t *elen)
+{
+	struct signer_client sc;
+	struct fops_result res;
+	char *cause = NULL;
+	json_t *r = NULL, *ctx;
+
+	ctx = json_pack("{s:s, s:O, s:O}", "channel", t->channel, "topology",
+	    env->spec, "orgs", env->orgs != NULL ? env->orgs : json_null());
+	sc = (struct signer_client){ env->signer_url, "fabric.config-submit",
+	    ctx, 0 };
+	if ((*env_out = ftx_envelope(FTX_HDR_CONFIG_UPDATE, t->channel, cue,
+	    cuelen, NULL, id, signer_client_sign, &sc, elen, &cause)) == NULL) {
+		memset(&res, 0, sizeof(res));
+		r = tasks_call_failure(&res, cause);
+	}
+	json_decref(ctx);
+	free(cause);
+	return r;
+}
+
+/*
+ * Broadcasts ENV to the orderer, again while it may pass (a Raft channel
+ * without a leader yet answers 503) and D leaves time. 0: accepted; 1:
+ * refused for a stale read set, with *cause; -1 with *r, the result.
+ */
+int
+tasks_broadcast(const struct grpc_target *ord, const uint8_t *env, size_t len,
+    const struct deadline *d, json_t **r, char **cause)
+{
+	struct fops_result res;
+	char *info = NULL;
+	int rc = -1;
+
+	for (;;) {
+		free(*cause);
+		*cause = NULL;
+		free(info);
+		info = NULL;
+		memset(&res, 0, sizeof(res));
+		if (fops_broadcast(ord, env, len, &res, &info,
+		    tasks_deadline_call(d), cause) == 0) {
+			rc = 0;
+			break;
+		}
+		if (res.status == FOPS_BAD_REQUEST &&
+		    tasks_stale_read_set(info, *cause)) {
+			rc = 1;
+			break;
+		}
+		if (!fops_retryable(&res)) {
+			*r = tasks_result(TASKS_FAILED, NULL, "%s", *cause);
+			break;
+		}
+		if (!tasks_deadline_again(d)) {
+			*r = tasks_result(TASKS_RETRY, NULL, "%s", *cause);
+			break;
+		}
+	}
+	free(info);
+	return rc;
+}
+
+json_t *
+tasks_anchor_peers(const struct tasks_env *env, const struct task *t,
+    const struct deadline *d)
+{
+	struct tasks_ord o;
+	struct fupd_sig fs;
+	Common__Config *live = NULL, *want = NULL, *desired = NULL;
+	Common__ConfigUpdate *upd = NULL;
+	json_t *r = NULL;
+	uint8_t *ubytes = NULL, *hdr = NULL, *sig = NULL, *cue = NULL,
+	    *envb = NULL;
+	size_t ulen = 0, hlen = 0, siglen = 0, cuelen = 0, elen = 0;
+	uint64_t number = 0;
+	char *cause = NULL;
+
+	/* The newest config of the channel. */
+	if ((r = tasks_ord_open(env, t, &o)) != NULL ||
+	    (r = tasks_ord_config(&o, t, d, &live, &number)) != NULL)
+		goto done;
 	if ((want = fcfg_build(env->spec, t->channel, env->orgs, &cause)) == NULL) {
 		r = tasks_result(TASKS_FAILED, NULL, "the declared config of %s: %s",
 		    t->channel, cause);
@@ -308,7 +445,7 @@ tasks_anchor_peers(const struct tasks_env *env, const struct task *t,
 	if ((desired = tasks_anchor_config(live, want, env->mspid,
 	    &cause)) == NULL) {
 		r = tasks_result(TASKS_RETRY, NULL, "%s (block %llu from %s)", cause,
-		    (unsigned long long)number, which);
+		    (unsigned long long)number, o.which);
 		goto done;
 	}
 	if ((upd = fupd_compute(live, desired, t->channel, &cause)) == NULL) {
@@ -326,87 +463,41 @@ tasks_anchor_peers(const struct tasks_env *env, const struct task *t,
 
 	/* Its ConfigSignature, then the CONFIG_UPDATE envelope, by the signer. */
 	ubytes = fupd_pack(upd, &ulen);
-	if ((hdr = fupd_signature_header(env->mspid, id.cert_pem, NULL,
-	    &hlen)) == NULL) {
-		r = tasks_result(TASKS_RETRY, NULL, "no random bytes for the signature "
-		    "header's nonce");
+	if ((r = tasks_sign_update(env, t, o.id.cert_pem, ubytes, ulen, &hdr,
+	    &hlen, &sig, &siglen)) != NULL)
 		goto done;
-	}
-	sb = fupd_signing_bytes(hdr, hlen, ubytes, ulen, &sblen);
-	ctx_upd = json_pack("{s:s, s:I, s:O, s:O}", "channel", t->channel,
-	    "headerLength", (json_int_t)hlen, "topology", env->spec, "orgs",
-	    env->orgs);
-	sc_upd = (struct signer_client){ env->signer_url, "fabric.config-update",
-	    ctx_upd, 0 };
-	if (signer_client_sign(&sc_upd, sb, sblen, &sig, &siglen, &cause) != 0) {
-		memset(&res, 0, sizeof(res));
-		r = tasks_call_failure(&res, cause);
-		goto done;
-	}
 	fs = (struct fupd_sig){ hdr, hlen, sig, siglen };
 	cue = fupd_envelope(ubytes, ulen, &fs, 1, &cuelen);
-	ctx_sub = json_pack("{s:s, s:O, s:O}", "channel", t->channel,
-	    "topology", env->spec, "orgs", env->orgs);
-	sc_sub = (struct signer_client){ env->signer_url, "fabric.config-submit",
-	    ctx_sub, 0 };
-	s_sub = (struct fops_signer){ &id, signer_client_sign, &sc_sub };
-	if ((envb = ftx_envelope(FTX_HDR_CONFIG_UPDATE, t->channel, cue, cuelen,
-	    NULL, &id, s_sub.sign, s_sub.arg, &elen, &cause)) == NULL) {
-		memset(&res, 0, sizeof(res));
-		r = tasks_call_failure(&res, cause);
+	if ((r = tasks_submit_envelope(env, t, &o.id, cue, cuelen, &envb,
+	    &elen)) != NULL)
+		goto done;
+	switch (tasks_broadcast(&o.target, envb, elen, d, &r, &cause)) {
+	case 0:
+		break;
+	case 1:
+		r = tasks_result(TASKS_RETRY, NULL, "%s (another update landed "
+		    "since config block %llu was read: the update is "
+		    "computed again)", cause, (unsigned long long)number);
+		goto done;
+	default:
 		goto done;
 	}
-
-	/* Broadcast: a Raft channel without a leader yet answers 503. */
-	for (;;) {
-		free(cause);
-		cause = NULL;
-		free(info);
-		info = NULL;
-		memset(&res, 0, sizeof(res));
-		if (fops_broadcast(&ord, envb, elen, &res, &info,
-		    tasks_deadline_call(d), &cause) == 0)
-			break;
-		if (res.status == FOPS_BAD_REQUEST && tasks_stale_read_set(info, cause)) {
-			r = tasks_result(TASKS_RETRY, NULL, "%s (another update landed "
-			    "since config block %llu was read: the update is "
-			    "computed again)", cause, (unsigned long long)number);
-			goto done;
-		}
-		if (!fops_retryable(&res)) {
-			r = tasks_result(TASKS_FAILED, NULL, "%s", cause);
-			goto done;
-		}
-		if (!tasks_deadline_again(d)) {
-			r = tasks_result(TASKS_RETRY, NULL, "%s", cause);
-			goto done;
-		}
-	}
 	r = tasks_result(TASKS_DONE, json_pack("{s:I, s:b, s:s}", "configBlock",
-	    (json_int_t)number, "updated", 1, "orderer", which),
+	    (json_int_t)number, "updated", 1, "orderer", o.which),
 	    "the update setting the anchor peers of %s on %s was accepted by "
-	    "%s (it follows config block %llu)", env->mspid, t->channel, which,
+	    "%s (it follows config block %llu)", env->mspid, t->channel, o.which,
 	    (unsigned long long)number);
 done:
-	json_decref(ctx_rd);
-	json_decref(ctx_upd);
-	json_decref(ctx_sub);
+	tasks_ord_close(&o);
 	fupd_free(upd);
 	fcfg_free(live);
 	fcfg_free(want);
 	fcfg_free(desired);
-	tasks_admin_clear(&af);
-	free(blk);
 	free(ubytes);
 	free(hdr);
-	free(sb);
 	free(sig);
 	free(cue);
 	free(envb);
-	free(info);
 	free(cause);
-	free(host);
-	free(ca);
-	free(which);
 	return r;
 }

@@ -1,6 +1,7 @@
 /*
  * tasks_int.h: what tasks.c (the checks, the joins, the dispatch),
- * tasks_anchor.c (anchor peers, picking an orderer) and tasks_update.c
+ * tasks_anchor.c (anchor peers; an orderer's config, an update signed
+ * and broadcast) and tasks_update.c
  * (the add-org / remove-org update tasks) share. Private to those files.
  */
 #ifndef FABFED_TASKS_INT_H
@@ -14,7 +15,9 @@
 
 #include "common/configtx.pb-c.h"
 #include "fabric_ops.h"
+#include "fabric_tx.h"
 #include "grpc.h"
+#include "signer_client.h"
 #include "tasks.h"
 
 /* A checked task: strings borrowed from the task, block owned. */
@@ -71,6 +74,51 @@ Common__ConfigGroup *tasks_app_org(const Common__Config *, const char *mspid);
 
 /* Whether an orderer's refusal of an update says its read set is stale. */
 int tasks_stale_read_set(const char *info, const char *cause);
+
+/* An orderer of the channel; reads signed by the signer
+ * (fabric.channel-read). */
+struct tasks_ord {
+	struct grpc_target target;
+	struct admin_files af;
+	struct ftx_identity id;
+	char *host, *ca, *which;
+	json_t *ctx;
+	struct signer_client sc;
+	struct fops_signer s;
+};
+
+/* Picks the orderer and loads the admin's files; NULL or the result.
+ * tasks_ord_close frees O (also after a result). */
+json_t *tasks_ord_open(const struct tasks_env *, const struct task *,
+    struct tasks_ord *o);
+void tasks_ord_close(struct tasks_ord *o);
+/* The channel's newest config (caller frees) and its block number;
+ * NULL or the result. */
+json_t *tasks_ord_config(struct tasks_ord *o, const struct task *,
+    const struct deadline *, Common__Config **live, uint64_t *number);
+/*
+ * This org's ConfigSignature of the packed update UBYTES by the signer
+ * (fabric.config-update), with the admin certificate CERT_PEM: NULL with
+ * the signature header *hdr and signature *sig (caller frees both, also
+ * after a result), or the result.
+ */
+json_t *tasks_sign_update(const struct tasks_env *, const struct task *,
+    const char *cert_pem, const uint8_t *ubytes, size_t ulen, uint8_t **hdr,
+    size_t *hlen, uint8_t **sig, size_t *siglen);
+/* The CONFIG_UPDATE envelope of the ConfigUpdateEnvelope CUE, signed by
+ * this org's signer (fabric.config-submit): NULL with *env_out (caller
+ * frees), or the result. */
+json_t *tasks_submit_envelope(const struct tasks_env *, const struct task *,
+    const struct ftx_identity *, const uint8_t *cue, size_t cuelen,
+    uint8_t **env_out, size_t *elen);
+/*
+ * Broadcasts ENV to ORD, again while the refusal may pass (a Raft channel
+ * without a leader yet answers 503) and D leaves time. Returns 0 when
+ * accepted; 1 when refused for a stale read set, with *cause (caller
+ * frees; freed first); -1 with *r, the result.
+ */
+int tasks_broadcast(const struct grpc_target *ord, const uint8_t *env,
+    size_t len, const struct deadline *d, json_t **r, char **cause);
 
 /* Writes a file (atomically), making its directory; 0 or -1 with *cause. */
 int tasks_write_file(const char *dir, const char *name, const void *data,

@@ -41,16 +41,6 @@
 #include "tasks_int.h"
 #include "xmalloc.h"
 
-/* An orderer of the channel; reads signed by the signer (fabric.channel-read). */
-struct ord {
-	struct grpc_target target;
-	struct admin_files af;
-	struct ftx_identity id;
-	char *host, *ca, *which;
-	json_t *ctx;
-	struct signer_client sc;
-	struct fops_signer s;
-};
 
 int
 tasks_update_type(const char *type)
@@ -436,94 +426,12 @@ update_decode(const struct task *t, Common__ConfigUpdate **u, uint8_t **bytes,
 	return NULL;
 }
 
-static void
-ord_close(struct ord *o)
-{
-	tasks_admin_clear(&o->af);
-	json_decref(o->ctx);
-	free(o->host);
-	free(o->ca);
-	free(o->which);
-	memset(o, 0, sizeof(*o));
-}
-
-/* Picks the orderer and loads the admin's files; NULL or the result. */
-static json_t *
-ord_open(const struct tasks_env *env, const struct task *t, struct ord *o)
-{
-	char *cause = NULL;
-	json_t *r;
-
-	memset(o, 0, sizeof(*o));
-	if (tasks_pick_orderer(env, t, &o->target, &o->host, &o->ca, &o->which,
-	    &cause) != 0) {
-		r = tasks_result(TASKS_RETRY, NULL, "%s", cause);
-		free(cause);
-		return r;
-	}
-	if (tasks_admin_load(env, &o->af, &cause) != 0) {
-		r = tasks_result(TASKS_FAILED, NULL, "%s", cause);
-		free(cause);
-		return r;
-	}
-	o->target.host = o->host;
-	o->target.ca_file = o->ca;
-	o->target.cert_file = o->af.tls_crt;
-	o->target.key_file = o->af.tls_key;
-	o->id.mspid = env->mspid;
-	o->id.cert_pem = o->af.cert_pem;
-	o->ctx = json_object();
-	o->sc = (struct signer_client){ env->signer_url, "fabric.channel-read",
-	    o->ctx, 0 };
-	o->s = (struct fops_signer){ &o->id, signer_client_sign, &o->sc };
-	return NULL;
-}
-
-/* The channel's newest config and its block number; NULL or the result. */
-static json_t *
-ord_config(struct ord *o, const struct task *t, const struct deadline *d,
-    Common__Config **live, uint64_t *number)
-{
-	struct fops_result res;
-	uint8_t *blk = NULL;
-	size_t blen = 0;
-	char *cause = NULL;
-	json_t *r = NULL;
-
-	*live = NULL;
-	for (;;) {
-		free(cause);
-		cause = NULL;
-		free(blk);
-		blk = NULL;
-		memset(&res, 0, sizeof(res));
-		if (fops_config_block(&o->target, t->channel, &o->s, &blk, &blen,
-		    number, &res, tasks_deadline_call(d), &cause) == 0)
-			break;
-		r = tasks_call_failure(&res, cause);
-		if (strcmp(tasks_sget(r, "state"), TASKS_RETRY) != 0 ||
-		    !tasks_deadline_again(d))
-			goto done;
-		json_decref(r);
-		r = NULL;
-	}
-	if ((*live = fdec_config_from_block(blk, blen, TASKS_MAX_CONFIG,
-	    &cause)) == NULL)
-		r = tasks_result(TASKS_FAILED, NULL, "config block %llu of %s "
-		    "from %s: %s", (unsigned long long)*number, t->channel,
-		    o->which, cause);
-done:
-	free(blk);
-	free(cause);
-	return r;
-}
-
 static json_t *
 update_prepare(const struct tasks_env *env, const struct task *t,
     const struct deadline *d, int live_rt)
 {
 	enum tasks_org_change op = TASKS_ADD_ORG;
-	struct ord o;
+	struct tasks_ord o;
 	Common__Config *live = NULL, *desired = NULL, *want = NULL;
 	Common__ConfigUpdate *upd = NULL;
 	uint8_t *ubytes = NULL, md[SHA256_DIGEST_LENGTH];
@@ -549,8 +457,8 @@ update_prepare(const struct tasks_env *env, const struct task *t,
 		    change_verb(op), msp);
 		goto done;
 	}
-	if ((r = ord_open(env, t, &o)) != NULL ||
-	    (r = ord_config(&o, t, d, &live, &number)) != NULL)
+	if ((r = tasks_ord_open(env, t, &o)) != NULL ||
+	    (r = tasks_ord_config(&o, t, d, &live, &number)) != NULL)
 		goto done;
 	rc = tasks_org_config(live, env->spec, env->orgs, t->channel, op, msp,
 	    &desired, &cause);
@@ -601,7 +509,7 @@ update_prepare(const struct tasks_env *env, const struct task *t,
 	    op == TASKS_ADD_ORG ? "to" : "from", t->channel, ulen, hex,
 	    (unsigned long long)number, o.which);
 done:
-	ord_close(&o);
+	tasks_ord_close(&o);
 	fupd_free(upd);
 	fcfg_free(live);
 	fcfg_free(desired);
@@ -616,18 +524,16 @@ static json_t *
 update_sign(const struct tasks_env *env, const struct task *t)
 {
 	struct admin_files af;
-	struct signer_client sc;
-	struct fops_result res;
 	struct fupd_opened op;
 	struct fupd_sig fs;
 	Common__ConfigUpdate *upd = NULL;
-	uint8_t *ubytes = NULL, *hdr = NULL, *sb = NULL, *sig = NULL,
-	    *cue = NULL, md[SHA256_DIGEST_LENGTH];
-	size_t ulen = 0, hlen = 0, sblen = 0, siglen = 0, cuelen = 0;
+	uint8_t *ubytes = NULL, *hdr = NULL, *sig = NULL, *cue = NULL,
+	    md[SHA256_DIGEST_LENGTH];
+	size_t ulen = 0, hlen = 0, siglen = 0, cuelen = 0;
 	char hex[2 * SHA256_DIGEST_LENGTH + 1], *cause = NULL, *hb64 = NULL,
 	    *sb64 = NULL;
 	const char *sha;
-	json_t *r = NULL, *ctx = NULL;
+	json_t *r = NULL;
 
 	memset(&af, 0, sizeof(af));
 	memset(&op, 0, sizeof(op));
@@ -649,23 +555,9 @@ update_sign(const struct tasks_env *env, const struct task *t)
 		r = tasks_result(TASKS_FAILED, NULL, "%s", cause);
 		goto done;
 	}
-	if ((hdr = fupd_signature_header(env->mspid, af.cert_pem, NULL,
-	    &hlen)) == NULL) {
-		r = tasks_result(TASKS_RETRY, NULL, "no random bytes for the "
-		    "signature header's nonce");
+	if ((r = tasks_sign_update(env, t, af.cert_pem, ubytes, ulen, &hdr,
+	    &hlen, &sig, &siglen)) != NULL)
 		goto done;
-	}
-	sb = fupd_signing_bytes(hdr, hlen, ubytes, ulen, &sblen);
-	ctx = json_pack("{s:s, s:I, s:O, s:O}", "channel", t->channel,
-	    "headerLength", (json_int_t)hlen, "topology", env->spec, "orgs",
-	    env->orgs != NULL ? env->orgs : json_null());
-	sc = (struct signer_client){ env->signer_url, "fabric.config-update",
-	    ctx, 0 };
-	if (signer_client_sign(&sc, sb, sblen, &sig, &siglen, &cause) != 0) {
-		memset(&res, 0, sizeof(res));
-		r = tasks_call_failure(&res, cause);
-		goto done;
-	}
 	/* What goes back is checked as the submitter will check it. */
 	fs = (struct fupd_sig){ hdr, hlen, sig, siglen };
 	cue = fupd_envelope(ubytes, ulen, &fs, 1, &cuelen);
@@ -681,12 +573,10 @@ update_sign(const struct tasks_env *env, const struct task *t)
 	    "%s (%zu bytes, sha256 %.16s…)", env->mspid, t->channel, ulen, hex);
 done:
 	fupd_opened_clear(&op);
-	json_decref(ctx);
 	tasks_admin_clear(&af);
 	fupd_free(upd);
 	free(ubytes);
 	free(hdr);
-	free(sb);
 	free(sig);
 	free(cue);
 	free(hb64);
@@ -752,16 +642,14 @@ static json_t *
 update_submit(const struct tasks_env *env, const struct task *t,
     const struct deadline *d, int live_rt)
 {
-	struct ord o;
-	struct signer_client sc;
-	struct fops_result res;
+	struct tasks_ord o;
 	Common__ConfigUpdate *upd = NULL;
 	Common__Config *live = NULL;
 	uint8_t *ubytes = NULL, *cue = NULL, *envb = NULL;
 	size_t ulen = 0, cuelen = 0, elen = 0, nsigs = 0;
 	uint64_t number = 0, now = 0;
-	char *cause = NULL, *info = NULL, *what = NULL;
-	json_t *r = NULL, *ctx = NULL;
+	char *cause = NULL, *what = NULL;
+	json_t *r = NULL;
 	int rc;
 
 	memset(&o, 0, sizeof(o));
@@ -776,8 +664,8 @@ update_submit(const struct tasks_env *env, const struct task *t,
 		    rt_name(env), t->channel, nsigs);
 		goto done;
 	}
-	if ((r = ord_open(env, t, &o)) != NULL ||
-	    (r = ord_config(&o, t, d, &live, &number)) != NULL)
+	if ((r = tasks_ord_open(env, t, &o)) != NULL ||
+	    (r = tasks_ord_config(&o, t, d, &live, &number)) != NULL)
 		goto done;
 	if ((rc = tasks_update_applied(upd, live, &what, &cause)) != 0) {
 		if (rc == 1)
@@ -792,60 +680,34 @@ update_submit(const struct tasks_env *env, const struct task *t,
 	}
 
 	/* The CONFIG_UPDATE envelope, signed by this org's signer. */
-	ctx = json_pack("{s:s, s:O, s:O}", "channel", t->channel, "topology",
-	    env->spec, "orgs", env->orgs != NULL ? env->orgs : json_null());
-	sc = (struct signer_client){ env->signer_url, "fabric.config-submit",
-	    ctx, 0 };
-	if ((envb = ftx_envelope(FTX_HDR_CONFIG_UPDATE, t->channel, cue, cuelen,
-	    NULL, &o.id, signer_client_sign, &sc, &elen, &cause)) == NULL) {
-		memset(&res, 0, sizeof(res));
-		r = tasks_call_failure(&res, cause);
+	if ((r = tasks_submit_envelope(env, t, &o.id, cue, cuelen, &envb,
+	    &elen)) != NULL)
 		goto done;
-	}
-
-	/* Broadcast: a Raft channel without a leader yet answers 503. */
-	for (;;) {
-		free(cause);
-		cause = NULL;
-		free(info);
-		info = NULL;
-		memset(&res, 0, sizeof(res));
-		if (fops_broadcast(&o.target, envb, elen, &res, &info,
-		    tasks_deadline_call(d), &cause) == 0)
-			break;
-		if (res.status == FOPS_BAD_REQUEST &&
-		    tasks_stale_read_set(info, cause)) {
-			/* This very update may have landed (an earlier run). */
-			fcfg_free(live);
-			json_decref(ord_config(&o, t, d, &live, &now));
-			if (live != NULL &&
-			    tasks_update_applied(upd, live, NULL, NULL) == 1) {
-				r = tasks_result(TASKS_DONE, json_pack("{s:b}",
-				    "applied", 1), "config block %llu of %s already "
-				    "has the change: nothing more is submitted",
-				    (unsigned long long)now, t->channel);
-				goto done;
-			}
-			r = tasks_result(TASKS_FAILED, NULL, "%s (the config of %s "
-			    "moved on since the update was prepared: it must be "
-			    "prepared and signed again)", cause, t->channel);
+	if ((rc = tasks_broadcast(&o.target, envb, elen, d, &r, &cause)) < 0)
+		goto done;
+	if (rc == 1) {
+		/* This very update may have landed (an earlier run). */
+		fcfg_free(live);
+		json_decref(tasks_ord_config(&o, t, d, &live, &now));
+		if (live != NULL &&
+		    tasks_update_applied(upd, live, NULL, NULL) == 1) {
+			r = tasks_result(TASKS_DONE, json_pack("{s:b}",
+			    "applied", 1), "config block %llu of %s already "
+			    "has the change: nothing more is submitted",
+			    (unsigned long long)now, t->channel);
 			goto done;
 		}
-		if (!fops_retryable(&res)) {
-			r = tasks_result(TASKS_FAILED, NULL, "%s", cause);
-			goto done;
-		}
-		if (!tasks_deadline_again(d)) {
-			r = tasks_result(TASKS_RETRY, NULL, "%s", cause);
-			goto done;
-		}
+		r = tasks_result(TASKS_FAILED, NULL, "%s (the config of %s "
+		    "moved on since the update was prepared: it must be "
+		    "prepared and signed again)", cause, t->channel);
+		goto done;
 	}
 
 	/* The config block that has the change. */
 	for (;;) {
 		fcfg_free(live);
 		live = NULL;
-		if ((r = ord_config(&o, t, d, &live, &now)) == NULL &&
+		if ((r = tasks_ord_config(&o, t, d, &live, &now)) == NULL &&
 		    now > number && tasks_update_applied(upd, live, NULL,
 		    NULL) == 1)
 			break;
@@ -865,14 +727,12 @@ update_submit(const struct tasks_env *env, const struct task *t,
 	    "config block %llu has the change (%zu signatures)", what,
 	    t->channel, o.which, (unsigned long long)now, nsigs);
 done:
-	ord_close(&o);
-	json_decref(ctx);
+	tasks_ord_close(&o);
 	fupd_free(upd);
 	fcfg_free(live);
 	free(ubytes);
 	free(cue);
 	free(envb);
-	free(info);
 	free(what);
 	free(cause);
 	return r;
