@@ -35,7 +35,7 @@ void api_agent_task_put(struct server_req *);
  * A task result body (docs/workflows.md), checked: at most WF_MAX_RESULT
  * bytes, a JSON object {"state", "message"?, "detail"?} with state one of
  * done|rendered|retry|failed, a message of at most 1024 bytes, a detail
- * object of at most 16 KiB, no private key material. NULL with *status
+ * object of at most WF_MAX_DETAIL (256 KiB), no private key material. NULL with *status
  * (400/413/422) and *msg (caller frees) otherwise. Caller decrefs.
  */
 json_t *api_agent_result_parse(const char *body, size_t len, int *status, char **msg);

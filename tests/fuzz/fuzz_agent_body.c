@@ -1,7 +1,7 @@
 /*
  * fuzz_agent_body.c: what the controller parses from agents and from
- * not-yet-enrolled clients: agent record bodies, join tokens, and CSRs
- * (through the real issuing path, with a CA made once).
+ * not-yet-enrolled clients: agent record bodies, task result bodies, join
+ * tokens, and CSRs (through the real issuing path, with a CA made once).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -47,6 +47,27 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		free(s);
 		json_decref(v);
 	} else if (msg == NULL || (status != 400 && status != 403 && status != 413 &&
+	    status != 422))
+		abort();
+	free(msg);
+
+	/* Task results: accepted ones have a known state and no private key. */
+	msg = NULL;
+	status = 0;
+	v = api_agent_result_parse((const char *)data, len, &status, &msg);
+	if (v != NULL) {
+		const char *st = json_string_value(json_object_get(v, "state"));
+
+		if (st == NULL || (strcmp(st, "done") != 0 &&
+		    strcmp(st, "rendered") != 0 && strcmp(st, "retry") != 0 &&
+		    strcmp(st, "failed") != 0) || msg != NULL)
+			abort();
+		s = json_dumps(v, JSON_COMPACT);
+		if (s != NULL && strstr(s, "PRIVATE KEY") != NULL)
+			abort();
+		free(s);
+		json_decref(v);
+	} else if (msg == NULL || (status != 400 && status != 413 &&
 	    status != 422))
 		abort();
 	free(msg);
