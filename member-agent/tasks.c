@@ -215,16 +215,32 @@ tasks_sget(const json_t *o, const char *k)
 }
 
 /*
- * Checks the task against the spec; fills *t. Returns NULL, or the
- * "failed" result saying what is wrong.
+ * Text from a task, fit to quote in a result: control bytes become '?',
+ * at most TASKS_SHOWN - 1 bytes kept. Returns buf.
  */
-static json_t *
-task_check(const struct tasks_env *env, const json_t *task, struct task *t)
+#define TASKS_SHOWN 80
+static const char *
+shown(const char *s, char buf[TASKS_SHOWN])
+{
+	size_t i;
+
+	for (i = 0; s[i] != '\0' && i < TASKS_SHOWN - 1; i++)
+		buf[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
+	buf[i] = '\0';
+	return buf;
+}
+
+/*
+ * Checks the task against the spec; fills *t (tasks_task_clear frees what
+ * it holds). Returns NULL, or the "failed" result saying what is wrong.
+ */
+json_t *
+tasks_check(const struct tasks_env *env, const json_t *task, struct task *t)
 {
 	const char *sha, *b64, *kind = NULL;
 	uint8_t md[SHA256_DIGEST_LENGTH];
 	Common__Block *b = NULL;
-	char *cause = NULL, *ch = NULL;
+	char *cause = NULL, *ch = NULL, b1[TASKS_SHOWN], b2[TASKS_SHOWN];
 	json_t *r = NULL;
 	int type = 0, join;
 
@@ -241,13 +257,14 @@ task_check(const struct tasks_env *env, const json_t *task, struct task *t)
 	    !tasks_update_type(t->type))
 		return tasks_result(TASKS_FAILED, NULL, "this agent does not know task "
 		    "type \"%s\" (it knows join-orderer, join-peer, anchor-peers, "
-		    "update-prepare, update-sign and update-submit)", t->type);
+		    "update-prepare, update-sign and update-submit)",
+		    shown(t->type, b1));
 	if ((t->me = topology_find_org(env->spec, env->mspid)) == NULL)
 		return tasks_result(TASKS_FAILED, NULL, "org %s is not declared in the "
 		    "consortium", env->mspid);
 	if ((t->chan = tasks_chan_find(env->spec, t->channel)) == NULL)
 		return tasks_result(TASKS_FAILED, NULL, "channel \"%s\" is not declared "
-		    "in the consortium", t->channel);
+		    "in the consortium", shown(t->channel, b1));
 	/* The update tasks check their own fields (tasks_update.c). */
 	if (tasks_update_type(t->type))
 		return NULL;
@@ -260,10 +277,10 @@ task_check(const struct tasks_env *env, const json_t *task, struct task *t)
 	}
 	if ((t->node = tasks_sget(task, "node")) == NULL)
 		return tasks_result(TASKS_FAILED, NULL, "a %s task needs a node",
-		    t->type);
+		    shown(t->type, b1));
 	if ((t->nodespec = topology_find_node(t->me, t->node, &kind)) == NULL)
 		return tasks_result(TASKS_FAILED, NULL, "%s is not a node of %s",
-		    t->node, env->mspid);
+		    shown(t->node, b1), env->mspid);
 	if (strcmp(t->type, "join-orderer") == 0) {
 		if (strcmp(kind, "orderer") != 0)
 			return tasks_result(TASKS_FAILED, NULL, "%s of %s is a %s, not "
@@ -284,7 +301,7 @@ task_check(const struct tasks_env *env, const json_t *task, struct task *t)
 	if ((b64 = tasks_sget(task, "block")) == NULL ||
 	    (sha = tasks_sget(task, "blockSha256")) == NULL)
 		return tasks_result(TASKS_FAILED, NULL, "a %s task needs a block and "
-		    "its blockSha256", t->type);
+		    "its blockSha256", shown(t->type, b1));
 	if ((t->block = b64_decode(b64, strlen(b64), 0, TASKS_MAX_BLOCK,
 	    &t->blen)) == NULL || t->blen == 0)
 		return tasks_result(TASKS_FAILED, NULL, "the task's block is not "
@@ -293,7 +310,7 @@ task_check(const struct tasks_env *env, const json_t *task, struct task *t)
 	SHA256(t->block, t->blen, md);
 	if (!tasks_hex_eq(sha, md, sizeof(md)))
 		return tasks_result(TASKS_FAILED, NULL, "the block's SHA-256 does not "
-		    "match the task's blockSha256 (%.64s)", sha);
+		    "match the task's blockSha256 (%.64s)", shown(sha, b1));
 	if ((b = fdec_block_unpack(t->block, t->blen, TASKS_MAX_BLOCK,
 	    &cause)) == NULL) {
 		r = tasks_result(TASKS_FAILED, NULL, "the task's block does not "
@@ -314,7 +331,7 @@ task_check(const struct tasks_env *env, const json_t *task, struct task *t)
 		r = tasks_result(TASKS_FAILED, NULL, "the task's block is %s of "
 		    "channel \"%s\", not a config block of channel %s",
 		    type != FTX_HDR_CONFIG ? "not a config block" :
-		    "a config block", ch, t->channel);
+		    "a config block", shown(ch, b2), t->channel);
 		goto done;
 	}
 done:
@@ -325,8 +342,8 @@ done:
 	return r;
 }
 
-static void
-task_clear(struct task *t)
+void
+tasks_task_clear(struct task *t)
 {
 	free(t->block);
 	t->block = NULL;
@@ -671,7 +688,7 @@ tasks_run(const struct tasks_env *env, const json_t *task, json_t **result_)
 	struct task t;
 	json_t *r;
 
-	if ((r = task_check(env, task, &t)) != NULL)
+	if ((r = tasks_check(env, task, &t)) != NULL)
 		goto done;
 	deadline_init(&d, env);
 	if (tasks_update_type(t.type))
@@ -693,7 +710,7 @@ tasks_run(const struct tasks_env *env, const json_t *task, json_t **result_)
 	else
 		r = tasks_anchor_peers(env, &t, &d);
 done:
-	task_clear(&t);
+	tasks_task_clear(&t);
 	*result_ = r;
 	return 0;
 }

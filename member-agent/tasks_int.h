@@ -41,6 +41,15 @@ struct admin_files {
 	char *tls_crt, *tls_key, *cert_pem;
 };
 
+/*
+ * A task from the controller checked against env's spec before anything
+ * is done (tasks.c): fills *t; NULL when it is well formed and declared,
+ * else the "failed" result saying why (caller decrefs). tasks_task_clear
+ * frees what *t holds. Public for tests and fuzzing.
+ */
+json_t *tasks_check(const struct tasks_env *, const json_t *task, struct task *t);
+void tasks_task_clear(struct task *);
+
 /* The result object {"state","message","detail"}; takes detail (may be NULL). */
 json_t *tasks_result(const char *state, json_t *detail, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
