@@ -28,6 +28,7 @@
 #include "b64.h"
 #include "fabric_block.h"
 #include "fabric_config.h"
+#include "fabdrv.h"
 #include "fixture.h"
 #include "msp.h"
 #include "runtime.h"
@@ -40,24 +41,6 @@
 #define MAX_FILE	FIXTURE_MAX_FILE
 #define RETRIES		20	/* "retry" results re-run, as the agent does */
 
-static void
-pause_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
-}
-
-static json_t *
-load_topology(const char *path)
-{
-	json_t *doc = fixture_load(path);
-
-	REQUIRE(doc != NULL);
-	return doc;
-}
-
 static const json_t *
 first_org(const json_t *doc)
 {
@@ -68,19 +51,10 @@ first_org(const json_t *doc)
 	return org;
 }
 
-static const char *
-sget(const json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	REQUIRE(s != NULL);
-	return s;
-}
-
 static int
 make_pki(const char *statedir, const char *topo)
 {
-	json_t *doc = load_topology(topo);
+	json_t *doc = fabdrv_load(topo);
 	char *dir = xasprintf("%s/pki", statedir);
 	int rc;
 
@@ -88,40 +62,6 @@ make_pki(const char *statedir, const char *topo)
 	free(dir);
 	json_decref(doc);
 	return rc;
-}
-
-/* What the controller's desired state carries: {"msp", "endpoints"}. */
-static json_t *
-orgs_of(const json_t *org, const char *pkidir)
-{
-	return json_pack("{s:o}", sget(org, "mspId"),
-	    fixture_published_or_exit(org, pkidir));
-}
-
-/* Block 0 of the channel: *b64 and *sha (caller frees), *raw and *rlen. */
-static void
-genesis(const json_t *doc, const char *ch, const json_t *orgs, char **b64,
-    char *sha, uint8_t **raw, size_t *rlen)
-{
-	Common__Config *cfg;
-	Common__Block *b;
-	uint8_t md[SHA256_DIGEST_LENGTH];
-	char *cause = NULL;
-	size_t i;
-
-	if ((cfg = fcfg_build_flags(doc, ch, orgs, FCFG_NO_ANCHORS,
-	    &cause)) == NULL || (b = fblock_genesis(cfg, ch,
-	    (int64_t)time(NULL), NULL, &cause)) == NULL) {
-		fprintf(stderr, "genesis: %s\n", cause);
-		exit(1);
-	}
-	*raw = fblock_pack(b, rlen);
-	fblock_free(b);
-	fcfg_free(cfg);
-	SHA256(*raw, *rlen, md);
-	for (i = 0; i < sizeof(md); i++)
-		snprintf(sha + 2 * i, 3, "%02x", md[i]);
-	*b64 = b64_encode(*raw, *rlen, 0);
 }
 
 /* The three tasks as the desired state carries them. */
@@ -142,51 +82,6 @@ the_tasks(const char *ch, const char *msp, const char *ord, const char *peer,
 	    "workflow", "create-channel-", ch, "type", "anchor-peers", "channel", ch);
 }
 
-/* Runs a task as the agent does: a "retry" result is run again later. */
-static json_t *
-run_task(const struct tasks_env *env, const json_t *task)
-{
-	json_t *r = NULL;
-	int i;
-
-	for (i = 0; i < RETRIES; i++) {
-		json_decref(r);
-		r = NULL;
-		REQUIRE(tasks_run(env, task, &r) == 0 && r != NULL);
-		printf("  %s: %s: %s\n", sget(task, "type"), sget(r, "state"),
-		    sget(r, "message"));
-		if (strcmp(sget(r, "state"), TASKS_RETRY) != 0)
-			break;
-		pause_ms(1000);
-	}
-	return r;
-}
-
-static void
-wait_ready(struct runtime *rt, const struct rt_org *o, const char *node)
-{
-	enum rt_state st = RT_STATE_ABSENT;
-	char *detail = NULL, *cause = NULL;
-	time_t t0 = time(NULL);
-
-	while (time(NULL) - t0 < WAIT_S) {
-		free(detail);
-		detail = NULL;
-		if (runtime_observe(rt, o, node, &st, &detail, &cause) != 0) {
-			free(cause);
-			cause = NULL;
-		}
-		if (st == RT_STATE_READY || st == RT_STATE_FAILED)
-			break;
-		pause_ms(250);
-	}
-	if (st != RT_STATE_READY)
-		fprintf(stderr, "%s is %s: %s\n", node, rt_state_name(st),
-		    detail != NULL ? detail : "");
-	REQUIRE(st == RT_STATE_READY);
-	free(detail);
-}
-
 static int
 is_true(const json_t *r, const char *key)
 {
@@ -196,7 +91,7 @@ is_true(const json_t *r, const char *key)
 static int
 run(const char *statedir, const char *topo, const char *signer_url)
 {
-	json_t *doc = load_topology(topo), *orgs, *tasks, *r, *bad;
+	json_t *doc = fabdrv_load(topo), *orgs, *tasks, *r, *bad;
 	const json_t *org = first_org(doc), *t;
 	const char *fabric_bin = getenv("FABRIC_BIN"), *ch;
 	char *pkidir = xasprintf("%s/pki", statedir), *b64, sha[65], *cause = NULL;
@@ -208,7 +103,7 @@ run(const char *statedir, const char *topo, const char *signer_url)
 	int pass;
 
 	REQUIRE(fabric_bin != NULL);
-	ch = sget(json_array_get(json_object_get(json_object_get(doc, "spec"),
+	ch = fabdrv_sget(json_array_get(json_object_get(json_object_get(doc, "spec"),
 	    "channels"), 0), "name");
 	if ((rt = rt_process_new(fabric_bin, statedir, "127.0.0.1",
 	    &cause)) == NULL) {
@@ -216,24 +111,24 @@ run(const char *statedir, const char *topo, const char *signer_url)
 		return 1;
 	}
 	o.consortium = doc;
-	o.mspid = sget(org, "mspId");
+	o.mspid = fabdrv_sget(org, "mspId");
 	o.pkidir = pkidir;
 	if (runtime_render(rt, &o, &cause) != 0) {
 		fprintf(stderr, "render: %s\n", cause);
 		runtime_free(rt);
 		return 1;
 	}
-	wait_ready(rt, &o, "orderer0");
-	wait_ready(rt, &o, "peer0");
+	fabdrv_wait_ready(rt, &o, "orderer0", WAIT_S);
+	fabdrv_wait_ready(rt, &o, "peer0", WAIT_S);
 	printf("ok - orderer0 and peer0 run (process runtime, real Fabric)\n");
 
-	orgs = orgs_of(org, pkidir);
-	genesis(doc, ch, orgs, &b64, sha, &raw, &rlen);
+	orgs = fabdrv_orgs_of(org, pkidir);
+	fabdrv_genesis(doc, ch, orgs, &b64, sha, &raw, &rlen);
 	tasks = the_tasks(ch, o.mspid, "orderer0", "peer0", b64, sha);
 	memset(&env, 0, sizeof(env));
 	env.rt = rt;
 	env.mspid = o.mspid;
-	env.domain = sget(org, "domain");
+	env.domain = fabdrv_sget(org, "domain");
 	env.pkidir = pkidir;
 	env.spec = doc;
 	env.orgs = orgs;
@@ -242,17 +137,17 @@ run(const char *statedir, const char *topo, const char *signer_url)
 
 	for (pass = 0; pass < 2; pass++) {
 		json_array_foreach(tasks, i, t) {
-			r = run_task(&env, t);
-			CHECK(strcmp(sget(r, "state"), TASKS_DONE) == 0);
+			r = fabdrv_run_task(&env, t, RETRIES);
+			CHECK(strcmp(fabdrv_sget(r, "state"), TASKS_DONE) == 0);
 			if (pass == 1 && i < 2)
 				CHECK(is_true(r, "alreadyJoined"));
 			if (pass == 1 && i == 2)
 				CHECK(!is_true(r, "updated") &&
-				    strstr(sget(r, "message"), "already as declared") != NULL);
+				    strstr(fabdrv_sget(r, "message"), "already as declared") != NULL);
 			if (pass == 0 && i == 2)
 				CHECK(is_true(r, "updated"));
 			printf("ok - %s %s: %s\n", pass == 0 ? "first" : "again",
-			    sget(t, "type"), sget(r, "state"));
+			    fabdrv_sget(t, "type"), fabdrv_sget(r, "state"));
 			json_decref(r);
 		}
 	}
@@ -262,10 +157,10 @@ run(const char *statedir, const char *topo, const char *signer_url)
 	json_object_set_new(bad, "blockSha256", json_string(
 	    "0000000000000000000000000000000000000000000000000000000000000000"));
 	REQUIRE(tasks_run(&env, bad, &r) == 0);
-	CHECK(strcmp(sget(r, "state"), TASKS_FAILED) == 0 &&
-	    strstr(sget(r, "message"), "SHA-256") != NULL);
-	printf("ok - a wrong blockSha256: %s: %s\n", sget(r, "state"),
-	    sget(r, "message"));
+	CHECK(strcmp(fabdrv_sget(r, "state"), TASKS_FAILED) == 0 &&
+	    strstr(fabdrv_sget(r, "message"), "SHA-256") != NULL);
+	printf("ok - a wrong blockSha256: %s: %s\n", fabdrv_sget(r, "state"),
+	    fabdrv_sget(r, "message"));
 	json_decref(r);
 	json_decref(bad);
 
@@ -283,7 +178,7 @@ run(const char *statedir, const char *topo, const char *signer_url)
 static int
 render(const char *statedir, const char *topo, const char *out)
 {
-	json_t *doc = load_topology(topo), *orgs, *tasks, *r;
+	json_t *doc = fabdrv_load(topo), *orgs, *tasks, *r;
 	const json_t *org = first_org(doc), *t;
 	char *pkidir = xasprintf("%s/pki", statedir), *b64, sha[65], *path,
 	    *got;
@@ -294,15 +189,15 @@ render(const char *statedir, const char *topo, const char *out)
 	size_t rlen, glen, i;
 
 	REQUIRE(rt != NULL);
-	ch = sget(json_array_get(json_object_get(json_object_get(doc, "spec"),
+	ch = fabdrv_sget(json_array_get(json_object_get(json_object_get(doc, "spec"),
 	    "channels"), 0), "name");
-	orgs = orgs_of(org, pkidir);
-	genesis(doc, ch, orgs, &b64, sha, &raw, &rlen);
-	tasks = the_tasks(ch, sget(org, "mspId"), "orderer0", "peer0", b64, sha);
+	orgs = fabdrv_orgs_of(org, pkidir);
+	fabdrv_genesis(doc, ch, orgs, &b64, sha, &raw, &rlen);
+	tasks = the_tasks(ch, fabdrv_sget(org, "mspId"), "orderer0", "peer0", b64, sha);
 	memset(&env, 0, sizeof(env));
 	env.rt = rt;
-	env.mspid = sget(org, "mspId");
-	env.domain = sget(org, "domain");
+	env.mspid = fabdrv_sget(org, "mspId");
+	env.domain = fabdrv_sget(org, "domain");
 	env.pkidir = pkidir;
 	env.spec = doc;
 	env.orgs = orgs;
@@ -311,9 +206,9 @@ render(const char *statedir, const char *topo, const char *out)
 	env.statedir = statedir;
 	json_array_foreach(tasks, i, t) {
 		REQUIRE(tasks_run(&env, t, &r) == 0);
-		CHECK(strcmp(sget(r, "state"), TASKS_RENDERED) == 0);
-		printf("ok - %s: %s: %s\n", sget(t, "type"), sget(r, "state"),
-		    sget(r, "message"));
+		CHECK(strcmp(fabdrv_sget(r, "state"), TASKS_RENDERED) == 0);
+		printf("ok - %s: %s: %s\n", fabdrv_sget(t, "type"), fabdrv_sget(r, "state"),
+		    fabdrv_sget(r, "message"));
 		json_decref(r);
 	}
 	path = xasprintf("%s/channels/%s/%s.block", out, ch, ch);

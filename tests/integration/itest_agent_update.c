@@ -40,6 +40,7 @@
 #include "b64.h"
 #include "fabric_block.h"
 #include "fabric_config.h"
+#include "fabdrv.h"
 #include "fixture.h"
 #include "fabric_decode.h"
 #include "fabric_ops.h"
@@ -56,37 +57,10 @@
 #define MAX_FILE	FIXTURE_MAX_FILE
 #define RETRIES		20	/* "retry" results re-run, as the agent does */
 
-static void
-pause_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
-}
-
-static json_t *
-load_topology(const char *path)
-{
-	json_t *doc = fixture_load(path);
-
-	REQUIRE(doc != NULL);
-	return doc;
-}
-
-static const char *
-sget(const json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	REQUIRE(s != NULL);
-	return s;
-}
-
 static int
 make_pki(const char *statedir, const char *topo, const char *mspid)
 {
-	json_t *doc = load_topology(topo);
+	json_t *doc = fabdrv_load(topo);
 	const json_t *org = topology_find_org(doc, mspid);
 	char *dir = xasprintf("%s/pki", statedir);
 	int rc;
@@ -96,85 +70,6 @@ make_pki(const char *statedir, const char *topo, const char *mspid)
 	free(dir);
 	json_decref(doc);
 	return rc;
-}
-
-/* What the controller's desired state carries: {"msp", "endpoints"}. */
-static json_t *
-orgs_of(const json_t *org, const char *pkidir)
-{
-	return json_pack("{s:o}", sget(org, "mspId"),
-	    fixture_published_or_exit(org, pkidir));
-}
-
-/* Block 0 of the channel: *b64 and *sha (caller frees), *raw and *rlen. */
-static void
-genesis(const json_t *doc, const char *ch, const json_t *orgs, char **b64,
-    char *sha, uint8_t **raw, size_t *rlen)
-{
-	Common__Config *cfg;
-	Common__Block *b;
-	uint8_t md[SHA256_DIGEST_LENGTH];
-	char *cause = NULL;
-	size_t i;
-
-	if ((cfg = fcfg_build_flags(doc, ch, orgs, FCFG_NO_ANCHORS,
-	    &cause)) == NULL || (b = fblock_genesis(cfg, ch,
-	    (int64_t)time(NULL), NULL, &cause)) == NULL) {
-		fprintf(stderr, "genesis: %s\n", cause);
-		exit(1);
-	}
-	*raw = fblock_pack(b, rlen);
-	fblock_free(b);
-	fcfg_free(cfg);
-	SHA256(*raw, *rlen, md);
-	for (i = 0; i < sizeof(md); i++)
-		snprintf(sha + 2 * i, 3, "%02x", md[i]);
-	*b64 = b64_encode(*raw, *rlen, 0);
-}
-
-/* Runs a task as the agent does: a "retry" result is run again later. */
-static json_t *
-run_task(const struct tasks_env *env, const json_t *task)
-{
-	json_t *r = NULL;
-	int i;
-
-	for (i = 0; i < RETRIES; i++) {
-		json_decref(r);
-		r = NULL;
-		REQUIRE(tasks_run(env, task, &r) == 0 && r != NULL);
-		printf("  %s: %s: %s\n", sget(task, "type"), sget(r, "state"),
-		    sget(r, "message"));
-		if (strcmp(sget(r, "state"), TASKS_RETRY) != 0)
-			break;
-		pause_ms(1000);
-	}
-	return r;
-}
-
-static void
-wait_ready(struct runtime *rt, const struct rt_org *o, const char *node)
-{
-	enum rt_state st = RT_STATE_ABSENT;
-	char *detail = NULL, *cause = NULL;
-	time_t t0 = time(NULL);
-
-	while (time(NULL) - t0 < WAIT_S) {
-		free(detail);
-		detail = NULL;
-		if (runtime_observe(rt, o, node, &st, &detail, &cause) != 0) {
-			free(cause);
-			cause = NULL;
-		}
-		if (st == RT_STATE_READY || st == RT_STATE_FAILED)
-			break;
-		pause_ms(250);
-	}
-	if (st != RT_STATE_READY)
-		fprintf(stderr, "%s is %s: %s\n", node, rt_state_name(st),
-		    detail != NULL ? detail : "");
-	REQUIRE(st == RT_STATE_READY);
-	free(detail);
 }
 
 
@@ -197,13 +92,13 @@ ctx_init(struct ctx *c, const char *dir)
 	memset(c, 0, sizeof(*c));
 	c->dir = dir;
 	p = xasprintf("%s/topo1.json", dir);
-	c->topo1 = load_topology(p);
+	c->topo1 = fabdrv_load(p);
 	free(p);
 	p = xasprintf("%s/topo2.json", dir);
-	c->topo2 = load_topology(p);
+	c->topo2 = fabdrv_load(p);
 	free(p);
 	p = xasprintf("%s/topo9.json", dir);
-	c->topo9 = load_topology(p);
+	c->topo9 = fabdrv_load(p);
 	free(p);
 	c->pki1 = xasprintf("%s/st1/pki", dir);
 	c->pki2 = xasprintf("%s/st2/pki", dir);
@@ -211,9 +106,9 @@ ctx_init(struct ctx *c, const char *dir)
 	c->sock1 = xasprintf("ipc://%s/st1/signer.sock", dir);
 	c->sock2 = xasprintf("ipc://%s/st2/signer.sock", dir);
 	c->out = xasprintf("%s/out", dir);
-	c->orgs = orgs_of(topology_find_org(c->topo9, "Org1MSP"), c->pki1);
-	o2 = orgs_of(topology_find_org(c->topo9, "Org2MSP"), c->pki2);
-	o9 = orgs_of(topology_find_org(c->topo9, "Org9MSP"), c->pki9);
+	c->orgs = fabdrv_orgs_of(topology_find_org(c->topo9, "Org1MSP"), c->pki1);
+	o2 = fabdrv_orgs_of(topology_find_org(c->topo9, "Org2MSP"), c->pki2);
+	o9 = fabdrv_orgs_of(topology_find_org(c->topo9, "Org9MSP"), c->pki9);
 	json_object_update(c->orgs, o2);
 	json_object_update(c->orgs, o9);
 	json_decref(o2);
@@ -292,7 +187,7 @@ sign_task(const char *msp, const char *b64, const char *sha)
 static const char *
 state_of(const json_t *r)
 {
-	return sget(r, "state");
+	return fabdrv_sget(r, "state");
 }
 
 static const char *
@@ -317,12 +212,12 @@ sign_both(struct ctx *c, const char *b64, const char *sha)
 
 	for (i = 0; i < 2; i++) {
 		t = sign_task(envs[i]->mspid, b64, sha);
-		r = run_task(envs[i], t);
+		r = fabdrv_run_task(envs[i], t, RETRIES);
 		CHECK(strcmp(state_of(r), TASKS_DONE) == 0);
 		REQUIRE(dget(r, "signatureHeader") != NULL &&
 		    dget(r, "signature") != NULL);
 		printf("ok - update-sign by %s's signer: %s\n", envs[i]->mspid,
-		    sget(r, "message"));
+		    fabdrv_sget(r, "message"));
 		json_array_append_new(sigs, json_pack("{s:s, s:s, s:s}", "org",
 		    envs[i]->mspid, "signatureHeader", dget(r, "signatureHeader"),
 		    "signature", dget(r, "signature")));
@@ -363,12 +258,12 @@ hostile(struct ctx *c, const Common__Config *live)
 
 	b64 = add_update(live, c->topo9, c->orgs, "Org9MSP", sha);
 	t = sign_task("Org1MSP", b64, sha);
-	r = run_task(&c->env1, t);
+	r = fabdrv_run_task(&c->env1, t, RETRIES);
 	CHECK(strcmp(state_of(r), TASKS_FAILED) == 0 &&
-	    strstr(sget(r, "message"), "the signer refused") != NULL &&
-	    strstr(sget(r, "message"), "Org9MSP") != NULL);
+	    strstr(fabdrv_sget(r, "message"), "the signer refused") != NULL &&
+	    strstr(fabdrv_sget(r, "message"), "Org9MSP") != NULL);
 	printf("ok - the update adding Org9MSP: %s: %s\n", state_of(r),
-	    sget(r, "message"));
+	    fabdrv_sget(r, "message"));
 	json_decref(r);
 	json_decref(t);
 	free(b64);
@@ -392,19 +287,19 @@ offline(const char *dir)
 
 	t = json_pack("{s:s, s:s, s:s, s:{s:s}}", "id", "x", "type",
 	    "update-prepare", "channel", "trade", "change", "addOrg", "Org2MSP");
-	r = run_task(&c.env1, t);
+	r = fabdrv_run_task(&c.env1, t, RETRIES);
 	CHECK(strcmp(state_of(r), TASKS_RENDERED) == 0);
 	printf("ok - update-prepare under manifests: %s: %s\n", state_of(r),
-	    sget(r, "message"));
+	    fabdrv_sget(r, "message"));
 	json_decref(r);
 	json_decref(t);
 	t = json_pack("{s:s, s:s, s:s, s:s, s:O}", "id", "x", "type",
 	    "update-submit", "channel", "trade", "update", b64, "signatures",
 	    sigs);
-	r = run_task(&c.env1, t);
+	r = fabdrv_run_task(&c.env1, t, RETRIES);
 	CHECK(strcmp(state_of(r), TASKS_RENDERED) == 0);
 	printf("ok - update-submit under manifests: %s: %s\n", state_of(r),
-	    sget(r, "message"));
+	    fabdrv_sget(r, "message"));
 	json_decref(r);
 	json_decref(t);
 
@@ -442,9 +337,9 @@ read_config(struct runtime *rt, const struct rt_org *o, struct ctx *c,
 	cert = fixture_read_or_exit(p, MAX_FILE, NULL);
 	free(p);
 	memset(&g, 0, sizeof(g));
-	REQUIRE(rt_process_endpoint(sget(info, "listen"), &host, &g.port) == 0);
+	REQUIRE(rt_process_endpoint(fabdrv_sget(info, "listen"), &host, &g.port) == 0);
 	g.host = host;
-	g.ca_file = sget(info, "tlsCa");
+	g.ca_file = fabdrv_sget(info, "tlsCa");
 	g.cert_file = tls_crt;
 	g.key_file = tls_key;
 	id.mspid = "Org1MSP";
@@ -519,19 +414,19 @@ live(const char *dir)
 		fprintf(stderr, "render: %s\n", cause);
 		return 1;
 	}
-	wait_ready(rt, &o, "orderer0");
+	fabdrv_wait_ready(rt, &o, "orderer0", WAIT_S);
 	printf("ok - Org1's orderer0 runs (process runtime, real Fabric)\n");
 	c.env1.rt = rt;
 	c.env1.statedir = st1;
 
 	/* The channel as created: Org1 only (joined as the agent does). */
-	genesis(c.topo1, "trade", c.orgs, &b64g, shag, &raw, &rlen);
+	fabdrv_genesis(c.topo1, "trade", c.orgs, &b64g, shag, &raw, &rlen);
 	c.env1.spec = c.topo1;
 	t = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "id",
 	    "create-channel-trade.join-orderer.Org1MSP.orderer0", "type",
 	    "join-orderer", "channel", "trade", "node", "orderer0", "block",
 	    b64g, "blockSha256", shag);
-	r = run_task(&c.env1, t);
+	r = fabdrv_run_task(&c.env1, t, RETRIES);
 	CHECK(strcmp(state_of(r), TASKS_DONE) == 0);
 	json_decref(r);
 	json_decref(t);
@@ -542,14 +437,14 @@ live(const char *dir)
 	    "add-org-trade-Org2MSP.update-prepare.Org1MSP", "workflow",
 	    "add-org-trade-Org2MSP", "type", "update-prepare", "channel",
 	    "trade", "change", "addOrg", "Org2MSP");
-	r = run_task(&c.env1, t);
+	r = fabdrv_run_task(&c.env1, t, RETRIES);
 	REQUIRE(strcmp(state_of(r), TASKS_DONE) == 0);
 	up = dget(r, "update");
 	sha = xstrdup(dget(r, "sha256") != NULL ? dget(r, "sha256") : "");
 	REQUIRE(up != NULL);
 	CHECK(json_integer_value(json_object_get(json_object_get(r, "detail"),
 	    "configBlock")) == 0);
-	printf("ok - update-prepare: %s\n", sget(r, "message"));
+	printf("ok - update-prepare: %s\n", fabdrv_sget(r, "message"));
 	free(b64g);
 	b64g = xstrdup(up);
 	json_decref(r);
@@ -564,10 +459,10 @@ live(const char *dir)
 	t = json_pack("{s:s, s:s, s:s, s:s, s:o}", "id", "x", "type",
 	    "update-submit", "channel", "trade", "update", b64g, "signatures",
 	    one);
-	r = run_task(&c.env1, t);
+	r = fabdrv_run_task(&c.env1, t, RETRIES);
 	CHECK(strcmp(state_of(r), TASKS_FAILED) == 0);
 	printf("ok - update-submit with Org2's signature alone: %s: %s\n",
-	    state_of(r), sget(r, "message"));
+	    state_of(r), fabdrv_sget(r, "message"));
 	json_decref(r);
 	json_decref(t);
 
@@ -576,12 +471,12 @@ live(const char *dir)
 	    "add-org-trade-Org2MSP.update-submit.Org1MSP", "type",
 	    "update-submit", "channel", "trade", "update", b64g, "signatures",
 	    sigs);
-	r = run_task(&c.env1, t);
+	r = fabdrv_run_task(&c.env1, t, RETRIES);
 	CHECK(strcmp(state_of(r), TASKS_DONE) == 0);
 	bn = json_integer_value(json_object_get(json_object_get(r, "detail"),
 	    "blockNumber"));
 	CHECK(bn >= 1);
-	printf("ok - update-submit: %s: %s\n", state_of(r), sget(r, "message"));
+	printf("ok - update-submit: %s: %s\n", state_of(r), fabdrv_sget(r, "message"));
 	json_decref(r);
 
 	/* The config block now has Org2MSP in Application. */
@@ -596,13 +491,13 @@ live(const char *dir)
 	/* Again: done, applied, nothing signed for a submission or sent. */
 	logp = xasprintf("%s/signer1.log", dir);
 	before = count_lines(logp, "signed kind fabric.config-submit");
-	r = run_task(&c.env1, t);
+	r = fabdrv_run_task(&c.env1, t, RETRIES);
 	CHECK(strcmp(state_of(r), TASKS_DONE) == 0 &&
 	    json_is_true(json_object_get(json_object_get(r, "detail"),
 	    "applied")));
 	CHECK(count_lines(logp, "signed kind fabric.config-submit") == before);
 	printf("ok - update-submit again: %s: %s (config-submit signatures: "
-	    "%zu before, %zu after)\n", state_of(r), sget(r, "message"),
+	    "%zu before, %zu after)\n", state_of(r), fabdrv_sget(r, "message"),
 	    before, count_lines(logp, "signed kind fabric.config-submit"));
 	json_decref(r);
 	json_decref(t);

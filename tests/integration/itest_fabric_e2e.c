@@ -45,6 +45,7 @@
 #include "common/configtx.pb-c.h"
 #include "fabric_block.h"
 #include "fabric_config.h"
+#include "fabdrv.h"
 #include "fixture.h"
 #include "fabric_decode.h"
 #include "fabric_ops.h"
@@ -64,15 +65,6 @@
 #define MAX_FILE	FIXTURE_MAX_FILE
 
 static void
-pause_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
-}
-
-static void
 write_bytes(const char *dir, const char *name, const void *data, size_t len)
 {
 	char *path = xasprintf("%s/%s", dir, name);
@@ -82,15 +74,6 @@ write_bytes(const char *dir, const char *name, const void *data, size_t len)
 	REQUIRE(fwrite(data, 1, len, fp) == len);
 	REQUIRE(fclose(fp) == 0);
 	free(path);
-}
-
-static json_t *
-load_topology(const char *path)
-{
-	json_t *doc = fixture_load(path);
-
-	REQUIRE(doc != NULL);
-	return doc;
 }
 
 static const json_t *
@@ -103,28 +86,19 @@ first_org(const json_t *doc)
 	return org;
 }
 
-static const char *
-sget(const json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	REQUIRE(s != NULL);
-	return s;
-}
-
 static void
 org_of(const json_t *org, const char *statedir, struct msp_org *m, char **dir)
 {
 	*dir = xasprintf("%s/pki", statedir);
 	m->dir = *dir;
-	m->mspid = sget(org, "mspId");
-	m->domain = sget(org, "domain");
+	m->mspid = fabdrv_sget(org, "mspId");
+	m->domain = fabdrv_sget(org, "domain");
 }
 
 static int
 make_pki(const char *statedir, const char *topo_path)
 {
-	json_t *doc = load_topology(topo_path);
+	json_t *doc = fabdrv_load(topo_path);
 	char *dir = xasprintf("%s/pki", statedir);
 	int rc;
 
@@ -139,39 +113,12 @@ static void
 target_addr(const json_t *info, const char *field, char **host,
     unsigned int *port)
 {
-	const char *hp = sget(info, field), *colon = strrchr(hp, ':');
+	const char *hp = fabdrv_sget(info, field), *colon = strrchr(hp, ':');
 
 	REQUIRE(colon != NULL);
 	*host = xstrndup(hp, (size_t)(colon - hp));
 	*port = (unsigned int)strtoul(colon + 1, NULL, 10);
 	REQUIRE(*port > 0 && *port < 65536);
-}
-
-static void
-wait_ready(struct runtime *rt, const struct rt_org *o, const char *node)
-{
-	enum rt_state st = RT_STATE_ABSENT;
-	char *detail = NULL, *cause = NULL;
-	time_t t0 = time(NULL);
-
-	while (time(NULL) - t0 < WAIT_S) {
-		free(detail);
-		detail = NULL;
-		if (runtime_observe(rt, o, node, &st, &detail, &cause) != 0) {
-			fprintf(stderr, "observe %s: %s\n", node, cause);
-			free(cause);
-			cause = NULL;
-		}
-		if (st == RT_STATE_READY || st == RT_STATE_FAILED)
-			break;
-		pause_ms(250);
-	}
-	if (st != RT_STATE_READY)
-		fprintf(stderr, "%s is %s: %s\n", node, rt_state_name(st),
-		    detail != NULL ? detail : "");
-	REQUIRE(st == RT_STATE_READY);
-	printf("ok - %s is ready (process runtime, real Fabric binary)\n", node);
-	free(detail);
 }
 
 /* The channel's height at the orderer (participation) and at the peer. */
@@ -289,7 +236,7 @@ static int
 run(const char *statedir, const char *topo_path, const char *signer_url,
     const char *outdir)
 {
-	json_t *doc = load_topology(topo_path);
+	json_t *doc = fabdrv_load(topo_path);
 	const json_t *org = first_org(doc), *chan;
 	const char *fabric_bin = getenv("FABRIC_BIN"), *ch, *mspid;
 	struct msp_org m;
@@ -329,8 +276,8 @@ run(const char *statedir, const char *topo_path, const char *signer_url,
 	chan = json_array_get(json_object_get(json_object_get(doc, "spec"),
 	    "channels"), 0);
 	REQUIRE(chan != NULL);
-	ch = sget(chan, "name");
-	peer_ep = sget(json_array_get(json_object_get(org, "peers"), 0),
+	ch = fabdrv_sget(chan, "name");
+	peer_ep = fabdrv_sget(json_array_get(json_object_get(org, "peers"), 0),
 	    "endpoint");
 
 	/* The org's nodes, as local processes of real Fabric binaries. */
@@ -347,8 +294,10 @@ run(const char *statedir, const char *topo_path, const char *signer_url,
 		runtime_free(rt);
 		return 1;
 	}
-	wait_ready(rt, &o, "orderer0");
-	wait_ready(rt, &o, "peer0");
+	fabdrv_wait_ready(rt, &o, "orderer0", WAIT_S);
+	printf("ok - orderer0 is ready (process runtime, real Fabric binary)\n");
+	fabdrv_wait_ready(rt, &o, "peer0", WAIT_S);
+	printf("ok - peer0 is ready (process runtime, real Fabric binary)\n");
 	REQUIRE(rt_process_node_info(rt, &o, "orderer0", &oinfo, &cause) == 0);
 	REQUIRE(rt_process_node_info(rt, &o, "peer0", &pinfo, &cause) == 0);
 
@@ -356,7 +305,7 @@ run(const char *statedir, const char *topo_path, const char *signer_url,
 	memset(&ord, 0, sizeof(ord));
 	target_addr(oinfo, "listen", &ohost, &ord.port);
 	ord.host = ohost;
-	ord.ca_file = sget(oinfo, "tlsCa");
+	ord.ca_file = fabdrv_sget(oinfo, "tlsCa");
 	ord.cert_file = path;
 	ord.key_file = xasprintf("%s/users/Admin@%s/tls/client.key", pkidir,
 	    m.domain);
@@ -439,7 +388,7 @@ run(const char *statedir, const char *topo_path, const char *signer_url,
 		    &res, TIMEOUT_MS, &cause) == 0)
 			break;
 		REQUIRE(fops_retryable(&res) && time(NULL) - t0 < WAIT_S);
-		pause_ms(500);
+		fabdrv_pause_ms(500);
 	}
 	if ((cur = fdec_config_from_block(blk, blen, MAX_FILE, &cause)) == NULL)
 		fprintf(stderr, "decode: %s\n", cause);
@@ -498,7 +447,7 @@ run(const char *statedir, const char *topo_path, const char *signer_url,
 			break;
 		fprintf(stderr, "broadcast: %s\n", cause);
 		REQUIRE(fops_retryable(&res) && time(NULL) - t0 < WAIT_S);
-		pause_ms(500);
+		fabdrv_pause_ms(500);
 	}
 	printf("ok - the orderer accepted the update (Broadcast SUCCESS)\n");
 	json_decref(ctx_sub);
@@ -515,7 +464,7 @@ check_heights:
 		heights(&adm, &peer, ch, &s_read, &oh, &ph);
 		if (oh >= 2 && ph >= 2)
 			break;
-		pause_ms(250);
+		fabdrv_pause_ms(250);
 	} while (time(NULL) - t0 < WAIT_S);
 	printf("heights: orderer %llu, peer %llu\n", (unsigned long long)oh,
 	    (unsigned long long)ph);
