@@ -67,6 +67,7 @@ enum ctl_cmd {
 	CTL_CMD_GET_WORKFLOWS,	/* get workflows --consortium C */
 	CTL_CMD_GET_WORKFLOW,	/* get workflow ID --consortium C (one row) */
 	CTL_CMD_DESCRIBE_WORKFLOW, /* describe workflow ID --consortium C */
+	CTL_CMD_RETRY_WORKFLOW,	/* retry workflow ID --consortium C */
 };
 
 enum ctl_format {
@@ -428,10 +429,12 @@ int ctl_workflow_wait(struct ctl_client *, const char *consortium,
     FILE *out, FILE *err);
 /*
  * Whether every channel of the normalized document DOC has, as the
- * workflow list LIST reports it ("channels": {name: {"members": [...]}}),
- * exactly the members DOC declares, with no add-org / remove-org of it
- * running: 1 yes (or LIST reports no members), 0 not yet (*why, caller
- * frees), -1 a change of such a channel failed (*why).
+ * workflow list LIST reports it ("channels": {name: {"members": [...],
+ * "consenters": [...]}}), exactly the members (and, where reported, the
+ * consenters) DOC declares, with no add-org, remove-org, add-consenter or
+ * remove-consenter of it running: 1 yes (or LIST reports no members), 0
+ * not yet (*why, caller frees), -1 a change of such a channel failed
+ * (*why).
  */
 int ctl_workflow_members(const json_t *list, const json_t *doc, char **why);
 

@@ -81,6 +81,7 @@ ctl_args_usage(FILE *fp)
 	    "                                    list a consortium's "
 	    "cross-cluster workflows\n"
 	    "  describe workflow ID --consortium NAME [-o json|yaml]\n"
+	    "  retry workflow ID --consortium NAME   run a failed change again\n"
 	    "                                    show a workflow's steps, tasks "
 	    "and what it waits for\n"
 	    "  delete consortium NAME [--if-match REV]\n"
@@ -455,6 +456,8 @@ ctl_args_cmd_name(enum ctl_cmd cmd)
 		return "get workflow";
 	case CTL_CMD_DESCRIBE_WORKFLOW:
 		return "describe workflow";
+	case CTL_CMD_RETRY_WORKFLOW:
+		return "retry workflow";
 	}
 	return "this command";
 }
@@ -680,6 +683,18 @@ ctl_args_parse(int argc, char *argv[], struct ctl_args *args, char **cause)
 			    "--consortium NAME\"");
 			goto done;
 		}
+	} else if (strcmp(pos[0], "retry") == 0) {
+		if (ctl_args_resource("retry", pos, npos, &kind, args,
+		    cause) == -1)
+			goto done;
+		if (kind != CTL_RES_WORKFLOW || args->name == NULL ||
+		    args->consortium == NULL) {
+			*cause = xstrdup("retry takes a failed workflow, as in "
+			    "\"fabfedctl retry workflow add-org-trade-Org4MSP "
+			    "--consortium NAME\" (get workflows lists them)");
+			goto done;
+		}
+		args->cmd = CTL_CMD_RETRY_WORKFLOW;
 	} else if (strcmp(pos[0], "delete") == 0) {
 		if (ctl_args_resource("delete", pos, npos, &kind, args,
 		    cause) == -1)
@@ -798,7 +813,8 @@ ctl_args_parse(int argc, char *argv[], struct ctl_args *args, char **cause)
 	    args->cmd != CTL_CMD_GET_ORGS && args->cmd != CTL_CMD_GET_ORG &&
 	    args->cmd != CTL_CMD_GET_WORKFLOWS &&
 	    args->cmd != CTL_CMD_GET_WORKFLOW &&
-	    args->cmd != CTL_CMD_DESCRIBE_WORKFLOW) {
+	    args->cmd != CTL_CMD_DESCRIBE_WORKFLOW &&
+	    args->cmd != CTL_CMD_RETRY_WORKFLOW) {
 		*cause = xasprintf("--consortium is for token create, get orgs "
 		    "and get org, not %s (and for get workflows and describe "
 		    "workflow)", ctl_args_cmd_name(args->cmd));

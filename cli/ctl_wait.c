@@ -173,11 +173,14 @@ ctl_workflow_members(const json_t *list, const json_t *doc, char **why)
 			id = ctl_wf_str(it, "id");
 			if (type == NULL || state == NULL || id == NULL ||
 			    (strcmp(type, "add-org") != 0 &&
-			    strcmp(type, "remove-org") != 0) ||
+			    strcmp(type, "remove-org") != 0 &&
+			    strcmp(type, "add-consenter") != 0 &&
+			    strcmp(type, "remove-consenter") != 0) ||
 			    ctl_wf_str(it, "channel") == NULL ||
 			    strcmp(ctl_wf_str(it, "channel"), name) != 0)
 				continue;
-			if (strcmp(state, "failed") == 0) {
+			if (strcmp(state, "failed") == 0 &&
+			    !json_is_true(json_object_get(it, "retryRequested"))) {
 				*why = xasprintf("workflow %s failed", id);
 				return -1;
 			}
@@ -197,6 +200,23 @@ ctl_workflow_members(const json_t *list, const json_t *doc, char **why)
 		json_array_foreach(have, k, m)
 			if (json_is_string(m) && !wf_has(want, json_string_value(m))) {
 				*why = xasprintf("%s: %s is still a member",
+				    name, json_string_value(m));
+				return 0;
+			}
+		/* Consenters, where the controller reports them. */
+		want = json_object_get(ch, "consenters");
+		have = json_object_get(json_object_get(chans, name), "consenters");
+		if (!json_is_array(have))
+			continue;
+		json_array_foreach(want, k, m)
+			if (json_is_string(m) && !wf_has(have, json_string_value(m))) {
+				*why = xasprintf("%s: %s is not a consenter yet",
+				    name, json_string_value(m));
+				return 0;
+			}
+		json_array_foreach(have, k, m)
+			if (json_is_string(m) && !wf_has(want, json_string_value(m))) {
+				*why = xasprintf("%s: %s is still a consenter",
 				    name, json_string_value(m));
 				return 0;
 			}

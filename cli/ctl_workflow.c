@@ -637,6 +637,10 @@ ctl_workflow_describe(FILE *fp, const json_t *record, time_t now,
 	wf_field(fp, "Type:", ctl_wf_str(record, "type"));
 	wf_field(fp, "Consortium:", ctl_wf_str(record, "consortium"));
 	wf_field(fp, "Channel:", ctl_wf_str(record, "channel"));
+	if (ctl_wf_str(record, "consenter") != NULL)
+		wf_field(fp, "Consenter:", ctl_wf_str(record, "consenter"));
+	else if (ctl_wf_str(record, "org") != NULL)
+		wf_field(fp, "Org:", ctl_wf_str(record, "org"));
 	wf_field(fp, "State:", ctl_wf_str(record, "state"));
 	wf_field(fp, "Step:", stepbuf != NULL ? stepbuf : "-");
 	wf_field(fp, "Created:", created);
@@ -719,6 +723,37 @@ ctl_wf_record_path(const char *consortium, const char *id)
 	return p;
 }
 
+/* retry workflow ID: POST .../workflows/ID/retry; prints what was asked. */
+static int
+ctl_workflow_retry(const struct ctl_args *args, struct ctl_client *c)
+{
+	struct ctl_response resp;
+	char *path, *rpath, *cause = NULL, *s;
+	int ret;
+
+	memset(&resp, 0, sizeof(resp));
+	path = ctl_wf_record_path(args->consortium, args->name);
+	rpath = xasprintf("%s/retry", path);
+	if (ctl_client_request(c, "POST", rpath, NULL, "", 0, &resp, &cause) == -1) {
+		ret = ctl_out_fail(stderr, cause);
+		goto done;
+	}
+	if ((ret = ctl_out_exit_for_status(resp.status)) != CTL_EXIT_OK) {
+		ctl_out_error_response(stderr, NULL, &resp);
+		goto done;
+	}
+	s = ctl_out_sanitize(args->name);
+	printf("workflow %s: retry requested; the change runs again under the next "
+	    "free id (get workflows --consortium shows it)\n", s);
+	free(s);
+done:
+	ctl_client_response_free(&resp);
+	free(path);
+	free(rpath);
+	free(cause);
+	return ret;
+}
+
 int
 ctl_workflow_run(const struct ctl_args *args, struct ctl_client *c)
 {
@@ -728,6 +763,8 @@ ctl_workflow_run(const struct ctl_args *args, struct ctl_client *c)
 	long status;
 	int ret, rc;
 
+	if (args->cmd == CTL_CMD_RETRY_WORKFLOW)
+		return ctl_workflow_retry(args, c);
 	if (args->cmd == CTL_CMD_DESCRIBE_WORKFLOW)
 		path = ctl_wf_record_path(args->consortium, args->name);
 	else

@@ -100,6 +100,7 @@ main(int argc, char *argv[])
 	case CTL_CMD_GET_WORKFLOWS:
 	case CTL_CMD_GET_WORKFLOW:
 	case CTL_CMD_DESCRIBE_WORKFLOW:
+	case CTL_CMD_RETRY_WORKFLOW:
 		ret = ctl_workflow_run(&args, c);
 		break;
 	case CTL_CMD_HELP:

@@ -42,6 +42,8 @@ json_t *api_agent_result_parse(const char *body, size_t len, int *status, char *
 /* GET /v1/consortia/{name}/workflows[/{id}] (workflow.c). */
 void api_workflows_list(struct server_req *);
 void api_workflow_get(struct server_req *);
+/* POST /v1/consortia/{name}/workflows/{id}/retry (wf_retry.c). */
+void api_workflow_retry(struct server_req *);
 /*
  * An agent's record body (api_agent.c), checked: a JSON object of at most
  * 256 KiB, no duplicate keys, no private key material anywhere, and an

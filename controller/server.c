@@ -235,6 +235,8 @@ static const struct route {
 	{ "/v1/consortia/{name}/orgs/{msp}", EVHTTP_REQ_GET, R_ADMIN, api_org_get },
 	{ "/v1/consortia/{name}/workflows", EVHTTP_REQ_GET, R_ADMIN, api_workflows_list },
 	{ "/v1/consortia/{name}/workflows/{id}", EVHTTP_REQ_GET, R_ADMIN, api_workflow_get },
+	{ "/v1/consortia/{name}/workflows/{id}/retry", EVHTTP_REQ_POST, R_ADMIN,
+	    api_workflow_retry },
 	{ "/v1/agent/desired", EVHTTP_REQ_GET, R_AGENT, api_agent_desired },
 	{ "/v1/agent/msp", EVHTTP_REQ_PUT, R_AGENT, api_agent_put },
 	{ "/v1/agent/endpoints", EVHTTP_REQ_PUT, R_AGENT, api_agent_put },

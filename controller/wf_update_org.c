@@ -1,14 +1,20 @@
 /*
- * wf_update_org.c: the add-org and remove-org workflows' state machine as
- * a pure function (docs/workflows.md, "Adding and removing orgs"), and
- * the choice of which one a channel runs next. No I/O: workflow.c reads
- * the inputs from etcd and writes what comes out.
+ * wf_update_org.c: the state machine of the workflows that change a live
+ * channel with a signed config update, as a pure function
+ * (docs/workflows.md, "Adding and removing orgs" and "Adding and removing
+ * consenters"), and the choice of which one a channel runs next. No I/O:
+ * workflow.c reads the inputs from etcd and writes what comes out.
  *
- * add-org:    collect, prepare, sign, submit, join-peers, anchor-peers
- * remove-org: prepare, sign, submit
+ * add-org:          collect, prepare, sign, submit, join-peers, anchor-peers
+ * remove-org:       prepare, sign, submit
+ * add-consenter:    collect, prepare, sign, submit, join-orderer
+ * remove-consenter: prepare, sign, submit, leave-orderer
  *
- * The record freezes, when it starts, the channel's current members (the
- * signers; "members") and the org it adds or removes ("org"). As in
+ * The record freezes, when it starts, the signers ("members": the
+ * channel's current members, or for a consenter change the orgs owning
+ * its current consenters), the channel's consenters ("consenters") and
+ * the org it adds or removes ("org"; for a consenter, its owner, with
+ * "consenter" and "node"). As in
  * create-channel, a step that is done is copied as it is and a step that
  * has begun keeps its task list. The prepared update is stored once under
  * channels/<ch>/updates/<id>; the record carries a copy ("update") so that
@@ -27,13 +33,18 @@
 #include "fabric_update.h"
 #include "xmalloc.h"
 
-enum uo_step { UO_COLLECT, UO_PREPARE, UO_SIGN, UO_SUBMIT, UO_PEERS, UO_ANCHORS, UO_NSTEPS };
+enum uo_step {
+	UO_COLLECT, UO_PREPARE, UO_SIGN, UO_SUBMIT, UO_PEERS, UO_ANCHORS,
+	UO_JOIN_ORD, UO_LEAVE_ORD, UO_NSTEPS
+};
 
 static const char *uo_names[UO_NSTEPS] = {
-	"collect", "prepare", "sign", "submit", "join-peers", "anchor-peers"
+	"collect", "prepare", "sign", "submit", "join-peers", "anchor-peers",
+	"join-orderer", "leave-orderer"
 };
 static const char *uo_types[UO_NSTEPS] = {
-	NULL, "update-prepare", "update-sign", "update-submit", "join-peer", "anchor-peers"
+	NULL, "update-prepare", "update-sign", "update-submit", "join-peer",
+	"anchor-peers", "join-orderer", "leave-orderer"
 };
 
 static const char *
@@ -45,20 +56,69 @@ sget(const json_t *o, const char *k)
 static int
 is_add(const char *type)
 {
-	return type != NULL && strcmp(type, WF_ADD_ORG) == 0;
+	return type != NULL && (strcmp(type, WF_ADD_ORG) == 0 ||
+	    strcmp(type, WF_ADD_CONSENTER) == 0);
+}
+
+static int
+is_consenter_type(const char *type)
+{
+	return type != NULL && (strcmp(type, WF_ADD_CONSENTER) == 0 ||
+	    strcmp(type, WF_REMOVE_CONSENTER) == 0);
 }
 
 int
 wf_update_org_type(const char *type)
 {
 	return type != NULL && (strcmp(type, WF_ADD_ORG) == 0 ||
-	    strcmp(type, WF_REMOVE_ORG) == 0);
+	    strcmp(type, WF_REMOVE_ORG) == 0 || is_consenter_type(type));
+}
+
+/* Whether TYPE's workflow has step S. */
+static int
+has_step(const char *type, enum uo_step s)
+{
+	int add = is_add(type), cons = is_consenter_type(type);
+
+	switch (s) {
+	case UO_COLLECT:
+		return add;
+	case UO_PREPARE:
+	case UO_SIGN:
+	case UO_SUBMIT:
+		return 1;
+	case UO_PEERS:
+	case UO_ANCHORS:
+		return add && !cons;
+	case UO_JOIN_ORD:
+		return add && cons;
+	case UO_LEAVE_ORD:
+		return !add && cons;
+	default:
+		return 0;
+	}
 }
 
 char *
-wf_update_org_id(const char *type, const char *channel, const char *msp)
+wf_update_org_id(const char *type, const char *channel, const char *subject)
 {
-	return xasprintf("%s-%s-%s", type, channel, msp);
+	char *id = xasprintf("%s-%s-%s", type, channel, subject), *p;
+
+	/* Task ids are [A-Za-z0-9._-]: "MSP/node" is written "MSP.node". */
+	for (p = id; *p != '\0'; p++)
+		if (*p == '/')
+			*p = '.';
+	return id;
+}
+
+/* The MSP ID of a consenter "MSP/node" (caller frees), or NULL. */
+static char *
+ref_msp(const char *ref)
+{
+	const char *slash = ref != NULL ? strchr(ref, '/') : NULL;
+
+	return slash != NULL && slash != ref ? xstrndup(ref, (size_t)(slash - ref)) :
+	    NULL;
 }
 
 static const json_t *
@@ -146,61 +206,143 @@ wf_channel_members(const json_t *create_record)
 	return out;
 }
 
+json_t *
+wf_channel_consenters(const json_t *create_record)
+{
+	const json_t *step, *t;
+	json_t *refs = json_array(), *out;
+	size_t i, k;
+
+	json_array_foreach(json_object_get(create_record, "steps"), i, step) {
+		if (sget(step, "name") == NULL || strcmp(sget(step, "name"),
+		    "join-orderers") != 0)
+			continue;
+		json_array_foreach(json_object_get(step, "tasks"), k, t)
+			if (sget(t, "org") != NULL && sget(t, "node") != NULL)
+				json_array_append_new(refs, json_sprintf("%s/%s",
+				    sget(t, "org"), sget(t, "node")));
+	}
+	out = sorted_strings(refs);
+	json_decref(refs);
+	return out;
+}
+
+/* The subject of a record: the consenter of a consenter change, else the org. */
+static const char *
+record_subject(const json_t *rec)
+{
+	return is_consenter_type(sget(rec, "type")) ? sget(rec, "consenter") :
+	    sget(rec, "org");
+}
+
+/*
+ * The id under which TYPE of SUBJECT starts now, or NULL: the first
+ * generation ("<base>", then "<base>-2", "-3"...) with no record, passing
+ * over records of other changes that happen to bear the id, over
+ * succeeded ones (the change was undone since: it runs again) and over
+ * failed ones marked "retryRequested" (workflow.c marks those with a
+ * retry request), stopping at another failed one (a failed change is not
+ * tried again by itself).
+ */
+static char *
+free_id(const json_t *records, const char *type, const char *channel,
+    const char *subject)
+{
+	char *base = wf_update_org_id(type, channel, subject), *id;
+	const json_t *rec;
+	const char *st;
+	int g;
+
+	for (g = 1; g <= WF_MAX_GENERATIONS; g++) {
+		id = g == 1 ? xstrdup(base) : xasprintf("%s-%d", base, g);
+		rec = json_object_get(records, id);
+		if (rec == NULL) {
+			free(base);
+			return id;
+		}
+		st = sget(rec, "state");
+		/* Failed, and asked to be tried again (wf_retry.c): the next. */
+		if (st != NULL && strcmp(st, "failed") == 0 &&
+		    json_is_true(json_object_get(rec, "retryRequested"))) {
+			free(id);
+			continue;
+		}
+		if (sget(rec, "type") != NULL && strcmp(sget(rec, "type"), type) == 0 &&
+		    record_subject(rec) != NULL && strcmp(record_subject(rec),
+		    subject) == 0 && (st == NULL || strcmp(st, "succeeded") != 0)) {
+			free(id);
+			break;
+		}
+		free(id);
+	}
+	free(base);
+	return NULL;
+}
+
 int
 wf_update_org_next(const json_t *topo, const char *channel, const json_t *members,
-    const json_t *records, char **type, char **msp)
+    const json_t *consenters, const json_t *records, char **type, char **subject,
+    char **id)
 {
+	static const char *order[4] = { WF_ADD_ORG, WF_ADD_CONSENTER,
+	    WF_REMOVE_CONSENTER, WF_REMOVE_ORG };
 	const json_t *ch = doc_channel(topo, channel), *rec, *x;
-	json_t *want, *have, *cands[2];
-	const char *id, *st;
+	json_t *want[2], *have[2], *cands[4];
+	const char *rid, *st;
 	char *wfid;
 	size_t i, k;
 	int found = 0;
 
-	*type = *msp = NULL;
+	*type = *subject = *id = NULL;
 	/* A running one first: one at a time per channel. */
-	json_object_foreach((json_t *)records, id, rec) {
+	json_object_foreach((json_t *)records, rid, rec) {
 		st = sget(rec, "state");
-		if (wf_update_org_type(sget(rec, "type")) && sget(rec, "org") != NULL &&
+		if (wf_update_org_type(sget(rec, "type")) && record_subject(rec) != NULL &&
 		    sget(rec, "channel") != NULL && strcmp(sget(rec, "channel"), channel) == 0 &&
 		    st != NULL && strcmp(st, "running") == 0) {
 			*type = xstrdup(sget(rec, "type"));
-			*msp = xstrdup(sget(rec, "org"));
+			*subject = xstrdup(record_subject(rec));
+			*id = xstrdup(rid);
 			return 1;
 		}
 	}
 	if (ch == NULL || !json_is_array(members))
 		return 0;
-	want = sorted_strings(json_object_get(ch, "members"));
-	have = sorted_strings(members);
-	cands[0] = json_array();   /* adds */
-	cands[1] = json_array();   /* removes */
-	json_array_foreach(want, i, x)
-		if (!str_in(have, json_string_value(x)))
-			json_array_append(cands[0], (json_t *)x);
-	json_array_foreach(have, i, x)
-		if (!str_in(want, json_string_value(x)))
-			json_array_append(cands[1], (json_t *)x);
-	for (k = 0; k < 2 && !found; k++) {
+	want[0] = sorted_strings(json_object_get(ch, "members"));
+	have[0] = sorted_strings(members);
+	/* Without stored consenters, none are compared. */
+	want[1] = sorted_strings(json_is_array(consenters) ?
+	    json_object_get(ch, "consenters") : NULL);
+	have[1] = sorted_strings(consenters);
+	for (k = 0; k < 4; k++)
+		cands[k] = json_array();
+	for (k = 0; k < 2; k++) {
+		/* k 0: orgs (cands 0 and 3); k 1: consenters (cands 1 and 2). */
+		json_array_foreach(want[k], i, x)
+			if (!str_in(have[k], json_string_value(x)))
+				json_array_append(cands[k == 0 ? 0 : 1], (json_t *)x);
+		json_array_foreach(have[k], i, x)
+			if (!str_in(want[k], json_string_value(x)))
+				json_array_append(cands[k == 0 ? 3 : 2], (json_t *)x);
+	}
+	for (k = 0; k < 4 && !found; k++) {
 		json_array_foreach(cands[k], i, x) {
-			const char *t = k == 0 ? WF_ADD_ORG : WF_REMOVE_ORG;
-
-			wfid = wf_update_org_id(t, channel, json_string_value(x));
-			rec = json_object_get(records, wfid);
-			free(wfid);
-			/* An id runs once: a finished one is not started again. */
-			if (rec != NULL)
+			wfid = free_id(records, order[k], channel, json_string_value(x));
+			if (wfid == NULL)
 				continue;
-			*type = xstrdup(t);
-			*msp = xstrdup(json_string_value(x));
+			*type = xstrdup(order[k]);
+			*subject = xstrdup(json_string_value(x));
+			*id = wfid;
 			found = 1;
 			break;
 		}
 	}
-	json_decref(want);
-	json_decref(have);
-	json_decref(cands[0]);
-	json_decref(cands[1]);
+	for (k = 0; k < 2; k++) {
+		json_decref(want[k]);
+		json_decref(have[k]);
+	}
+	for (k = 0; k < 4; k++)
+		json_decref(cands[k]);
 	return found;
 }
 
@@ -209,10 +351,16 @@ wf_update_org_next(const json_t *topo, const char *channel, const json_t *member
 struct uo_eval {
 	const struct wf_input *in;
 	const char *wfid;
-	const char *org;           /* the org added or removed */
-	const json_t *members;     /* the signers: members before the change */
+	const char *type;
+	const char *org;           /* the org added or removed; a consenter's owner */
+	const char *consenter;     /* consenter changes: "MSP/node" */
+	const char *node;          /* consenter changes: its node */
+	const json_t *members;     /* the signers: members (or orderer orgs) before */
+	const json_t *consenters;  /* the channel's consenters before, or NULL */
 	const json_t *update;      /* the stored (or just prepared) update */
 	int add;
+	int cons;                  /* a consenter change */
+	int owner_keeps;           /* the owner is an orderer org before and after */
 	int failed;
 	int applied;               /* prepare found the change already made */
 	json_t *last_error;        /* owned */
@@ -478,10 +626,12 @@ eval_step(struct uo_eval *ev, enum uo_step s, json_t *steps, struct wf_output *o
 	const json_t *old = old_step(in->record, uo_names[s]), *o, *x, *p, *r;
 	json_t *step = json_pack("{s:s}", "name", uo_names[s]), *tasks = NULL, *sigs;
 	const char *state = "running", *sub, *policy;
+	const json_t *must_refused;
+	json_t *must;
 	struct uo_count c;
 	char *msg, *why = NULL;
-	size_t i, need;
-	int anchors;
+	size_t i, k, need;
+	int anchors, must_ok;
 
 	if (old != NULL && json_is_array(json_object_get(old, "tasks")))
 		tasks = json_deep_copy(json_object_get(old, "tasks"));
@@ -501,8 +651,10 @@ eval_step(struct uo_eval *ev, enum uo_step s, json_t *steps, struct wf_output *o
 	case UO_PREPARE:
 		if (tasks == NULL) {
 			/*
-			 * The submitter: the first reachable current member, not
-			 * the org being removed.
+			 * The submitter: the first reachable signer, not the org
+			 * being removed nor the owner of a consenter being
+			 * removed (that one only when no other is reachable and
+			 * it keeps a consenter).
 			 */
 			sub = NULL;
 			json_array_foreach(ev->members, i, x) {
@@ -514,6 +666,9 @@ eval_step(struct uo_eval *ev, enum uo_step s, json_t *steps, struct wf_output *o
 					break;
 				}
 			}
+			if (sub == NULL && ev->cons && !ev->add && ev->owner_keeps &&
+			    json_object_get(in->live, ev->org) != NULL)
+				sub = ev->org;
 			if (sub == NULL) {
 				state = "waiting";
 				json_object_set_new(step, "waitingFor",
@@ -609,13 +764,49 @@ eval_step(struct uo_eval *ev, enum uo_step s, json_t *steps, struct wf_output *o
 		    sget(old, "policy") != NULL) {
 			policy = sget(old, "policy");
 			need = (size_t)json_integer_value(json_object_get(old, "required"));
-		} else
+			must = json_is_array(json_object_get(old, "mustSign")) ?
+			    json_deep_copy(json_object_get(old, "mustSign")) : json_array();
+		} else if (ev->cons) {
+			/* /Channel/Orderer/Admins: MAJORITY of the orderer orgs. */
+			policy = "MAJORITY";
+			need = json_array_size(tasks) / 2 + 1;
+			must = ev->owner_keeps ? json_pack("[s]", ev->org) : json_array();
+		} else {
 			policy = admins_policy(in->topo, in->channel,
 			    json_array_size(tasks), &need);
+			must = json_array();
+		}
 		json_object_set_new(step, "policy", json_string(policy));
 		json_object_set_new(step, "required", json_integer((json_int_t)need));
+		if (ev->cons)
+			json_object_set(step, "mustSign", must);
 		eval_tasks(ev, step, tasks, &c, check_signature);
-		if (c.ndone >= need) {
+		/* Whether each org that must sign did, or refused. */
+		must_ok = 1;
+		must_refused = NULL;
+		json_array_foreach(must, i, x) {
+			json_array_foreach(tasks, k, o) {
+				if (sget(o, "org") == NULL || strcmp(sget(o, "org"),
+				    json_string_value(x)) != 0)
+					continue;
+				if (sget(o, "state") == NULL || strcmp(sget(o, "state"),
+				    "done") != 0)
+					must_ok = 0;
+				if (sget(o, "state") != NULL && strcmp(sget(o, "state"),
+				    "failed") == 0 && must_refused == NULL)
+					must_refused = o;
+			}
+		}
+		json_decref(must);
+		if (must_refused != NULL) {
+			state = "failed";
+			json_object_del(step, "waitingFor");
+			set_error(ev, json_sprintf("%s must sign the update (its own "
+			    "orderer endpoints change, under its Admins policy) and "
+			    "refused: %s", sget(must_refused, "org"),
+			    sget(must_refused, "message") != NULL ?
+			    sget(must_refused, "message") : "no reason given"));
+		} else if (c.ndone >= need && must_ok) {
 			state = "done";
 			json_object_del(step, "waitingFor");
 			msg = xasprintf("%zu of %zu orgs signed; the admins policy (%s) "
@@ -639,15 +830,26 @@ eval_step(struct uo_eval *ev, enum uo_step s, json_t *steps, struct wf_output *o
 				free(list);
 				list = tmp;
 			}
-			set_error(ev, json_sprintf("the channel's admins policy (%s) needs "
+			set_error(ev, json_sprintf("the %s admins policy (%s) needs "
 			    "%zu of %zu signatures and %zu orgs refused to sign: %s",
-			    policy, need, c.n, c.nfailed, list));
+			    ev->cons ? "orderer orgs'" : "channel's", policy, need, c.n,
+			    c.nfailed, list));
 			free(list);
 		} else if (c.nwaiting > 0 && c.nwaiting + c.ndone + c.nfailed == c.n) {
 			state = "waiting";
 			json_object_set_new(step, "message", json_string("waiting for "
 			    "unreachable orgs' agents"));
 		}
+		break;
+	case UO_JOIN_ORD:
+	case UO_LEAVE_ORD:
+		if (tasks == NULL) {
+			tasks = json_array();
+			json_array_append_new(tasks, wf_task_new(ev->wfid, uo_types[s],
+			    ev->org, ev->node));
+		}
+		eval_tasks(ev, step, tasks, &c, NULL);
+		state = all_done_state(ev, step, tasks, &c);
 		break;
 	case UO_PEERS:
 	case UO_ANCHORS:
@@ -679,23 +881,62 @@ eval_step(struct uo_eval *ev, enum uo_step s, json_t *steps, struct wf_output *o
 	return step;
 }
 
+/* REFS without DROP (may be NULL), plus ADD (may be NULL), sorted. */
+static json_t *
+refs_with(const json_t *refs, const char *drop, const char *add)
+{
+	json_t *m = json_array(), *out;
+	const json_t *x;
+	size_t i;
+
+	json_array_foreach(refs, i, x)
+		if (json_is_string(x) && (drop == NULL ||
+		    strcmp(json_string_value(x), drop) != 0))
+			json_array_append(m, (json_t *)x);
+	if (add != NULL)
+		json_array_append_new(m, json_string(add));
+	out = sorted_strings(m);
+	json_decref(m);
+	return out;
+}
+
+/* The orgs owning the consenters REFS, sorted. */
+static json_t *
+ref_owners(const json_t *refs)
+{
+	json_t *m = json_array(), *out;
+	const json_t *x;
+	size_t i;
+	char *msp;
+
+	json_array_foreach(refs, i, x)
+		if ((msp = ref_msp(json_string_value(x))) != NULL) {
+			json_array_append_new(m, json_string(msp));
+			free(msp);
+		}
+	out = sorted_strings(m);
+	json_decref(m);
+	return out;
+}
+
 int
 wf_update_org_step(const struct wf_input *in, struct wf_output *out, char **cause)
 {
 	struct uo_eval ev;
-	const json_t *old, *created;
-	const char *st, *cname, *type, *org;
-	json_t *rec, *steps, *step, *members = NULL, *m;
-	char *wfid = NULL;
-	int blocked = 0, s;
+	const json_t *old, *created, *x;
+	const char *st, *cname, *type, *subject;
+	json_t *rec, *steps, *step, *members = NULL, *consenters = NULL, *m, *after;
+	char *wfid = NULL, *owner = NULL;
+	size_t i;
+	int blocked = 0, s, ret = -1;
 
 	memset(out, 0, sizeof(*out));
 	memset(&ev, 0, sizeof(ev));
 	ev.in = in;
 	type = in->record != NULL ? sget(in->record, "type") : in->type;
-	org = in->record != NULL ? sget(in->record, "org") : in->org;
-	if (!wf_update_org_type(type) || org == NULL) {
-		*cause = xstrdup("not an add-org or remove-org workflow");
+	subject = in->record != NULL ? record_subject(in->record) : in->org;
+	if (!wf_update_org_type(type) || subject == NULL) {
+		*cause = xstrdup("not a membership or consenter workflow");
 		return -1;
 	}
 	st = sget(in->record, "state");
@@ -707,25 +948,61 @@ wf_update_org_step(const struct wf_input *in, struct wf_output *out, char **caus
 		*cause = xasprintf("channel \"%s\" is not in the document", in->channel);
 		return -1;
 	}
-	if (in->record != NULL)
-		members = sorted_strings(json_object_get(in->record, "members"));
-	else if (json_is_array(in->members))
-		members = sorted_strings(in->members);
-	else {
-		*cause = xasprintf("channel \"%s\" has no stored members", in->channel);
-		return -1;
-	}
 	ev.add = is_add(type);
-	ev.org = org;
+	ev.cons = is_consenter_type(type);
+	ev.type = type;
+	/* The consenters before the change, frozen in the record. */
+	if (in->record != NULL && json_is_array(json_object_get(in->record, "consenters")))
+		consenters = sorted_strings(json_object_get(in->record, "consenters"));
+	else if (in->record == NULL && json_is_array(in->consenters))
+		consenters = sorted_strings(in->consenters);
+	if (ev.cons) {
+		if ((owner = ref_msp(subject)) == NULL || consenters == NULL) {
+			*cause = owner == NULL ? xasprintf("consenter \"%s\" is not "
+			    "MSP/node", subject) : xasprintf("channel \"%s\" has no "
+			    "stored consenters", in->channel);
+			goto done;
+		}
+		ev.consenter = subject;
+		ev.node = subject + strlen(owner) + 1;
+		ev.org = owner;
+		/* The signers: the orgs owning the consenters before. */
+		members = in->record != NULL ?
+		    sorted_strings(json_object_get(in->record, "members")) :
+		    ref_owners(consenters);
+		after = refs_with(consenters, ev.add ? NULL : subject, NULL);
+		json_array_foreach(after, i, x) {
+			char *msp = ref_msp(json_string_value(x));
+
+			if (msp != NULL && strcmp(msp, owner) == 0 && str_in(members, owner))
+				ev.owner_keeps = 1;
+			free(msp);
+		}
+		json_decref(after);
+	} else {
+		ev.org = subject;
+		if (in->record != NULL)
+			members = sorted_strings(json_object_get(in->record, "members"));
+		else if (json_is_array(in->members))
+			members = sorted_strings(in->members);
+		else {
+			*cause = xasprintf("channel \"%s\" has no stored members",
+			    in->channel);
+			goto done;
+		}
+	}
 	ev.members = members;
+	ev.consenters = consenters;
 	ev.update = in->update != NULL && sget(in->update, "update") != NULL ?
 	    in->update : NULL;
-	wfid = wf_update_org_id(type, in->channel, org);
+	wfid = in->record != NULL && sget(in->record, "id") != NULL ?
+	    xstrdup(sget(in->record, "id")) : in->id != NULL ? xstrdup(in->id) :
+	    wf_update_org_id(type, in->channel, subject);
 	ev.wfid = wfid;
 	cname = sget(json_object_get(in->topo, "metadata"), "name");
 	steps = json_array();
 	for (s = 0; s < UO_NSTEPS; s++) {
-		if (!ev.add && (s == UO_COLLECT || s == UO_PEERS || s == UO_ANCHORS))
+		if (!has_step(type, (enum uo_step)s))
 			continue;
 		old = old_step(in->record, uo_names[s]);
 		st = sget(old, "state");
@@ -753,7 +1030,7 @@ wf_update_org_step(const struct wf_input *in, struct wf_output *out, char **caus
 	created = json_object_get(in->record, "createdAt");
 	rec = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:I, s:I, s:o, s:O}",
 	    "id", wfid, "type", type, "consortium", cname != NULL ? cname : "",
-	    "channel", in->channel, "org", org, "members", json_deep_copy(members),
+	    "channel", in->channel, "org", ev.org, "members", json_deep_copy(members),
 	    "state", ev.failed ? "failed" : blocked ? "running" : "succeeded",
 	    "createdAt", json_is_integer(created) ? json_integer_value(created) :
 	    (json_int_t)in->now,
@@ -762,19 +1039,28 @@ wf_update_org_step(const struct wf_input *in, struct wf_output *out, char **caus
 	    ev.failed && json_object_get(in->record, "lastError") != NULL ?
 	    json_object_get(in->record, "lastError") : json_null());
 	json_decref(ev.last_error);
+	if (ev.cons) {
+		json_object_set_new(rec, "consenter", json_string(ev.consenter));
+		json_object_set_new(rec, "node", json_string(ev.node));
+	}
+	if (consenters != NULL)
+		json_object_set(rec, "consenters", consenters);
 	if (ev.update != NULL)
 		json_object_set(rec, "update", (json_t *)ev.update);
-	if (!ev.failed && !blocked) {
+	if (!ev.failed && !blocked && ev.cons) {
+		/* Succeeded: the channel's consenters after the change. */
+		out->consenters = refs_with(consenters, ev.add ? NULL : subject,
+		    ev.add ? subject : NULL);
+	} else if (!ev.failed && !blocked) {
 		/* Succeeded: the channel's members after the change. */
 		m = json_deep_copy(members);
 		if (ev.add)
-			json_array_append_new(m, json_string(org));
+			json_array_append_new(m, json_string(subject));
 		else {
-			size_t i;
-			json_t *x;
+			json_t *y;
 
-			json_array_foreach(m, i, x)
-				if (strcmp(json_string_value(x), org) == 0) {
+			json_array_foreach(m, i, y)
+				if (strcmp(json_string_value(y), subject) == 0) {
 					json_array_remove(m, i);
 					break;
 				}
@@ -782,11 +1068,15 @@ wf_update_org_step(const struct wf_input *in, struct wf_output *out, char **caus
 		out->members = sorted_strings(m);
 		json_decref(m);
 	}
-	json_decref(members);
-	free(wfid);
 	/* An update to store goes with a write of the record. */
 	wf_record_out(out->store_update == NULL ? in->record : NULL, rec, out);
-	return 0;
+	ret = 0;
+done:
+	json_decref(members);
+	json_decref(consenters);
+	free(wfid);
+	free(owner);
+	return ret;
 }
 
 /* ---- the tasks an agent sees ---- */
@@ -798,14 +1088,24 @@ wf_update_org_open_tasks(const json_t *record, const char *msp, const json_t *re
 	const json_t *step, *t, *upd = json_object_get(record, "update");
 	const char *st, *wfid = sget(record, "id"), *ch = sget(record, "channel");
 	const char *org = sget(record, "org"), *type = sget(record, "type");
-	json_t *task;
+	const char *subject = record_subject(record);
+	const json_t *cons = json_object_get(record, "consenters");
+	json_t *task, *change = NULL, *orderers = NULL;
 	size_t i, k;
 	int s;
 
 	st = sget(record, "state");
 	if (st == NULL || strcmp(st, "running") != 0 || wfid == NULL || ch == NULL ||
-	    org == NULL || !wf_update_org_type(type))
+	    org == NULL || subject == NULL || !wf_update_org_type(type))
 		return;
+	change = json_pack("{s:s}", is_consenter_type(type) ?
+	    (is_add(type) ? "addConsenter" : "removeConsenter") :
+	    (is_add(type) ? "addOrg" : "removeOrg"), subject);
+	/* Where agents fetch and submit: the consenters as carried out, not
+	 * the one being removed (it is evicted by the update). */
+	if (json_is_array(cons))
+		orderers = refs_with(cons, is_consenter_type(type) && !is_add(type) ?
+		    subject : NULL, NULL);
 	json_array_foreach(json_object_get(record, "steps"), i, step) {
 		if (!wf_step_open(step))
 			continue;
@@ -821,17 +1121,25 @@ wf_update_org_open_tasks(const json_t *record, const char *msp, const json_t *re
 			if ((task = wf_open_task(record, t, msp, results,
 			    uo_types[s])) == NULL)
 				continue;
+			if ((s == UO_PREPARE || s == UO_SIGN || s == UO_SUBMIT ||
+			    s == UO_JOIN_ORD) && orderers != NULL)
+				json_object_set(task, "orderers", orderers);
 			switch (s) {
 			case UO_PREPARE:
-				json_object_set_new(task, "change", json_pack("{s:s}",
-				    is_add(type) ? "addOrg" : "removeOrg", org));
+				json_object_set(task, "change", change);
+				break;
+			case UO_JOIN_ORD:
+				json_object_set(task, "node", json_object_get(t, "node"));
+				json_object_set_new(task, "blockFrom", json_string("channel"));
+				break;
+			case UO_LEAVE_ORD:
+				json_object_set(task, "node", json_object_get(t, "node"));
 				break;
 			case UO_SIGN:
 			case UO_SUBMIT:
 				json_object_set(task, "update", json_object_get(upd, "update"));
 				json_object_set(task, "sha256", json_object_get(upd, "sha256"));
-				json_object_set_new(task, "change", json_pack("{s:s}",
-				    is_add(type) ? "addOrg" : "removeOrg", org));
+				json_object_set(task, "change", change);
 				if (s == UO_SUBMIT && json_is_array(json_object_get(t,
 				    "signatures")))
 					json_object_set(task, "signatures",
@@ -855,4 +1163,6 @@ wf_update_org_open_tasks(const json_t *record, const char *msp, const json_t *re
 			json_array_append_new(tasks, task);
 		}
 	}
+	json_decref(change);
+	json_decref(orderers);
 }

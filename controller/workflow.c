@@ -207,6 +207,8 @@ wf_sort_key(json_t *cons, const char *rest, size_t len, const struct etcd_kv *kv
 		json_object_set(json_object_get(cons, "records"), b, v);
 		json_object_set_new(json_object_get(cons, "revs"), b,
 		    json_integer((json_int_t)kv->mod_revision));
+	} else if (strcmp(a, "retries") == 0 && c == NULL) {
+		json_object_set(json_object_get(cons, "retries"), b, v);
 	} else if (strcmp(a, "channels") == 0 && c != NULL && strcmp(c, "genesis") == 0) {
 		json_object_set(json_object_get(cons, "genesis"), b, v);
 	} else if (strcmp(a, "channels") == 0 && c != NULL && strcmp(c, "members") == 0) {
@@ -363,16 +365,27 @@ wf_channel_update(struct wf_engine *e, const char *cname, json_t *cons,
 	struct wf_output out;
 	struct etcd_txn *txn;
 	const json_t *stored = json_object_get(json_object_get(cons, "members"), channel);
-	json_t *results, *mval;
-	char *type = NULL, *msp = NULL, *wfid, *cause = NULL, *rkey, *key;
+	json_t *results, *mval, *consenters;
+	char *type = NULL, *msp = NULL, *wfid = NULL, *cause = NULL, *rkey, *key, *cid;
 	const char *st;
 	int64_t mod;
 
-	if (!json_is_array(json_object_get(stored, "members")) ||
-	    wf_update_org_next(topo, channel, json_object_get(stored, "members"),
-	    json_object_get(cons, "records"), &type, &msp) == 0)
+	if (!json_is_array(json_object_get(stored, "members")))
 		return;
-	wfid = wf_update_org_id(type, channel, msp);
+	/* Stored before consenters were kept: those create-channel joined. */
+	if (json_is_array(json_object_get(stored, "consenters")))
+		consenters = json_incref(json_object_get(stored, "consenters"));
+	else {
+		cid = wf_create_channel_id(channel);
+		consenters = wf_channel_consenters(json_object_get(json_object_get(cons,
+		    "records"), cid));
+		free(cid);
+	}
+	if (wf_update_org_next(topo, channel, json_object_get(stored, "members"),
+	    consenters, json_object_get(cons, "records"), &type, &msp, &wfid) == 0) {
+		json_decref(consenters);
+		return;
+	}
 	memset(&in, 0, sizeof(in));
 	in.record = json_object_get(json_object_get(cons, "records"), wfid);
 	in.topo = topo;
@@ -385,6 +398,8 @@ wf_channel_update(struct wf_engine *e, const char *cname, json_t *cons,
 	in.type = type;
 	in.org = msp;
 	in.members = json_object_get(stored, "members");
+	in.consenters = consenters;
+	in.id = wfid;
 	in.update = json_object_get(json_object_get(cons, "updates"), wfid);
 	in.now = (int64_t)time(NULL);
 	if (wf_update_org_step(&in, &out, &cause) != 0) {
@@ -405,13 +420,15 @@ wf_channel_update(struct wf_engine *e, const char *cname, json_t *cons,
 		wf_put_json(txn, key, out.store_update);
 		free(key);
 	}
-	if (out.members != NULL) {
+	if (out.members != NULL || out.consenters != NULL) {
 		/* The members change with the record, from the members as read. */
 		key = xasprintf(WF_CONSORTIA "%s/channels/%s/members", cname, channel);
 		etcd_txn_cmp_int(txn, key, ETCD_CMP_MOD, ETCD_CMP_EQUAL,
 		    json_integer_value(json_object_get(json_object_get(cons, "mrevs"),
 		    channel)));
-		mval = json_pack("{s:O, s:s}", "members", out.members, "revision", wfid);
+		mval = json_pack("{s:O, s:O, s:s}", "members", out.members != NULL ?
+		    out.members : json_object_get(stored, "members"), "consenters",
+		    out.consenters != NULL ? out.consenters : consenters, "revision", wfid);
 		wf_put_json(txn, key, mval);
 		json_decref(mval);
 		free(key);
@@ -424,8 +441,10 @@ out:
 	json_decref(out.record);
 	json_decref(out.store_update);
 	json_decref(out.members);
+	json_decref(out.consenters);
 done:
 	json_decref(results);
+	json_decref(consenters);
 	free(cause);
 	free(wfid);
 	free(type);
@@ -440,7 +459,7 @@ wf_channel(struct wf_engine *e, const char *cname, json_t *cons, const json_t *t
 	struct wf_input in;
 	struct wf_output out;
 	struct etcd_txn *txn;
-	json_t *genesis = NULL, *results, *members = NULL, *mval;
+	json_t *genesis = NULL, *results, *members = NULL, *mval, *consenters = NULL;
 	char *wfid = wf_create_channel_id(channel), *cause = NULL, *gerr = NULL;
 	char *rkey, *gkey, *mkey;
 	const char *st;
@@ -476,8 +495,10 @@ wf_channel(struct wf_engine *e, const char *cname, json_t *cons, const json_t *t
 	wf_count(counts, st);
 	/* Succeeded: the channel's members, once, from the orgs it joined. */
 	if (st != NULL && strcmp(st, "succeeded") == 0 &&
-	    json_object_get(json_object_get(cons, "members"), channel) == NULL)
+	    json_object_get(json_object_get(cons, "members"), channel) == NULL) {
 		members = wf_channel_members(out.record);
+		consenters = wf_channel_consenters(out.record);
+	}
 	if (!out.changed && members == NULL) {
 		json_decref(out.record);
 		goto done;
@@ -494,7 +515,8 @@ wf_channel(struct wf_engine *e, const char *cname, json_t *cons, const json_t *t
 	if (members != NULL) {
 		mkey = xasprintf(WF_CONSORTIA "%s/channels/%s/members", cname, channel);
 		etcd_txn_cmp_int(txn, mkey, ETCD_CMP_CREATE, ETCD_CMP_EQUAL, 0);
-		mval = json_pack("{s:O, s:s}", "members", members, "revision", wfid);
+		mval = json_pack("{s:O, s:O, s:s}", "members", members, "consenters",
+		    consenters, "revision", wfid);
 		wf_put_json(txn, mkey, mval);
 		json_decref(mval);
 		free(mkey);
@@ -510,6 +532,7 @@ done:
 	json_decref(results);
 	json_decref(genesis);
 	json_decref(members);
+	json_decref(consenters);
 	free(gerr);
 	free(cause);
 	free(wfid);
@@ -558,9 +581,9 @@ wf_read_cb(const struct etcd_result *res, void *arg)
 			continue;
 		c = xstrndup(kv->key + plen, (size_t)(slash - kv->key - plen));
 		if ((cons = json_object_get(all, c)) == NULL) {
-			cons = json_pack("{s:{}, s:{}, s:{}, s:{}, s:{}, s:{}, s:{}, s:{}}",
-			    "orgs", "results", "records", "revs", "genesis", "members",
-			    "mrevs", "updates");
+			cons = json_pack("{s:{}, s:{}, s:{}, s:{}, s:{}, s:{}, s:{}, s:{}, "
+			    "s:{}}", "orgs", "results", "records", "revs", "genesis",
+			    "members", "mrevs", "updates", "retries");
 			json_object_set_new(all, c, cons);
 		}
 		wf_sort_key(cons, slash + 1, kv->key_len - (size_t)(slash + 1 - kv->key), kv);
@@ -569,8 +592,16 @@ wf_read_cb(const struct etcd_result *res, void *arg)
 	e->writes = 1;   /* held until every channel is queued */
 	json_object_foreach(all, cname, cons) {
 		const json_t *spec = json_object_get(cons, "spec");
-		const json_t *rec;
+		const json_t *rec, *q;
 		const char *id;
+
+		/* A failed change someone asked to try again (wf_retry.c). */
+		json_object_foreach(json_object_get(cons, "retries"), id, q) {
+			json_t *r = json_object_get(json_object_get(cons, "records"), id);
+
+			if (r != NULL)
+				json_object_set_new(r, "retryRequested", json_true());
+		}
 
 		/* Records of channels no longer declared: counted, left as they are. */
 		json_object_foreach(json_object_get(cons, "records"), id, rec) {
@@ -674,10 +705,29 @@ wf_api_channels(const struct etcd_range_result *r)
 		if (json_is_array(json_object_get(v, "members")))
 			json_object_set_new(out, name, json_pack("{s:O}",
 			    "members", json_object_get(v, "members")));
+		if (json_is_array(json_object_get(v, "members")) &&
+		    json_is_array(json_object_get(v, "consenters")))
+			json_object_set(json_object_get(out, name), "consenters",
+			    json_object_get(v, "consenters"));
 		free(name);
 		json_decref(v);
 	}
 	return out;
+}
+
+/* Whether the keys R (consortia/<c>/retries/...) hold one for ID. */
+static int
+wf_api_retried(const struct etcd_range_result *r, const char *cname, const char *id)
+{
+	char *key = xasprintf(WF_CONSORTIA "%s/retries/%s", cname, id);
+	size_t i, len = strlen(key);
+	int found = 0;
+
+	for (i = 0; i < r->nkvs && !found; i++)
+		if (r->kvs[i].key_len == len && memcmp(r->kvs[i].key, key, len) == 0)
+			found = 1;
+	free(key);
+	return found;
 }
 
 static void
@@ -736,11 +786,15 @@ wf_api_cb(const struct etcd_result *res, void *arg)
 			json_object_set(item, "waitingFor", json_object_get(first, "waitingFor"));
 		else
 			json_object_set_new(item, "waitingFor", json_array());
+		if (res->nresponses == 4 && json_is_string(json_object_get(rec, "id")) &&
+		    wf_api_retried(&res->responses[3].range, sr->name,
+		    json_string_value(json_object_get(rec, "id"))))
+			json_object_set_new(item, "retryRequested", json_true());
 		json_array_append_new(items, item);
 		json_decref(rec);
 	}
 	server_reply_json(sr, 200, json_pack("{s:s, s:o, s:o}", "consortium",
-	    sr->name, "items", items, "channels", res->nresponses == 3 ?
+	    sr->name, "items", items, "channels", res->nresponses >= 3 ?
 	    wf_api_channels(&res->responses[2].range) : json_object()));
 }
 
@@ -767,6 +821,10 @@ wf_api_read(struct server_req *sr)
 		free(key);
 		key = xasprintf(WF_CONSORTIA "%s/channels/", sr->name);
 		etcd_txn_range(txn, 1, key, ETCD_PREFIX);
+		/* The failed changes asked to be tried again (wf_retry.c). */
+		free(key);
+		key = xasprintf(WF_CONSORTIA "%s/retries/", sr->name);
+		etcd_txn_range(txn, 1, key, ETCD_PREFIX | ETCD_KEYS_ONLY);
 	}
 	queued = etcd_txn(sr->srv->etcd, txn, wf_api_cb, sr);
 	etcd_txn_free(txn);

@@ -26,6 +26,9 @@ struct etcd_client;
 
 #define WF_ADD_ORG       "add-org"
 #define WF_REMOVE_ORG    "remove-org"
+#define WF_ADD_CONSENTER    "add-consenter"
+#define WF_REMOVE_CONSENTER "remove-consenter"
+#define WF_MAX_GENERATIONS  1000  /* runs of one change of one channel */
 
 /* What the step functions read; everything borrowed. */
 struct wf_input {
@@ -38,11 +41,15 @@ struct wf_input {
 	const json_t *genesis;    /* the stored genesis value, or NULL */
 	const char *genesis_error;/* why the block could not be built, or NULL */
 	int64_t now;              /* unix seconds */
-	/* add-org / remove-org only: */
-	const char *type;         /* WF_ADD_ORG or WF_REMOVE_ORG, for a new record */
-	const char *org;          /* the org added or removed, for a new record */
+	/* add-org, remove-org, add-consenter, remove-consenter only: */
+	const char *type;         /* WF_ADD_ORG ..., for a new record */
+	const char *org;          /* the org added or removed, or the consenter
+	                             "MSP/node" added or removed, for a new record */
 	const json_t *members;    /* the channel's stored members (array) */
+	const json_t *consenters; /* the channel's consenters as carried out (array) */
 	const json_t *update;     /* channels/<ch>/updates/<id>, or NULL */
+	const char *id;           /* the id of a new record (wf_update_org_next), or
+	                             NULL for the first generation's */
 };
 
 struct wf_output {
@@ -53,6 +60,8 @@ struct wf_output {
 	                             (caller decrefs), or NULL */
 	json_t *members;          /* succeeded: the channel's members now, to store
 	                             (caller decrefs), or NULL */
+	json_t *consenters;       /* succeeded: the channel's consenters now, to
+	                             store with them (caller decrefs), or NULL */
 };
 
 /*
@@ -69,32 +78,48 @@ int wf_create_channel_step(const struct wf_input *, struct wf_output *,
 char *wf_create_channel_id(const char *channel);
 
 /*
- * One step of an add-org or remove-org workflow (docs/workflows.md): from
- * the stored record (or, with none, IN->type, IN->org and the channel's
- * stored members IN->members), the record as it must be now. A prepare
- * result with a valid update sets out->store_update (store it in the same
- * txn as the record, created only if absent); a workflow that succeeds
- * sets out->members. Returns 0, or -1 with *cause (caller frees).
+ * One step of an add-org, remove-org, add-consenter or remove-consenter
+ * workflow (docs/workflows.md): from the stored record (or, with none,
+ * IN->type, IN->org and the channel's stored IN->members and
+ * IN->consenters), the record as it must be now. A prepare result with a
+ * valid update sets out->store_update (store it in the same txn as the
+ * record, created only if absent); a workflow that succeeds sets
+ * out->members and out->consenters. Returns 0, or -1 with *cause (caller
+ * frees).
  */
 int wf_update_org_step(const struct wf_input *, struct wf_output *, char **cause);
-/* "<type>-<channel>-<msp>". Caller frees. */
-char *wf_update_org_id(const char *type, const char *channel, const char *msp);
-/* 1 for WF_ADD_ORG and WF_REMOVE_ORG. */
+/*
+ * "<type>-<channel>-<subject>", the subject an MSP ID or, for a consenter,
+ * "MSP/node" written "MSP.node". Caller frees.
+ */
+char *wf_update_org_id(const char *type, const char *channel, const char *subject);
+/* 1 for WF_ADD_ORG, WF_REMOVE_ORG, WF_ADD_CONSENTER, WF_REMOVE_CONSENTER. */
 int wf_update_org_type(const char *type);
 /*
- * Which add-org / remove-org workflow CHANNEL runs now: the running one
- * among RECORDS ({"<id>": record}), else, when the document's members
- * differ from MEMBERS (the stored array), the first add in MSP ID order,
- * then the first removal, whose id has no record yet. Returns 1 with *type
- * and *msp (caller frees), or 0. Borrows the rest.
+ * Which membership or consenter workflow CHANNEL runs now: the running one
+ * among RECORDS ({"<id>": record}), else, when the document's members or
+ * consenters differ from MEMBERS / CONSENTERS (the stored arrays;
+ * CONSENTERS may be NULL: then consenters are not compared), the first
+ * add-org in MSP ID order, then add-consenter, remove-consenter,
+ * remove-org, that has not failed. A change runs under
+ * "<type>-<channel>-<subject>", and again (it succeeded, then was undone,
+ * and is asked for again) under "...-2", "-3"... Returns 1 with *type,
+ * *subject (an MSP ID, or "MSP/node") and *id (caller frees), or 0.
+ * Borrows the rest.
  */
 int wf_update_org_next(const json_t *topo, const char *channel, const json_t *members,
-    const json_t *records, char **type, char **msp);
+    const json_t *consenters, const json_t *records, char **type, char **subject,
+    char **id);
 /*
  * The members a succeeded create-channel record made (the orgs of its
  * join-peers and anchor-peers tasks), sorted. Caller decrefs.
  */
 json_t *wf_channel_members(const json_t *create_record);
+/*
+ * The consenters ("MSP/node", sorted) a create-channel record joined (its
+ * join-orderers tasks). Caller decrefs.
+ */
+json_t *wf_channel_consenters(const json_t *create_record);
 /* wf_open_tasks for an add-org or remove-org record. */
 void wf_update_org_open_tasks(const json_t *record, const char *msp,
     const json_t *results, const json_t *genesis, json_t *tasks);

@@ -317,3 +317,42 @@ ac /metrics >"$T/metrics"
 grep -q '^fabfed_workflows{state="failed"} 1$' "$T/metrics" || fail "metrics: $(grep workflows "$T/metrics")"
 grep -q '^fabfed_workflows{state="succeeded"} 3$' "$T/metrics" || fail "metrics: $(grep workflows "$T/metrics")"
 ok "a hostile add-org of undeclared Org9MSP: every signer refused -> failed, lastError names each refusing org and its reason; members untouched"
+
+# Trying a failed change again. Org2MSP declared again: add-org of Org2MSP,
+# whose signers refuse -> failed; `fabfedctl retry workflow` asks for
+# another run, which starts under the next free id.
+XW=add-org-trade-Org2MSP
+apply "$T/spec4.yaml"
+wait_for $XW "re-adding Org2MSP: prepare" "d['org'] == 'Org2MSP' and $(step_state prepare) == 'running'"
+prepared spec5.yaml spec4.yaml 7 >"$T/prep"
+must_answer org1 "$XW.update-prepare.Org1MSP" @"$T/prep"
+wait_for $XW "sign" "$(step_state sign) == 'running'"
+for o in 1 3 4; do
+	must_answer org$o "$XW.update-sign.Org${o}MSP" "{\"state\":\"failed\",\"message\":\"refused by Org${o}MSP's operator\"}"
+done
+wait_for $XW "failed" "d['state'] == 'failed'"
+sleep 1
+ac "/v1/consortia/$C/workflows" >"$T/list"
+[ "$(json "[i['id'] for i in d['items'] if i['id'].startswith('$XW')]" <"$T/list")" = "['$XW']" ] ||
+	fail "a failed change started again by itself: $(cat "$T/list")"
+expect_rc 1 ctl "$d" retry workflow $CW --consortium $C
+contains "$OUT" "only add-org, remove-org, add-consenter and remove-consenter"
+expect_rc 1 ctl "$d" retry workflow $AW --consortium $C
+contains "$OUT" "is succeeded: only a failed one"
+expect_rc 1 ctl "$d" retry workflow add-org-trade-Org7MSP --consortium $C
+contains "$OUT" "not found"
+expect_rc 0 ctl "$d" retry workflow $XW --consortium $C
+contains "$OUT" "retry requested"
+[ -n "$(ekey $P/retries/$XW)" ] || fail "no retry request stored"
+qrev=$(etcdctl --endpoints "$ETCD_ENDPOINT" get $P/retries/$XW -w json | json 'd["kvs"][0]["mod_revision"]')
+# Asked twice: the same answer, one request stored.
+expect_rc 0 ctl "$d" retry workflow $XW --consortium $C
+[ "$(etcdctl --endpoints "$ETCD_ENDPOINT" get $P/retries/$XW -w json | json 'd["kvs"][0]["mod_revision"]')" = "$qrev" ] ||
+	fail "the retry request was written twice"
+wait_for $XW-2 "the second run of the change" "d['type'] == 'add-org' and d['org'] == 'Org2MSP' and $(step_state prepare) == 'running'"
+[ "$(desired_tasks org1)" = "$XW-2.update-prepare.Org1MSP" ] || fail "org1's tasks: $(cat "$T/des.org1")"
+ac "/v1/consortia/$C/workflows/$XW" | json "d['state']" | grep -qx failed || fail "the failed record was rewritten"
+ac "/v1/consortia/$C/workflows" >"$T/list"
+[ "$(json "[(i['id'], i['state'], i.get('retryRequested', False)) for i in d['items'] if i['id'].startswith('$XW')]" <"$T/list")" = "[('$XW', 'failed', True), ('$XW-2', 'running', False)]" ] ||
+	fail "list after the retry: $(cat "$T/list")"
+ok "a failed add-org is not started again by itself; retry workflow (refused for create-channel, a succeeded one, an unknown id; idempotent) runs it again as $XW-2"

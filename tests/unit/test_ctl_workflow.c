@@ -522,6 +522,7 @@ test_members(void **state)
 {
 	static const char doc_s[] =
 	    "{\"spec\": {\"channels\": [{\"name\": \"trade\", "
+	    "\"consenters\": [\"Org1MSP/orderer0\", \"Org4MSP/orderer0\"], "
 	    "\"members\": [\"Org1MSP\", \"Org2MSP\", \"Org4MSP\"]}]}}";
 	static const struct {
 		const char *list;
@@ -549,6 +550,23 @@ test_members(void **state)
 		  "\"add-org\", \"channel\": \"trade\", \"state\": "
 		  "\"succeeded\"}], \"channels\": {\"trade\": {\"members\": "
 		  "[\"Org4MSP\", \"Org2MSP\", \"Org1MSP\"]}}}", 1, NULL },
+		/* Consenters, where reported: one to add, one to remove. */
+		{ "{\"items\": [], \"channels\": {\"trade\": {\"members\": "
+		  "[\"Org4MSP\", \"Org2MSP\", \"Org1MSP\"], \"consenters\": "
+		  "[\"Org1MSP/orderer0\"]}}}", 0, "Org4MSP/orderer0 is not a consenter yet" },
+		{ "{\"items\": [], \"channels\": {\"trade\": {\"members\": "
+		  "[\"Org4MSP\", \"Org2MSP\", \"Org1MSP\"], \"consenters\": "
+		  "[\"Org1MSP/orderer0\", \"Org2MSP/orderer0\", "
+		  "\"Org4MSP/orderer0\"]}}}", 0, "Org2MSP/orderer0 is still a consenter" },
+		{ "{\"items\": [{\"id\": \"add-consenter-trade-Org4MSP.orderer0\", "
+		  "\"type\": \"add-consenter\", \"channel\": \"trade\", \"state\": "
+		  "\"failed\"}], \"channels\": {\"trade\": {\"members\": "
+		  "[\"Org4MSP\", \"Org2MSP\", \"Org1MSP\"], \"consenters\": "
+		  "[\"Org1MSP/orderer0\"]}}}", -1,
+		  "add-consenter-trade-Org4MSP.orderer0 failed" },
+		{ "{\"items\": [], \"channels\": {\"trade\": {\"members\": "
+		  "[\"Org4MSP\", \"Org2MSP\", \"Org1MSP\"], \"consenters\": "
+		  "[\"Org4MSP/orderer0\", \"Org1MSP/orderer0\"]}}}", 1, NULL },
 	};
 	json_t *doc, *list;
 	char *why;

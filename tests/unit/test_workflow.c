@@ -1201,40 +1201,44 @@ t_update_next(void **state)
 {
 	struct ufix *f = *state;
 	json_t *records = json_object(), *members;
-	char *type = NULL, *msp = NULL;
+	char *type = NULL, *msp = NULL, *id = NULL;
 
 	/* Org4MSP to add, Org5MSP (stored, not in the document) to remove: adds first. */
 	members = json_pack("[s, s, s, s]", "Org5MSP", "Org1MSP", "Org2MSP", "Org3MSP");
-	assert_int_equal(wf_update_org_next(f->topo, "trade", members, records, &type,
-	    &msp), 1);
+	assert_int_equal(wf_update_org_next(f->topo, "trade", members, NULL, records, &type,
+	    &msp, &id), 1);
 	assert_string_equal(type, "add-org");
 	assert_string_equal(msp, "Org4MSP");
+	assert_string_equal(id, AW);
 	free(type);
 	free(msp);
+	free(id);
 	/* An id that ran is not started again: the removal comes next. */
 	json_object_set_new(records, AW, json_pack("{s:s, s:s, s:s, s:s}", "type",
 	    "add-org", "channel", "trade", "org", "Org4MSP", "state", "failed"));
-	assert_int_equal(wf_update_org_next(f->topo, "trade", members, records, &type,
-	    &msp), 1);
+	assert_int_equal(wf_update_org_next(f->topo, "trade", members, NULL, records, &type,
+	    &msp, &id), 1);
 	assert_string_equal(type, "remove-org");
 	assert_string_equal(msp, "Org5MSP");
 	free(type);
 	free(msp);
+	free(id);
 	/* A running one goes on, whatever the document says, one at a time. */
 	json_object_set_new(records, "add-org-trade-Org9MSP", json_pack("{s:s, s:s, s:s, "
 	    "s:s}", "type", "add-org", "channel", "trade", "org", "Org9MSP", "state",
 	    "running"));
-	assert_int_equal(wf_update_org_next(f->topo, "trade", members, records, &type,
-	    &msp), 1);
+	assert_int_equal(wf_update_org_next(f->topo, "trade", members, NULL, records, &type,
+	    &msp, &id), 1);
 	assert_string_equal(msp, "Org9MSP");
 	free(type);
 	free(msp);
+	free(id);
 	json_object_clear(records);
 	json_decref(members);
 	/* In step: nothing to do. */
 	members = json_pack("[s, s, s, s]", "Org4MSP", "Org3MSP", "Org2MSP", "Org1MSP");
-	assert_int_equal(wf_update_org_next(f->topo, "trade", members, records, &type,
-	    &msp), 0);
+	assert_int_equal(wf_update_org_next(f->topo, "trade", members, NULL, records, &type,
+	    &msp, &id), 0);
 	assert_null(type);
 	json_decref(members);
 	json_decref(records);
