@@ -10,9 +10,17 @@
 # SIGKILLed and restarted afterwards repeats nothing (the genesis block and
 # every workflow record keep their etcd revisions).
 #
-# All orgs run on this machine on 127.0.0.1 ephemeral ports (one
-# "cluster" per state dir); network namespaces and delays are the demo's
-# and agent_netns.sh's business.
+# The orgs are in three regions on three networks: where this machine
+# allows it (root, `ip netns`, veth, bridge), each org, the fourth one
+# added later included, has its own network namespace with its own
+# address on a 10.78.X.0/24 bridge this run makes (scripts/lib/netns.sh,
+# as scripts/demo does it); its agent runs there, and so do the peer and
+# orderer that agent starts, listening on the org's address (ephemeral
+# ports; the orderer's admin port on the namespace's own loopback). The
+# controller listens on the bridge's host address, its etcd on the host's
+# 127.0.0.1. Fabric's tools run as each org's admin from that org's
+# namespace. Elsewhere every org runs on 127.0.0.1, and the test says so.
+# Traffic goes only to 127.0.0.1 and to this run's bridge addresses.
 #
 # Needs FABRIC_BIN (peer, orderer, osnadmin, configtxlator; the sample
 # config in FABRIC_CFG_PATH or $FABRIC_BIN/../config); skipped without it.
@@ -30,10 +38,100 @@ FCFG=${FABRIC_CFG_PATH:-$FABRIC_BIN/../config}
 . "$FABFED_SRC/tests/integration/lib.sh"
 command -v jq >/dev/null || fail "jq is not installed (scripts/setup installs it)"
 
+# ---- where the orgs live: one network namespace each, or 127.0.0.1.
+# Names carry this shell's PID (fabfed-cf-<pid>-orgN, ffc<pid>br,
+# ffc<pid>hN); the /24 is 10.78.X with X from the PID, the first X no
+# address or route of this host uses (the demo takes 10.77.X).
+# shellcheck disable=SC2034  # read by scripts/lib/netns.sh
+NS_BASE=fabfed-cf NS_STEM=ffc NS_PREFIX=10.78 NS_FIRST=$(($$ % 255))
+NS_LOCK=/tmp/fabfed-cf-netns.lock
+. "$FABFED_SRC/scripts/lib/netns.sh"
+AGENTS=""
+# On exit: the agents first (each stops its peer and orderer), then
+# whatever is still in the namespaces, the namespaces and links, and then
+# lib.sh's cleanup (controllers, etcd, sanitizer check, $T).
+cf_exit() {
+	local rc=$? p i left
+	set +e
+	# (CONT: the test may have stopped one.)
+	for p in $AGENTS; do kill -CONT "$p" 2>/dev/null; kill -TERM "$p" 2>/dev/null; done
+	for ((i = 0; i < 150; i++)); do
+		left=""
+		for p in $AGENTS; do kill -0 "$p" 2>/dev/null && left="$left $p"; done
+		[ -n "$left" ] || break
+		sleep 0.1
+	done
+	ns_kill 50
+	ns_remove
+	(exit "$rc")
+	_cleanup
+}
+trap cf_exit EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM HUP
+
+declare -a IP
+why=$(ns_why)
+if [ -z "$why" ]; then
+	ns_sweep
+	ns_bridge || fail "netns: $NS_ERR"
+	HOSTIP=$NS_HOST_IP
+	for n in 1 2 3; do
+		ns_org $n || fail "netns: $NS_ERR"
+		IP[$n]=${NS_IP[$n]}
+		[ -z "$(ip -n "${NS_NS[$n]}" route show default)" ] ||
+			fail "namespace ${NS_NS[$n]} has a default route"
+	done
+	ok "three orgs in three network namespaces (${NS_NS[*]}) at ${IP[*]} on bridge $NS_BRIDGE ($NS_NET.0/24; the controller's side $HOSTIP)"
+else
+	HOSTIP=127.0.0.1
+	IP=([1]=127.0.0.1 [2]=127.0.0.1 [3]=127.0.0.1)
+	echo "note: every org runs on 127.0.0.1, not in its own network namespace: $why"
+fi
+# nsx N: the command prefix that runs in org N's namespace (none without).
+nsx() {
+	NSX=()
+	[ -z "${NS_NS[$1]:-}" ] || NSX=(ip netns exec "${NS_NS[$1]}")
+}
+# org_ps N: the programs running in org N's namespace, sorted, unique.
+org_ps() {
+	local p
+	for p in $(ip netns pids "${NS_NS[$1]}" 2>/dev/null); do
+		basename "$(readlink "/proc/$p/exe" 2>/dev/null)" 2>/dev/null
+	done | sort -u | tr '\n' ' '
+}
+# start_agent N: enroll org N's agent and run it (process runtime), from
+# org N's namespace; its PID (ip netns exec execs it) in AGENT[N].
+declare -A AGENT
+start_agent() {
+	local n=$1 tok
+	tok=$(ctl "$d" token create --consortium trade-finance --org Org${n}MSP 2>/dev/null) ||
+		fail "token create for Org${n}MSP"
+	ns_exec "$n" "$FABFED_BIN/fabfed-agent" enroll --controller "https://$CTRL_ADDR" \
+		--token "$tok" --state-dir "$T/a$n" >"$T/enroll$n.log" 2>&1 ||
+		fail "enroll $n: $(cat "$T/enroll$n.log")"
+	nsx "$n"
+	"${NSX[@]}" "$FABFED_BIN/fabfed-agent" run --state-dir "$T/a$n" --poll-timeout 5 \
+		--runtime process --fabric-bin "$FABRIC_BIN" >>"$T/agent$n.log" 2>&1 &
+	AGENT[$n]=$!
+	AGENTS="$AGENTS $!"
+	CTRL_PIDS="$CTRL_PIDS $!"
+}
+
 d=$T/ctl
-ctrl_init "$d"
+# With namespaces the controller's certificate also names the bridge
+# address the orgs dial, and it listens there (the last --listen wins over
+# lib.sh's 127.0.0.1:0).
+initargs=(--state-dir "$d")
+[ -z "$NS_NET" ] || initargs+=(--san "$HOSTIP")
+"$FABFED_BIN/fabfed-controller" init "${initargs[@]}" >"$T/init.log" 2>&1 ||
+	fail "fabfed-controller init ${initargs[*]}: $(cat "$T/init.log")"
 etcd_start "$T/etcd" >/dev/null
-ctrl_start "$d" ctl --etcd "$ETCD_ENDPOINT"
+ctrl_start "$d" ctl --etcd "$ETCD_ENDPOINT" --listen "$HOSTIP:0"
+case $CTRL_ADDR in
+"$HOSTIP":*) ;;
+*) fail "the controller serves on $CTRL_ADDR, not on $HOSTIP" ;;
+esac
 
 declare -A PP OP
 for n in 1 2 3; do
@@ -49,18 +147,18 @@ spec:
     - mspId: Org1MSP
       domain: org1.example.com
       cluster: {name: beijing, region: cn-north}
-      peers: [{name: peer0, endpoint: "127.0.0.1:${PP[1]}", anchor: true}]
-      orderers: [{name: orderer0, endpoint: "127.0.0.1:${OP[1]}"}]
+      peers: [{name: peer0, endpoint: "${IP[1]}:${PP[1]}", anchor: true}]
+      orderers: [{name: orderer0, endpoint: "${IP[1]}:${OP[1]}"}]
     - mspId: Org2MSP
       domain: org2.example.com
       cluster: {name: shanghai, region: cn-east}
-      peers: [{name: peer0, endpoint: "127.0.0.1:${PP[2]}", anchor: true}]
-      orderers: [{name: orderer0, endpoint: "127.0.0.1:${OP[2]}"}]
+      peers: [{name: peer0, endpoint: "${IP[2]}:${PP[2]}", anchor: true}]
+      orderers: [{name: orderer0, endpoint: "${IP[2]}:${OP[2]}"}]
     - mspId: Org3MSP
       domain: org3.example.com
       cluster: {name: shenzhen, region: cn-south}
-      peers: [{name: peer0, endpoint: "127.0.0.1:${PP[3]}", anchor: true}]
-      orderers: [{name: orderer0, endpoint: "127.0.0.1:${OP[3]}"}]
+      peers: [{name: peer0, endpoint: "${IP[3]}:${PP[3]}", anchor: true}]
+      orderers: [{name: orderer0, endpoint: "${IP[3]}:${OP[3]}"}]
   channels:
     - name: trade
       consenters: [Org1MSP/orderer0, Org2MSP/orderer0, Org3MSP/orderer0]
@@ -69,16 +167,8 @@ spec:
 EOF
 expect_rc 0 ctl "$d" apply -f "$T/consortium.yaml"
 
-declare -A OH PH AGENT
-for n in 1 2 3; do
-	tok=$(ctl "$d" token create --consortium trade-finance --org Org${n}MSP 2>/dev/null)
-	"$FABFED_BIN/fabfed-agent" enroll --controller "https://$CTRL_ADDR" --token "$tok" \
-		--state-dir "$T/a$n" >"$T/enroll$n.log" 2>&1 || fail "enroll $n: $(cat "$T/enroll$n.log")"
-	"$FABFED_BIN/fabfed-agent" run --state-dir "$T/a$n" --poll-timeout 5 \
-		--runtime process --fabric-bin "$FABRIC_BIN" >>"$T/agent$n.log" 2>&1 &
-	AGENT[$n]=$!
-	CTRL_PIDS="$CTRL_PIDS $!"
-done
+declare -A OH PH
+for n in 1 2 3; do start_agent $n; done
 
 # In the middle of the workflow (genesis built, joins under way): freeze
 # Org3's agent (SIGSTOP: its tasks wait) and SIGKILL the controller;
@@ -130,15 +220,15 @@ heights() {
 	local n aport
 	for n in 1 2 3; do
 		aport=$(jq -r .admin "$T/a$n/process/orderer0/ports.json")
-		"$FABRIC_BIN/osnadmin" channel list --channelID trade -o "127.0.0.1:$aport" \
+		ns_exec $n "$FABRIC_BIN/osnadmin" channel list --channelID trade -o "127.0.0.1:$aport" \
 			--ca-file "$(tlsca $n)" --client-cert "$(admin $n)/tls/client.crt" \
 			--client-key "$(admin $n)/tls/client.key" >"$T/osn$n.json" 2>&1 ||
 			fail "osnadmin on org $n's orderer: $(cat "$T/osn$n.json")"
 		OH[$n]=$(sed -n '/^{/,$p' "$T/osn$n.json" | jq -r .height)
 		FABRIC_CFG_PATH=$FCFG CORE_PEER_LOCALMSPID=Org${n}MSP \
-		    CORE_PEER_MSPCONFIGPATH="$(admin $n)/msp" CORE_PEER_ADDRESS="127.0.0.1:${PP[$n]}" \
+		    CORE_PEER_MSPCONFIGPATH="$(admin $n)/msp" CORE_PEER_ADDRESS="${IP[$n]}:${PP[$n]}" \
 		    CORE_PEER_TLS_ENABLED=true CORE_PEER_TLS_ROOTCERT_FILE="$(tlsca $n)" \
-		    "$FABRIC_BIN/peer" channel getinfo -c trade >"$T/info$n.out" 2>&1 ||
+		    ns_exec $n "$FABRIC_BIN/peer" channel getinfo -c trade >"$T/info$n.out" 2>&1 ||
 			fail "peer channel getinfo on org $n: $(cat "$T/info$n.out")"
 		PH[$n]=$(sed -n 's/^Blockchain info: //p' "$T/info$n.out" | jq -r .height)
 	done
@@ -156,18 +246,28 @@ for n in 1 2 3; do
 		{ tail -n 20 "$T"/a$n/process/peer0/node.log; fail "org $n: orderer height ${OH[$n]}, peer height ${PH[$n]}, want 4 (genesis + 3 anchor updates)"; }
 done
 ok "the channel is on 3 real orderers and 3 real peers, all at height 4 (osnadmin, peer channel getinfo)"
+if [ -n "$NS_NET" ]; then
+	for n in 1 2 3; do
+		ps=$(org_ps $n)
+		for prog in fabfed-agent orderer peer; do
+			grep -qw -- "$prog" <<<"$ps" ||
+				fail "no $prog runs in Org${n}MSP's namespace ${NS_NS[$n]} (there: $ps)"
+		done
+	done
+	ok "each org's agent, orderer and peer run in the org's own namespace, at its own address (${IP[*]})"
+fi
 
 FABRIC_CFG_PATH=$FCFG CORE_PEER_LOCALMSPID=Org1MSP CORE_PEER_MSPCONFIGPATH="$(admin 1)/msp" \
-    CORE_PEER_ADDRESS="127.0.0.1:${PP[1]}" CORE_PEER_TLS_ENABLED=true \
+    CORE_PEER_ADDRESS="${IP[1]}:${PP[1]}" CORE_PEER_TLS_ENABLED=true \
     CORE_PEER_TLS_ROOTCERT_FILE="$(tlsca 1)" \
-    "$FABRIC_BIN/peer" channel fetch config "$T/config.block" -c trade \
-    -o "127.0.0.1:${OP[1]}" --tls --cafile "$(tlsca 1)" >"$T/fetch.out" 2>&1 ||
+    ns_exec 1 "$FABRIC_BIN/peer" channel fetch config "$T/config.block" -c trade \
+    -o "${IP[1]}:${OP[1]}" --tls --cafile "$(tlsca 1)" >"$T/fetch.out" 2>&1 ||
 	fail "peer channel fetch config: $(cat "$T/fetch.out")"
 "$FABRIC_BIN/configtxlator" proto_decode --type common.Block --input "$T/config.block" \
 	--output "$T/config.json" || fail "configtxlator cannot decode the config block"
 for n in 1 2 3; do
-	port=$(jq -r ".data.data[0].payload.data.config.channel_group.groups.Application.groups.Org${n}MSP.values.AnchorPeers.value.anchor_peers[0].port" "$T/config.json")
-	[ "$port" = "${PP[$n]}" ] || fail "Org${n}MSP's anchor peer in the channel config is $port, want ${PP[$n]}"
+	anchor=$(jq -r ".data.data[0].payload.data.config.channel_group.groups.Application.groups.Org${n}MSP.values.AnchorPeers.value.anchor_peers[0] | \"\\(.host):\\(.port)\"" "$T/config.json")
+	[ "$anchor" = "${IP[$n]}:${PP[$n]}" ] || fail "Org${n}MSP's anchor peer in the channel config is $anchor, want ${IP[$n]}:${PP[$n]}"
 done
 signer=$(jq -r '.data.data[0].payload.data.last_update.payload.data.signatures | map(.signature_header.creator.mspid) | join(",")' "$T/config.json")
 case "$signer" in Org[123]MSP) ;; *) fail "the last update's signatures: $signer (want one org's own admin)";; esac
@@ -184,22 +284,29 @@ sleep 3
 	fail "the finished workflow was rewritten after a restart"
 for n in 1 2 3; do
 	FABRIC_CFG_PATH=$FCFG CORE_PEER_LOCALMSPID=Org${n}MSP \
-	    CORE_PEER_MSPCONFIGPATH="$(admin $n)/msp" CORE_PEER_ADDRESS="127.0.0.1:${PP[$n]}" \
+	    CORE_PEER_MSPCONFIGPATH="$(admin $n)/msp" CORE_PEER_ADDRESS="${IP[$n]}:${PP[$n]}" \
 	    CORE_PEER_TLS_ENABLED=true CORE_PEER_TLS_ROOTCERT_FILE="$(tlsca $n)" \
-	    "$FABRIC_BIN/peer" channel getinfo -c trade >"$T/info$n.out" 2>&1
+	    ns_exec $n "$FABRIC_BIN/peer" channel getinfo -c trade >"$T/info$n.out" 2>&1
 	h=$(sed -n 's/^Blockchain info: //p' "$T/info$n.out" | jq -r .height)
 	[ "$h" = 4 ] || fail "org $n's peer is at height $h after the second restart, want 4"
 done
 ok "a converged consortium survives a controller restart untouched (record revision and heights unchanged)"
 
 # ---- add a fourth org: the existing orgs' agents sign, its peer joins.
+# Org4 gets a namespace of its own on the same bridge.
+if [ -n "$NS_NET" ]; then
+	ns_org 4 || fail "netns: $NS_ERR"
+	IP[4]=${NS_IP[4]}
+else
+	IP[4]=127.0.0.1
+fi
 PP[4]=$(free_port)
 sed -e '/^  channels:/,$d' "$T/consortium.yaml" >"$T/c4.yaml"
 cat >>"$T/c4.yaml" <<YAML
     - mspId: Org4MSP
       domain: org4.example.com
       cluster: {name: chengdu, region: cn-west}
-      peers: [{name: peer0, endpoint: "127.0.0.1:${PP[4]}", anchor: true}]
+      peers: [{name: peer0, endpoint: "${IP[4]}:${PP[4]}", anchor: true}]
   channels:
     - name: trade
       consenters: [Org1MSP/orderer0, Org2MSP/orderer0, Org3MSP/orderer0]
@@ -207,12 +314,7 @@ cat >>"$T/c4.yaml" <<YAML
       batch: {timeout: 200ms}
 YAML
 expect_rc 0 ctl "$d" apply -f "$T/c4.yaml"
-tok=$(ctl "$d" token create --consortium trade-finance --org Org4MSP 2>/dev/null)
-"$FABFED_BIN/fabfed-agent" enroll --controller "https://$CTRL_ADDR" --token "$tok" \
-	--state-dir "$T/a4" >"$T/enroll4.log" 2>&1 || fail "enroll 4: $(cat "$T/enroll4.log")"
-"$FABFED_BIN/fabfed-agent" run --state-dir "$T/a4" --poll-timeout 5 \
-	--runtime process --fabric-bin "$FABRIC_BIN" >>"$T/agent4.log" 2>&1 &
-CTRL_PIDS="$CTRL_PIDS $!"
+start_agent 4
 t0=$EPOCHREALTIME
 # SIGKILL the controller in the middle of the add-org workflow (once the
 # update is prepared), restart it, and let apply --wait see it through.
@@ -248,9 +350,9 @@ expect_rc 0 ctl "$d" describe workflow add-org-trade-Org4MSP --consortium trade-
 contains "$OUT" "succeeded"
 peer_height() {  # peer_height N: org N's peer's height of trade, as its admin
 	FABRIC_CFG_PATH=$FCFG CORE_PEER_LOCALMSPID=Org${1}MSP \
-	    CORE_PEER_MSPCONFIGPATH="$(admin "$1")/msp" CORE_PEER_ADDRESS="127.0.0.1:${PP[$1]}" \
+	    CORE_PEER_MSPCONFIGPATH="$(admin "$1")/msp" CORE_PEER_ADDRESS="${IP[$1]}:${PP[$1]}" \
 	    CORE_PEER_TLS_ENABLED=true CORE_PEER_TLS_ROOTCERT_FILE="$(tlsca "$1")" \
-	    "$FABRIC_BIN/peer" channel getinfo -c trade 2>/dev/null |
+	    ns_exec "$1" "$FABRIC_BIN/peer" channel getinfo -c trade 2>/dev/null |
 		sed -n 's/^Blockchain info: //p' | jq -r .height
 }
 h1='' h4=''
@@ -267,10 +369,10 @@ done
 	fail "Org4's peer is at height '$h4', Org1's at '$h1' (want 5 both: one block for the add)"
 config_json() {  # config_json N OUT: the channel's config block, decoded, as org N
 	FABRIC_CFG_PATH=$FCFG CORE_PEER_LOCALMSPID=Org${1}MSP CORE_PEER_MSPCONFIGPATH="$(admin "$1")/msp" \
-	    CORE_PEER_ADDRESS="127.0.0.1:${PP[$1]}" CORE_PEER_TLS_ENABLED=true \
+	    CORE_PEER_ADDRESS="${IP[$1]}:${PP[$1]}" CORE_PEER_TLS_ENABLED=true \
 	    CORE_PEER_TLS_ROOTCERT_FILE="$(tlsca "$1")" \
-	    "$FABRIC_BIN/peer" channel fetch config "$T/cfg.block" -c trade \
-	    -o "127.0.0.1:${OP[1]}" --tls --cafile "$(tlsca 1)" >"$T/fetch.out" 2>&1 ||
+	    ns_exec "$1" "$FABRIC_BIN/peer" channel fetch config "$T/cfg.block" -c trade \
+	    -o "${IP[1]}:${OP[1]}" --tls --cafile "$(tlsca 1)" >"$T/fetch.out" 2>&1 ||
 		fail "peer channel fetch config: $(cat "$T/fetch.out")"
 	"$FABRIC_BIN/configtxlator" proto_decode --type common.Block --input "$T/cfg.block" \
 		--output "$2" || fail "configtxlator cannot decode the config block"
@@ -284,7 +386,13 @@ signers=$(jq -r "$sigjq" "$T/config4.json")
 nsig=$(tr ',' '\n' <<<"$signers" | grep -c 'Org[123]MSP' || true)
 [ "$nsig" -ge 2 ] && ! grep -q Org4MSP <<<"$signers" ||
 	fail "the add-org update was signed by $signers; want at least 2 of Org1-3MSP (MAJORITY of 3), not Org4MSP"
-ok "Org4MSP added in $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s through a controller SIGKILL: the update the orderer accepted is signed by $signers (each by its own agent's signer); Org4's peer joined and is at height $h4 like Org1's"
+if [ -n "$NS_NET" ]; then
+	ps=$(org_ps 4)
+	for prog in fabfed-agent peer; do
+		grep -qw -- "$prog" <<<"$ps" || fail "no $prog runs in Org4MSP's namespace ${NS_NS[4]} (there: $ps)"
+	done
+fi
+ok "Org4MSP added in $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s through a controller SIGKILL: the update the orderer accepted is signed by $signers (each by its own agent's signer); Org4's peer joined${NS_NS[4]:+ from its own namespace at ${IP[4]}} and is at height $h4 like Org1's"
 
 # ---- remove Org2MSP from the channel: a MAJORITY of the 4 members sign.
 sed -e 's/members: \[Org1MSP, Org2MSP, Org3MSP, Org4MSP\]/members: [Org1MSP, Org3MSP, Org4MSP]/' \
