@@ -14,7 +14,7 @@
 
 struct server_req;
 
-struct lp_watch;
+struct lp_cons;
 
 /* One request: a long poll, a record write, a heartbeat or a read. */
 struct ag_ctx {
@@ -24,7 +24,10 @@ struct ag_ctx {
 	int64_t since;            /* long poll */
 	int poll_secs;
 	struct event *timer;      /* long poll deadline */
-	struct lp_watch *watch;   /* set while waiting */
+	struct lp_cons *cons;     /* set while waiting on a consortium's mirror */
+	int64_t seen_rev;         /* barrier: etcd's revision at arrival, */
+	int64_t seen_max;         /* the newest mod_revision in the prefix then, */
+	int64_t seen_keys;        /* and how many keys it held */
 	TAILQ_ENTRY(ag_ctx) entry;
 	int state;
 	char *key;                /* record written */
@@ -34,7 +37,7 @@ struct ag_ctx {
 /* api_agent.c */
 struct ag_ctx	*api_ag_new(struct server_req *);
 
-/* api_agent_desired.c */
+/* api_agent_desired.c: takes a pending desired request off its mirror. */
 void		 api_lp_detach(struct ag_ctx *);
 
 #endif /* FABFED_API_AGENT_INT_H */

@@ -3,9 +3,10 @@
  * routes for workflows.
  *
  * Every controller campaigns (leader.c); the leader watches consortia/ and
- * agents/ and, 100 ms after the last change (and every 10 s regardless),
- * makes one pass: one read-only txn reads every consortium's keys and the
- * live agents, wf_create_channel_step computes each channel's record, and
+ * agents/ and, 100 ms after the first change since the last pass (and
+ * every 10 s regardless), makes one pass: one read-only txn reads every
+ * consortium's keys and the live agents, wf_create_channel_step computes
+ * each channel's record, and
  * each record that moved is written by a txn that holds only if this
  * controller still leads (the leader key's create_revision) and the record
  * is as read (its mod_revision). A genesis block is built only when no
@@ -79,7 +80,10 @@ wf_schedule(struct wf_engine *e)
 		e->dirty = 1;
 		return;
 	}
-	evtimer_add(e->debounce, &tv);   /* re-arming pushes it back: debounced */
+	/* A window from the first change: a stream of N agents' results does
+	 * not hold the pass back. */
+	if (!evtimer_pending(e->debounce, NULL))
+		evtimer_add(e->debounce, &tv);
 }
 
 static void

@@ -15,6 +15,13 @@
 # Environment: SIZES (default "3 10 30"), DELAYS (ms, default "0 50"; the
 # delay is emulated in the simulated agents before each request, since this
 # kernel has no sch_netem to delay the link itself).
+#
+# The end is seen by one poller on one keep-alive connection every 10 ms
+# (not a curl and a python3 per look, which cost more than a round trip).
+# Beside the time: the desired-state requests the controller answered
+# during the add-org (they grow with N: every agent reads the new
+# document once, every member its sign task once), and the controller's
+# CPU seconds over it.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-$top/build}
@@ -67,6 +74,39 @@ wstate() {  # wstate ID: the workflow's state, or "" if absent
 		"https://$addr/v1/consortia/bench/workflows/$1" 2>/dev/null |
 		python3 -c 'import json,sys; print(json.load(sys.stdin).get("state",""))' 2>/dev/null || true
 }
+watch_state() {  # watch_state ID SECONDS: "<unix time seen> <state>" once it ends
+	python3 - "$addr" "$T/ctl" "$1" "$2" <<'EOF'
+import http.client, json, ssl, sys, time
+addr, d, wid, secs = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])
+host, port = addr.rsplit(":", 1)
+ctx = ssl.create_default_context(cafile=d + "/ca.crt")
+ctx.check_hostname = False
+ctx.load_cert_chain(d + "/admin.crt", d + "/admin.key")
+c, end, st = None, time.time() + secs, ""
+while time.time() < end:
+    try:
+        if c is None:
+            c = http.client.HTTPSConnection(host, int(port), context=ctx, timeout=5)
+        c.request("GET", "/v1/consortia/bench/workflows/" + wid)
+        r = c.getresponse()
+        body = r.read()
+        st = json.loads(body).get("state", "") if r.status == 200 else ""
+    except (OSError, http.client.HTTPException, ValueError):
+        c = None
+    if st in ("succeeded", "failed"):
+        print("%.6f %s" % (time.time(), st))
+        sys.exit(0)
+    time.sleep(0.01)
+print("%.6f timeout" % time.time())
+EOF
+}
+ctl_metric() {  # ctl_metric ROUTE: the controller's count of 200 answers on ROUTE
+	curl -sS --max-time 5 --cacert "$T/ctl/ca.crt" --cert "$T/ctl/admin.crt" --key "$T/ctl/admin.key" \
+		"https://$addr/metrics" | awk -v r="route=\"$1\",code=\"200\"" 'index($0, r) { n = $2 } END { print n + 0 }'
+}
+ctl_cpu() {  # ctl_cpu: the controller's CPU time so far, in clock ticks
+	awk '{ print $14 + $15 }' "/proc/$ctl_pid/stat"
+}
 wait_state() {  # wait_state ID SECONDS
 	local i
 	for ((i = 0; i < $2 * 20; i++)); do
@@ -114,23 +154,29 @@ run_one() {  # run_one N DELAY_MS: prints the add-org seconds
 		>"$T/sim.log" 2>&1 &
 	sim_pid=$!
 	wait_state create-channel-trade 120 || { tail "$T/ctl.log" >&2; echo "create-channel did not succeed" >&2; return 1; }
-	local t0 t1
+	local t0 t1 st d0 d1 c0 c1
+	d0=$(ctl_metric /v1/agent/desired)
+	c0=$(ctl_cpu)
 	t0=$EPOCHREALTIME
 	ctl apply -f "$T/after.yaml" >/dev/null
-	wait_state "add-org-trade-Org$((n + 1))MSP" 120 || { tail "$T/ctl.log" >&2; echo "add-org did not succeed" >&2; return 1; }
-	t1=$EPOCHREALTIME
+	read -r t1 st < <(watch_state "add-org-trade-Org$((n + 1))MSP" 120)
+	[ "$st" = succeeded ] || { tail "$T/ctl.log" >&2; echo "add-org did not succeed ($st)" >&2; return 1; }
+	c1=$(ctl_cpu)
+	d1=$(ctl_metric /v1/agent/desired)
 	signs=$(grep -c "add-org-trade-Org$((n + 1))MSP.update-sign" "$T/sim.log" || true)
 	kill -TERM "$sim_pid" "$ctl_pid" 2>/dev/null || true
 	wait "$sim_pid" "$ctl_pid" 2>/dev/null || true
 	sim_pid='' ctl_pid=''
-	awk -v a="$t0" -v b="$t1" -v s="$signs" 'BEGIN { printf "%.2f %d\n", b - a, s }'
+	awk -v a="$t0" -v b="$t1" -v s="$signs" -v d=$((d1 - d0)) -v c=$((c1 - c0)) \
+		-v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f %d %d %.2f\n", b - a, s, d, c / hz }'
 }
 
 echo "add-org: apply of org N+1 to workflow succeeded; simulated agents (see the header); one run each"
-printf '%-12s %-10s %12s %16s\n' "member orgs" "delay ms" "add-org s" "signatures sent"
+printf '%-12s %-10s %12s %16s %14s %10s\n' "member orgs" "delay ms" "add-org s" "signatures sent" \
+	"desired polls" "ctl cpu s"
 for delay in $delays; do
 	for n in $sizes; do
-		read -r secs signs < <(run_one "$n" "$delay")
-		printf '%-12s %-10s %12s %16s\n' "$n" "$delay" "$secs" "$signs"
+		read -r secs signs polls cpu < <(run_one "$n" "$delay")
+		printf '%-12s %-10s %12s %16s %14s %10s\n' "$n" "$delay" "$secs" "$signs" "$polls" "$cpu"
 	done
 done

@@ -11,8 +11,15 @@ its etcd and the workflow engine are real.
 Each AGENT_DIR holds agent.crt and agent.key. DELAY_MS emulates a
 leased line's round trip: each request waits that long before it is sent
 (this kernel has no sch_netem, so the delay cannot be put on the link).
+Each simulated agent keeps one HTTPS connection open (keep-alive), as
+the real agent's libcurl does, and makes a new one only when it breaks:
+a new TLS handshake per request made the stand-in, not the controller,
+what the bench measured.
+
 Runs until SIGTERM; prints one line per task answered:
   <unix time> <msp> <task id> <state>
+and, at SIGTERM, one line of request counts:
+  requests desired=N tasks=N heartbeats=N connections=N
 """
 import base64
 import hashlib
@@ -36,26 +43,55 @@ signal.signal(signal.SIGTERM, lambda *a: stop.set())
 UPDATE = b"\x0a\x05trade"
 
 
-def conn_for(d):
-    ctx = ssl.create_default_context(cafile=ca)
-    ctx.check_hostname = False
-    ctx.load_cert_chain(d + "/agent.crt", d + "/agent.key")
-    return lambda timeout: http.client.HTTPSConnection(host, int(port), context=ctx,
-                                                       timeout=timeout)
+counts = {"desired": 0, "tasks": 0, "heartbeats": 0, "connections": 0}
+count_lock = threading.Lock()
+
+
+def count(what):
+    with count_lock:
+        counts[what] += 1
+
+
+class Conn:
+    """One agent's keep-alive connection to the controller."""
+
+    def __init__(self, d):
+        self.ctx = ssl.create_default_context(cafile=ca)
+        self.ctx.check_hostname = False
+        self.ctx.load_cert_chain(d + "/agent.crt", d + "/agent.key")
+        self.c = None
+
+    def call(self, method, path, body=None, timeout=40):
+        if delay_ms:
+            time.sleep(delay_ms / 1000.0)
+        if self.c is None:
+            self.c = http.client.HTTPSConnection(host, int(port), context=self.ctx,
+                                                 timeout=timeout)
+            count("connections")
+        self.c.timeout = timeout
+        if self.c.sock is not None:
+            self.c.sock.settimeout(timeout)
+        try:
+            self.c.request(method, path,
+                           body=json.dumps(body) if body is not None else None,
+                           headers={"Content-Type": "application/json"})
+            r = self.c.getresponse()
+            data = r.read()
+            if r.getheader("Connection", "").lower() == "close":
+                self.close()
+            return r.status, (json.loads(data) if data else None)
+        except (OSError, http.client.HTTPException):
+            self.close()
+            raise
+
+    def close(self):
+        if self.c is not None:
+            self.c.close()
+            self.c = None
 
 
 def call(mk, method, path, body=None, timeout=40):
-    if delay_ms:
-        time.sleep(delay_ms / 1000.0)
-    c = mk(timeout)
-    try:
-        c.request(method, path, body=json.dumps(body) if body is not None else None,
-                  headers={"Content-Type": "application/json"})
-        r = c.getresponse()
-        data = r.read()
-        return r.status, (json.loads(data) if data else None)
-    finally:
-        c.close()
+    return mk.call(method, path, body, timeout)
 
 
 def result_for(task):
@@ -73,13 +109,15 @@ def result_for(task):
 
 
 def agent(d):
-    mk = conn_for(d)
+    mk = Conn(d)
     since, sent, last_hb = 0, set(), 0.0
     while not stop.is_set():
         try:
             if time.time() - last_hb > 5:
+                count("heartbeats")
                 call(mk, "POST", "/v1/agent/heartbeat", {})
                 last_hb = time.time()
+            count("desired")
             st, ans = call(mk, "GET", "/v1/agent/desired?since=%d&timeout=5" % since)
             if st != 200:
                 time.sleep(0.2)
@@ -88,6 +126,7 @@ def agent(d):
             for task in ans.get("tasks", []) or []:
                 if task["id"] in sent:
                     continue
+                count("tasks")
                 st, _ = call(mk, "PUT", "/v1/agent/tasks/" + task["id"], result_for(task))
                 if st in (200, 404, 409):
                     sent.add(task["id"])
@@ -102,3 +141,5 @@ for t in threads:
     t.start()
 while not stop.is_set():
     stop.wait(0.5)
+with count_lock:
+    print("requests " + " ".join("%s=%d" % kv for kv in counts.items()), flush=True)
