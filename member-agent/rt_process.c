@@ -701,6 +701,12 @@ static const struct runtime_ops rtp_ops = {
 	"process", rtp_render, rtp_ensure, rtp_observe, rtp_remove, rtp_free
 };
 
+int
+rt_is_process(const struct runtime *rt)
+{
+	return rt != NULL && rt->ops == &rtp_ops;
+}
+
 struct runtime *
 rt_process_new(const char *fabric_bin, const char *statedir,
     const char *listen_address, char **cause)

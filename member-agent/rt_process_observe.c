@@ -237,7 +237,7 @@ int
 rt_process_node_info(struct runtime *rt, const struct rt_org *o,
     const char *name, json_t **info, char **cause)
 {
-	struct rtp *r = rtp_of(rt);
+	struct rtp *r;
 	struct rtp_node n;
 	struct rtp_procs p;
 	const char *st;
@@ -245,6 +245,12 @@ rt_process_node_info(struct runtime *rt, const struct rt_org *o,
 	int ret = -1;
 
 	*info = NULL;
+	if (!rt_is_process(rt)) {
+		*cause = xasprintf("the %s runtime runs no local node %s",
+		    rt != NULL ? rt->ops->name : "(no)", name);
+		return -1;
+	}
+	r = rtp_of(rt);
 	if (rtp_node_load(r, o, name, &n, cause) != 0)
 		goto done;
 	rtp_procs_read(r, n.dir, &p);

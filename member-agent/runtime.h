@@ -117,6 +117,8 @@ struct runtime *rt_process_new(const char *fabric_bin, const char *statedir,
  */
 int rt_process_node_info(struct runtime *, const struct rt_org *,
     const char *node, json_t **info, char **cause);
+/* 1 when RT is a process runtime (rt_process_new), else 0. */
+int rt_is_process(const struct runtime *rt);
 
 /* The process runtime's timings and bounds (defaults in brackets). */
 struct rt_process_limits {

@@ -12,7 +12,13 @@
  *                 (fabric.config-update) and CONFIG_UPDATE envelope
  *                 (fabric.config-submit), broadcast: tasks_anchor.c
  *   update-prepare, update-sign, update-submit
- *                 adding or removing an org: tasks_update.c
+ *                 adding or removing an org (tasks_update.c) or a
+ *                 consenter (tasks_consenter.c)
+ *   join-orderer with "blockFrom": "channel"
+ *                 a new consenter joined with the channel's newest config
+ *                 block, fetched from another orderer of the channel
+ *   leave-orderer the channel taken off an orderer that is no longer its
+ *                 consenter (tasks_consenter.c)
  *
  * The sequence is the one tests/integration/itest_fabric_e2e.c runs
  * against real Fabric. Retryable failures of a call are retried inside
@@ -49,9 +55,6 @@
 #include "topology.h"
 #include "xmalloc.h"
 
-/* The in-cluster ports of the kubernetes objects (k8s.c). */
-#define TASKS_K8S_PEER_PORT	7051
-#define TASKS_K8S_ADMIN_PORT	7053
 #define TASKS_PAUSE_MS		500	/* between retries of a call */
 #define TASKS_MAX_CERT_FILE	(64 * 1024)
 
@@ -98,6 +101,8 @@ tasks_needs_signer(const char *runtime, const json_t *task)
 {
 	const char *type = json_string_value(json_object_get(task, "type"));
 
+	if (type != NULL && strcmp(type, "leave-orderer") == 0)
+		return 0;
 	return (runtime != NULL && strcmp(runtime, "process") == 0) ||
 	    (type != NULL && strcmp(type, "update-sign") == 0);
 }
@@ -224,10 +229,77 @@ shown(const char *s, char buf[TASKS_SHOWN])
 {
 	size_t i;
 
-	for (i = 0; s[i] != '\0' && i < TASKS_SHOWN - 1; i++)
+	for (i = 0; i < TASKS_SHOWN - 1 && s[i] != '\0'; i++)
 		buf[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
 	buf[i] = '\0';
 	return buf;
+}
+
+/*
+ * join-orderer with "blockFrom": no block of its own; the block is
+ * fetched from one of its orderers, which must name another orderer than
+ * the node itself.
+ */
+static json_t *
+check_from_channel(const struct tasks_env *env, struct task *t,
+    const json_t *bf)
+{
+	char *self;
+	const json_t *v;
+	size_t i;
+	int other = 0;
+
+	if (!json_is_string(bf) || strcmp(json_string_value(bf), "channel") != 0)
+		return tasks_result(TASKS_FAILED, NULL, "a join-orderer task's "
+		    "blockFrom can only be \"channel\" (the channel's newest "
+		    "config block)");
+	if (json_object_get(t->json, "block") != NULL ||
+	    json_object_get(t->json, "blockSha256") != NULL)
+		return tasks_result(TASKS_FAILED, NULL, "a join-orderer task "
+		    "carries either a block or blockFrom \"channel\", not both");
+	if (t->orderers == NULL)
+		return tasks_result(TASKS_FAILED, NULL, "a join-orderer task with "
+		    "blockFrom \"channel\" needs the channel's orderers to fetch "
+		    "the block from");
+	self = xasprintf("%s/%s", env->mspid, t->node);
+	json_array_foreach(t->orderers, i, v)
+		if (strcmp(json_string_value(v), self) != 0)
+			other = 1;
+	free(self);
+	if (!other)
+		return tasks_result(TASKS_FAILED, NULL, "a join-orderer task with "
+		    "blockFrom \"channel\" needs an orderer other than %s/%s "
+		    "among its orderers: a node cannot fetch the block that "
+		    "makes it a consenter from itself", env->mspid, t->node);
+	t->from_channel = 1;
+	return NULL;
+}
+
+/* leave-orderer: an orderer of this org that the document no longer
+ * lists among the channel's consenters. */
+static json_t *
+check_leave(const struct tasks_env *env, struct task *t)
+{
+	const char *kind = NULL;
+	char b1[TASKS_SHOWN];
+
+	if ((t->node = tasks_sget(t->json, "node")) == NULL)
+		return tasks_result(TASKS_FAILED, NULL, "a leave-orderer task needs "
+		    "a node");
+	if ((t->nodespec = topology_find_node(t->me, t->node, &kind)) == NULL)
+		return tasks_result(TASKS_FAILED, NULL, "%s is not a node of %s",
+		    shown(t->node, b1), env->mspid);
+	if (strcmp(kind, "orderer") != 0)
+		return tasks_result(TASKS_FAILED, NULL, "%s of %s is a %s, not an "
+		    "orderer", t->node, env->mspid, kind);
+	if (is_consenter(t->chan, env->mspid, t->node))
+		return tasks_result(TASKS_FAILED, NULL, "%s/%s is still a consenter "
+		    "of channel %s in the consortium: it does not leave the "
+		    "channel", env->mspid, t->node, t->channel);
+	if (json_object_get(t->json, "block") != NULL)
+		return tasks_result(TASKS_FAILED, NULL, "a leave-orderer task "
+		    "carries no block");
+	return NULL;
 }
 
 /*
@@ -241,8 +313,9 @@ tasks_check(const struct tasks_env *env, const json_t *task, struct task *t)
 	uint8_t md[SHA256_DIGEST_LENGTH];
 	Common__Block *b = NULL;
 	char *cause = NULL, *ch = NULL, b1[TASKS_SHOWN], b2[TASKS_SHOWN];
+	const json_t *bf;
 	json_t *r = NULL;
-	int type = 0, join;
+	int type = 0, join, leave;
 
 	memset(t, 0, sizeof(*t));
 	t->json = task;
@@ -253,11 +326,12 @@ tasks_check(const struct tasks_env *env, const json_t *task, struct task *t)
 		    "and a channel");
 	join = strcmp(t->type, "join-orderer") == 0 ||
 	    strcmp(t->type, "join-peer") == 0;
-	if (!join && strcmp(t->type, "anchor-peers") != 0 &&
+	leave = strcmp(t->type, "leave-orderer") == 0;
+	if (!join && !leave && strcmp(t->type, "anchor-peers") != 0 &&
 	    !tasks_update_type(t->type))
 		return tasks_result(TASKS_FAILED, NULL, "this agent does not know task "
-		    "type \"%s\" (it knows join-orderer, join-peer, anchor-peers, "
-		    "update-prepare, update-sign and update-submit)",
+		    "type \"%s\" (it knows join-orderer, join-peer, leave-orderer, "
+		    "anchor-peers, update-prepare, update-sign and update-submit)",
 		    shown(t->type, b1));
 	if ((t->me = topology_find_org(env->spec, env->mspid)) == NULL)
 		return tasks_result(TASKS_FAILED, NULL, "org %s is not declared in the "
@@ -265,9 +339,13 @@ tasks_check(const struct tasks_env *env, const json_t *task, struct task *t)
 	if ((t->chan = tasks_chan_find(env->spec, t->channel)) == NULL)
 		return tasks_result(TASKS_FAILED, NULL, "channel \"%s\" is not declared "
 		    "in the consortium", shown(t->channel, b1));
+	if ((r = tasks_orderers_check(task, &t->orderers)) != NULL)
+		return r;
 	/* The update tasks check their own fields (tasks_update.c). */
 	if (tasks_update_type(t->type))
 		return NULL;
+	if (leave)
+		return check_leave(env, t);
 	if (!join) {
 		if (!tasks_list_has(json_object_get(t->chan, "members"), env->mspid))
 			return tasks_result(TASKS_FAILED, NULL, "%s is not a member of "
@@ -289,7 +367,13 @@ tasks_check(const struct tasks_env *env, const json_t *task, struct task *t)
 			return tasks_result(TASKS_FAILED, NULL, "%s/%s is not a "
 			    "consenter of channel %s", env->mspid, t->node,
 			    t->channel);
+		if ((bf = json_object_get(task, "blockFrom")) != NULL)
+			return check_from_channel(env, t, bf);
 	} else {
+		if (json_object_get(task, "blockFrom") != NULL)
+			return tasks_result(TASKS_FAILED, NULL, "a join-peer task "
+			    "carries its block: blockFrom is for join-orderer "
+			    "only (a peer joins from block 0)");
 		if (strcmp(kind, "peer") != 0)
 			return tasks_result(TASKS_FAILED, NULL, "%s of %s is an %s, not "
 			    "a peer", t->node, env->mspid, kind);
@@ -474,6 +558,13 @@ tasks_node_info(const struct tasks_env *env, const char *node, char **cause)
 	struct rt_org o;
 	json_t *info = NULL;
 
+	/* rt_process_node_info takes a process runtime only. */
+	if (!is_process(env)) {
+		*cause = xasprintf("the %s runtime does not run %s: no live "
+		    "endpoint of it", env->rt != NULL ? env->rt->ops->name :
+		    "(none)", node);
+		return NULL;
+	}
 	o.consortium = env->spec;
 	o.mspid = env->mspid;
 	o.pkidir = env->pkidir;
@@ -524,12 +615,43 @@ tasks_admin_clear(struct admin_files *af)
 }
 
 /* The HTTP status a participation failure carries, or 0 (no answer). */
-static long
-part_http_status(const char *cause)
+long
+tasks_part_status(const char *cause)
 {
 	const char *p = cause != NULL ? strstr(cause, ": HTTP ") : NULL;
 
 	return p != NULL ? strtol(p + 7, NULL, 10) : 0;
+}
+
+json_t *
+tasks_part_target(const struct tasks_env *env, const char *node,
+    struct part_target *adm, json_t **ni, char **host, struct admin_files *af)
+{
+	char *cause = NULL;
+	json_t *r;
+
+	memset(adm, 0, sizeof(*adm));
+	memset(af, 0, sizeof(*af));
+	*host = NULL;
+	if ((*ni = tasks_node_info(env, node, &cause)) == NULL) {
+		r = tasks_result(TASKS_RETRY, NULL, "%s", cause);
+		free(cause);
+		return r;
+	}
+	if (tasks_split_hp(tasks_sget(*ni, "admin"), host, &adm->port) != 0 ||
+	    tasks_sget(*ni, "tlsCa") == NULL)
+		return tasks_result(TASKS_FAILED, NULL, "the process runtime gives "
+		    "%s no admin endpoint", node);
+	if (tasks_admin_load(env, af, &cause) != 0) {
+		r = tasks_result(TASKS_FAILED, NULL, "%s", cause);
+		free(cause);
+		return r;
+	}
+	adm->host = *host;
+	adm->ca_file = tasks_sget(*ni, "tlsCa");
+	adm->cert_file = af->tls_crt;
+	adm->key_file = af->tls_key;
+	return NULL;
 }
 
 static json_t *
@@ -544,27 +666,9 @@ join_orderer(const struct tasks_env *env, const struct task *t,
 	char *cause = NULL, *host = NULL;
 	long st;
 
-	memset(&af, 0, sizeof(af));
 	memset(&info, 0, sizeof(info));
-	if ((ni = tasks_node_info(env, t->node, &cause)) == NULL) {
-		r = tasks_result(TASKS_RETRY, NULL, "%s", cause);
+	if ((r = tasks_part_target(env, t->node, &adm, &ni, &host, &af)) != NULL)
 		goto done;
-	}
-	memset(&adm, 0, sizeof(adm));
-	if (tasks_split_hp(tasks_sget(ni, "admin"), &host, &adm.port) != 0 ||
-	    tasks_sget(ni, "tlsCa") == NULL) {
-		r = tasks_result(TASKS_FAILED, NULL, "the process runtime gives %s no "
-		    "admin endpoint", t->node);
-		goto done;
-	}
-	if (tasks_admin_load(env, &af, &cause) != 0) {
-		r = tasks_result(TASKS_FAILED, NULL, "%s", cause);
-		goto done;
-	}
-	adm.host = host;
-	adm.ca_file = tasks_sget(ni, "tlsCa");
-	adm.cert_file = af.tls_crt;
-	adm.key_file = af.tls_key;
 	for (;;) {
 		free(cause);
 		cause = NULL;
@@ -572,7 +676,7 @@ join_orderer(const struct tasks_env *env, const struct task *t,
 		if (part_join(&adm, t->block, t->blen, &pj, &info,
 		    tasks_deadline_call(d), &cause) == 0)
 			break;
-		st = part_http_status(cause);
+		st = tasks_part_status(cause);
 		/* An answer other than 5xx or 409 (pending removal) is final. */
 		if (st != 0 && st < 500 && st != 409) {
 			r = tasks_result(TASKS_FAILED, NULL, "%s", cause);
@@ -693,6 +797,10 @@ tasks_run(const struct tasks_env *env, const json_t *task, json_t **result_)
 	deadline_init(&d, env);
 	if (tasks_update_type(t.type))
 		r = tasks_update_run(env, &t, &d, is_process(env));
+	else if (t.from_channel)
+		r = tasks_join_from_channel(env, &t, &d, is_process(env));
+	else if (strcmp(t.type, "leave-orderer") == 0)
+		r = tasks_leave_orderer(env, &t, &d, is_process(env));
 	else if (!is_process(env)) {
 		if (strcmp(t.type, "anchor-peers") == 0)
 			r = tasks_result(TASKS_RENDERED, NULL, "the %s runtime has no live "

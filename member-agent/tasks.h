@@ -3,11 +3,14 @@
  * it (docs/workflows.md, docs/agent-tasks.md): join one of its orderers
  * to a channel (channel participation), join one of its peers (cscc
  * JoinChain signed by the org admin's signer), set its own org's anchor
- * peers on a channel (a config update signed by the signer), and the
- * steps of adding or removing an org (prepare the update, sign it,
- * submit it with the signatures collected: tasks_update.c). With the
- * manifests and kubernetes runtimes the joins are written out for GitOps
- * instead ("rendered").
+ * peers on a channel (a config update signed by the signer), the steps
+ * of adding or removing an org or a consenter (prepare the update, sign
+ * it, submit it with the signatures collected: tasks_update.c,
+ * tasks_consenter.c), join one of its orderers to a channel it is a new
+ * consenter of (with the channel's newest config block) or take a
+ * channel off an orderer that is no longer its consenter. With the
+ * manifests and kubernetes runtimes the joins and leaves are written out
+ * for GitOps instead ("rendered").
  *
  * tasks_run is synchronous: it blocks on the Fabric calls, each bounded,
  * the whole task bounded by call_ms and task_ms.
@@ -74,21 +77,35 @@ Common__Config *tasks_anchor_config(const Common__Config *live,
 
 /*
  * 1 when the task needs the signer before it can run: every task of the
- * process runtime (its Fabric calls are signed), and update-sign under
- * every runtime. The agent waits for the signer's PING before those.
+ * process runtime (its Fabric calls are signed) but leave-orderer (a
+ * participation call with the admin's TLS certificate, nothing signed),
+ * and update-sign under every runtime. The agent waits for the signer's
+ * PING before those.
  */
 int tasks_needs_signer(const char *runtime, const json_t *task);
 
-/* The change of an add-org / remove-org workflow (update-prepare's "change"). */
+/*
+ * The change of an add-org / remove-org / add-consenter /
+ * remove-consenter workflow (the update tasks' "change").
+ */
 enum tasks_org_change {
-	TASKS_ADD_ORG,     /* {"addOrg": MSP} */
-	TASKS_REMOVE_ORG   /* {"removeOrg": MSP} */
+	TASKS_ADD_ORG,          /* {"addOrg": MSP} */
+	TASKS_REMOVE_ORG,       /* {"removeOrg": MSP} */
+	TASKS_ADD_CONSENTER,    /* {"addConsenter": "MSP/node"} */
+	TASKS_REMOVE_CONSENTER  /* {"removeConsenter": "MSP/node"} */
 };
 
+#define TASKS_MAX_REF		512	/* bytes of an "MSP/node" reference */
+#define TASKS_MAX_ORDERERS	256	/* entries of a task's "orderers" */
+
+/* 1 for TASKS_ADD_CONSENTER and TASKS_REMOVE_CONSENTER. */
+int tasks_change_is_consenter(enum tasks_org_change);
+
 /*
- * update-prepare's "change": {"addOrg": MSP} or {"removeOrg": MSP}, one
- * key. Returns 0 with *op and *msp (borrowed from CHANGE), or -1 with
- * *cause.
+ * The update tasks' "change", one key: {"addOrg": MSP}, {"removeOrg":
+ * MSP}, {"addConsenter": "MSP/node"} or {"removeConsenter": "MSP/node"}.
+ * Returns 0 with *op and *msp (the MSP ID, or the "MSP/node" reference of
+ * a consenter; borrowed from CHANGE), or -1 with *cause.
  */
 int tasks_org_change_parse(const json_t *change, enum tasks_org_change *op,
     const char **msp, char **cause);
@@ -100,22 +117,46 @@ int tasks_org_change_parse(const json_t *change, enum tasks_org_change *op,
  * the document declares: MSP listed among CHANNEL's members to be added,
  * no longer listed to be removed; otherwise -1 with *cause saying so.
  * Returns 0 with *out (fcfg_free), 1 when LIVE has the change already
- * (the org is there / is gone; *out NULL), or -1 with *cause.
+ * (the org is there / is gone; *out NULL), or -1 with *cause. The
+ * consenter changes go to tasks_consenter_config (MSP is then the
+ * "MSP/node" reference).
  */
 int tasks_org_config(const Common__Config *live, const json_t *spec,
     const json_t *orgs, const char *channel, enum tasks_org_change op,
     const char *msp, Common__Config **out, char **cause);
 
 /*
- * update-submit's check that an update is already in the channel. The
- * task carries no "change", so what the update does is read from its
- * write set: an add-org or remove-org update writes the Application group
+ * The config an add-consenter / remove-consenter update aims at: LIVE
+ * with Orderer/ConsensusType as fcfg_build(SPEC, CHANNEL, ORGS) has it,
+ * and the owner's Orderer/<MSP> group added (as fcfg_build has it), its
+ * Endpoints value set to the declared one, or the group removed when the
+ * document leaves that org no consenter of CHANNEL; nothing else. The
+ * document must ask for the change (REF, "MSP/node", among CHANNEL's
+ * consenters to be added, no longer among them to be removed), and the
+ * etcdraft consenter sets (host, port, TLS certificates) of LIVE and of
+ * the desired config must differ by exactly that consenter: Raft takes
+ * one consenter change per config update. Returns 0 with *out
+ * (fcfg_free), 1 when LIVE has the change already (the consenter is in /
+ * gone from LIVE's set; *out NULL), or -1 with *cause ("the document
+ * changes 2 consenters of trade at once ...").
+ */
+int tasks_consenter_config(const Common__Config *live, const json_t *spec,
+    const json_t *orgs, const char *channel, enum tasks_org_change op,
+    const char *ref, Common__Config **out, char **cause);
+
+/*
+ * update-submit's check that an update is already in the channel. What
+ * the update does is read from its write set (the task's "change" is not
+ * needed): an add-org or remove-org update writes the Application group
  * at a new version (its read set version + 1) with exactly the orgs the
- * channel has afterwards. Returns 1 when LIVE's Application orgs are
- * exactly those, 0 when they are not (*what, may be NULL, says what the
- * update would change: "adds Org2MSP", "removes Org3MSP"; caller frees),
- * or -1 with *cause (may be NULL) when the update changes more than the
- * Application group's orgs (not an add-org or remove-org update).
+ * channel has afterwards; an add-consenter or remove-consenter update
+ * writes Orderer alone, with its ConsensusType. Returns 1 when LIVE has
+ * it: its Application orgs are exactly those, or its etcdraft consenter
+ * set is the update's (and its orderer orgs and their Endpoints are those
+ * the update writes); 0 when not (*what, may be NULL, says what the
+ * update would change: "adds Org2MSP", "removes Org3MSP", "adds
+ * consenter 10.0.0.5:7050"; caller frees); -1 with *cause (may be NULL)
+ * when the update is neither shape.
  */
 int tasks_update_applied(const Common__ConfigUpdate *update,
     const Common__Config *live, char **what, char **cause);

@@ -77,36 +77,61 @@ done:
 }
 
 /*
- * An orderer of the channel: this org's own consenter when it has one,
- * else the first other consenter with its org's published TLS roots.
+ * An orderer of the channel, among the task's "orderers" (the channel's
+ * consenters as carried out) when it has them, else among the document's
+ * consenters: this org's own when it has one, else the first other with
+ * its org's published TLS roots. A join-orderer never picks its own node
+ * (it is not in the channel yet).
  */
 int
 tasks_pick_orderer(const struct tasks_env *env, const struct task *t,
     struct grpc_target *o, char **host, char **ca, char **which, char **cause)
 {
-	const json_t *c, *org, *node;
+	return tasks_pick_orderer_nth(env, t, 0, o, host, ca, which, cause);
+}
+
+int
+tasks_pick_orderer_nth(const struct tasks_env *env, const struct task *t,
+    size_t nth, struct grpc_target *o, char **host, char **ca, char **which,
+    char **cause)
+{
+	const json_t *c, *org, *node, *list;
 	const char *s, *slash, *kind = NULL;
 	json_t *ni;
-	char *msp, *err = NULL;
-	size_t i;
-	int pass;
+	char *msp, *err = NULL, *self = NULL;
+	size_t i, seen = 0;
+	int pass, ok;
 
+	list = t->orderers != NULL ? t->orderers :
+	    json_object_get(t->chan, "consenters");
+	if (t->node != NULL && strcmp(t->type, "join-orderer") == 0)
+		self = xasprintf("%s/%s", env->mspid, t->node);
 	for (pass = 0; pass < 2; pass++) {
-		json_array_foreach(json_object_get(t->chan, "consenters"), i, c) {
+		json_array_foreach(list, i, c) {
 			if ((s = json_string_value(c)) == NULL ||
-			    (slash = strchr(s, '/')) == NULL)
+			    (slash = strchr(s, '/')) == NULL ||
+			    (self != NULL && strcmp(s, self) == 0))
 				continue;
 			msp = xstrndup(s, (size_t)(slash - s));
 			if (pass == 0 && strcmp(msp, env->mspid) == 0) {
+				free(err);
+				err = NULL;
 				ni = tasks_node_info(env, slash + 1, &err);
-				if (ni != NULL && tasks_split_hp(tasks_sget(ni, "listen"), host,
-				    &o->port) == 0 && tasks_sget(ni, "tlsCa") != NULL) {
+				ok = ni != NULL && tasks_sget(ni, "tlsCa") != NULL &&
+				    tasks_split_hp(tasks_sget(ni, "listen"), host,
+				    &o->port) == 0;
+				if (ok && seen++ == nth) {
 					*ca = xstrdup(tasks_sget(ni, "tlsCa"));
 					*which = xstrdup(s);
 					json_decref(ni);
 					free(msp);
 					free(err);
+					free(self);
 					return 0;
+				}
+				if (ok) {
+					free(*host);
+					*host = NULL;
 				}
 				json_decref(ni);
 			} else if (pass == 1 && strcmp(msp, env->mspid) != 0 &&
@@ -115,9 +140,13 @@ tasks_pick_orderer(const struct tasks_env *env, const struct task *t,
 			    tasks_split_hp(tasks_sget(node, "endpoint"), host, &o->port) == 0) {
 				free(err);
 				err = NULL;
-				if ((*ca = tls_roots_file(env, msp, &err)) != NULL) {
+				if (seen++ < nth) {
+					free(*host);
+					*host = NULL;
+				} else if ((*ca = tls_roots_file(env, msp, &err)) != NULL) {
 					*which = xstrdup(s);
 					free(msp);
+					free(self);
 					return 0;
 				}
 				free(*host);
@@ -126,10 +155,13 @@ tasks_pick_orderer(const struct tasks_env *env, const struct task *t,
 			free(msp);
 		}
 	}
-	*cause = err != NULL ? xasprintf("no orderer of channel %s to fetch its "
-	    "config from: %s", t->channel, err) : xasprintf("no orderer of "
-	    "channel %s to fetch its config from", t->channel);
+	*cause = nth > 0 ? xasprintf("no other orderer of channel %s%s",
+	    t->channel, t->orderers != NULL ? " among the task's orderers" : "") :
+	    xasprintf("no orderer of channel %s to fetch its config from%s%s%s",
+	    t->channel, t->orderers != NULL ? " among the task's orderers" : "",
+	    err != NULL ? ": " : "", err != NULL ? err : "");
 	free(err);
+	free(self);
 	return -1;
 }
 
@@ -239,12 +271,19 @@ json_t *
 tasks_ord_open(const struct tasks_env *env, const struct task *t,
     struct tasks_ord *o)
 {
+	return tasks_ord_open_nth(env, t, 0, o);
+}
+
+json_t *
+tasks_ord_open_nth(const struct tasks_env *env, const struct task *t,
+    size_t nth, struct tasks_ord *o)
+{
 	char *cause = NULL;
 	json_t *r;
 
 	memset(o, 0, sizeof(*o));
-	if (tasks_pick_orderer(env, t, &o->target, &o->host, &o->ca, &o->which,
-	    &cause) != 0) {
+	if (tasks_pick_orderer_nth(env, t, nth, &o->target, &o->host, &o->ca,
+	    &o->which, &cause) != 0) {
 		r = tasks_result(TASKS_RETRY, NULL, "%s", cause);
 		free(cause);
 		return r;

@@ -1,8 +1,9 @@
 /*
  * tasks_int.h: what tasks.c (the checks, the joins, the dispatch),
  * tasks_anchor.c (anchor peers; an orderer's config, an update signed
- * and broadcast) and tasks_update.c
- * (the add-org / remove-org update tasks) share. Private to those files.
+ * and broadcast), tasks_update.c (the add-org / remove-org update tasks)
+ * and tasks_consenter.c (consenter changes, join-orderer from the
+ * channel, leave-orderer) share. Private to those files.
  */
 #ifndef FABFED_TASKS_INT_H
 #define FABFED_TASKS_INT_H
@@ -14,11 +15,18 @@
 #include <jansson.h>
 
 #include "common/configtx.pb-c.h"
+#include "orderer/etcdraft/configuration.pb-c.h"
 #include "fabric_ops.h"
 #include "fabric_tx.h"
 #include "grpc.h"
+#include "participation.h"
 #include "signer_client.h"
 #include "tasks.h"
+
+/* The in-cluster ports of the kubernetes objects (k8s.c). */
+#define TASKS_K8S_PEER_PORT	7051
+#define TASKS_K8S_ORDERER_PORT	7050
+#define TASKS_K8S_ADMIN_PORT	7053
 
 /* A checked task: strings borrowed from the task, block owned. */
 struct task {
@@ -26,7 +34,9 @@ struct task {
 	const char *id, *type, *channel, *node;
 	const json_t *chan;       /* the channel in the spec */
 	const json_t *me;         /* this org in the spec */
-	const json_t *nodespec;   /* the node in the org (joins) */
+	const json_t *nodespec;   /* the node in the org (joins, leaves) */
+	const json_t *orderers;   /* "orderers" (checked), or NULL */
+	int from_channel;         /* join-orderer with "blockFrom": "channel" */
 	uint8_t *block;
 	size_t blen;
 };
@@ -73,10 +83,21 @@ void tasks_admin_clear(struct admin_files *);
 /* A failed Fabric or signer call as a result: retry when it may pass. */
 json_t *tasks_call_failure(const struct fops_result *, const char *cause);
 
-/* An orderer of the task's channel: its host (caller frees), TLS CA file
- * (caller frees) and "MSP/node" (caller frees). */
+/*
+ * An orderer of the task's channel: its host (caller frees), TLS CA file
+ * (caller frees) and "MSP/node" (caller frees). Picked among the task's
+ * "orderers" when it has them (the channel's consenters as carried out),
+ * else among the document's consenters of the channel; this org's own
+ * first; never the task's own node for a join-orderer.
+ */
 int tasks_pick_orderer(const struct tasks_env *, const struct task *,
     struct grpc_target *, char **host, char **ca, char **which, char **cause);
+/* The same, the NTH such orderer in that order (0 is the first): the
+ * others to try when the first refuses (only the Raft leader accepts a
+ * consenter change). -1 when there are no more. */
+int tasks_pick_orderer_nth(const struct tasks_env *, const struct task *,
+    size_t nth, struct grpc_target *, char **host, char **ca, char **which,
+    char **cause);
 
 /* Application/MSP of a config, or NULL. Borrowed. */
 Common__ConfigGroup *tasks_app_org(const Common__Config *, const char *mspid);
@@ -100,6 +121,8 @@ struct tasks_ord {
  * tasks_ord_close frees O (also after a result). */
 json_t *tasks_ord_open(const struct tasks_env *, const struct task *,
     struct tasks_ord *o);
+json_t *tasks_ord_open_nth(const struct tasks_env *, const struct task *,
+    size_t nth, struct tasks_ord *o);
 void tasks_ord_close(struct tasks_ord *o);
 /* The channel's newest config (caller frees) and its block number;
  * NULL or the result. */
@@ -140,6 +163,18 @@ int tasks_split_hp(const char *hp, char **host, unsigned int *port);
 json_t *tasks_node_info(const struct tasks_env *, const char *node,
     char **cause);
 
+/* The HTTP status a participation failure's cause carries, or 0. */
+long tasks_part_status(const char *cause);
+
+/*
+ * The participation API target of this org's orderer NODE (process
+ * runtime): *adm filled with strings held by *ni, *host and *af (the
+ * caller frees those three, also after a result). NULL, or the result.
+ */
+json_t *tasks_part_target(const struct tasks_env *, const char *node,
+    struct part_target *adm, json_t **ni, char **host,
+    struct admin_files *af);
+
 /* tasks_anchor.c: carries out a checked anchor-peers task. */
 json_t *tasks_anchor_peers(const struct tasks_env *, const struct task *,
     const struct deadline *);
@@ -155,6 +190,50 @@ int tasks_update_type(const char *type);
  * runtime. Returns the result.
  */
 json_t *tasks_update_run(const struct tasks_env *, const struct task *,
+    const struct deadline *, int live);
+
+/* tasks_consenter.c. */
+
+/*
+ * Checks a task's "orderers" (may be absent: *out NULL): 1 to
+ * TASKS_MAX_ORDERERS "MSP/node" strings, each once. NULL with *out
+ * (borrowed), or the "failed" result.
+ */
+json_t *tasks_orderers_check(const json_t *task, const json_t **out);
+
+/* Whether S is an "MSP/node" reference: two non-empty parts, printable. */
+int tasks_ref_ok(const char *s);
+
+/*
+ * The etcdraft ConfigMetadata of C's Orderer/ConsensusType (caller frees
+ * with etcdraft__config_metadata__free_unpacked), or NULL with *cause.
+ */
+Etcdraft__ConfigMetadata *tasks_raft_metadata(const Common__Config *c,
+    char **cause);
+
+/* Whether the document asks for a consenter change; -1 with *cause if not. */
+int tasks_consenter_declared(const json_t *spec, const char *channel,
+    enum tasks_org_change op, const char *ref, char **cause);
+
+/*
+ * tasks_update_applied for an update that writes Channel/Orderer alone
+ * (an add-consenter or remove-consenter update). Same returns.
+ */
+int tasks_consenter_applied(const Common__ConfigUpdate *u,
+    const Common__Config *live, char **what, char **cause);
+
+/*
+ * A checked join-orderer task with "blockFrom": "channel": the newest
+ * config block from one of the task's orderers (not the node), checked to
+ * be a config block of the channel naming the node a consenter (its TLS
+ * certificate), joined through channel participation. LIVE: the process
+ * runtime; otherwise the join is rendered. Returns the result.
+ */
+json_t *tasks_join_from_channel(const struct tasks_env *,
+    const struct task *, const struct deadline *, int live);
+
+/* A checked leave-orderer task: part_remove, or rendered. */
+json_t *tasks_leave_orderer(const struct tasks_env *, const struct task *,
     const struct deadline *, int live);
 
 #endif

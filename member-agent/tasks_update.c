@@ -1,7 +1,8 @@
 /*
  * tasks_update.c: the agent's steps of the add-org and remove-org
  * workflows (docs/workflows.md, "Adding and removing orgs";
- * docs/agent-tasks.md):
+ * docs/agent-tasks.md), and of add-consenter and remove-consenter, whose
+ * desired config and applied check are in tasks_consenter.c:
  *
  *   update-prepare  the channel's newest config from an orderer of the
  *                   channel; the desired config = that config with only
@@ -65,31 +66,71 @@ rt_name(const struct tasks_env *env)
 	return env->rt != NULL ? env->rt->ops->name : "(none)";
 }
 
+/* "adding", "removing consenter" ... for a sentence. */
 static const char *
 change_verb(enum tasks_org_change op)
 {
-	return op == TASKS_ADD_ORG ? "adding" : "removing";
+	switch (op) {
+	case TASKS_ADD_ORG:
+		return "adding";
+	case TASKS_REMOVE_ORG:
+		return "removing";
+	case TASKS_ADD_CONSENTER:
+		return "adding consenter";
+	default:
+		return "removing consenter";
+	}
 }
+
+int
+tasks_change_is_consenter(enum tasks_org_change op)
+{
+	return op == TASKS_ADD_CONSENTER || op == TASKS_REMOVE_CONSENTER;
+}
+
+#define TASKS_CHANGE_FORMS "{\"addOrg\": MSP}, {\"removeOrg\": MSP}, " \
+	"{\"addConsenter\": \"MSP/node\"} or {\"removeConsenter\": \"MSP/node\"}"
 
 int
 tasks_org_change_parse(const json_t *change, enum tasks_org_change *op,
     const char **msp, char **cause)
 {
-	const json_t *v;
+	static const struct {
+		const char *key;
+		enum tasks_org_change op;
+	} forms[] = {
+		{ "addOrg", TASKS_ADD_ORG },
+		{ "removeOrg", TASKS_REMOVE_ORG },
+		{ "addConsenter", TASKS_ADD_CONSENTER },
+		{ "removeConsenter", TASKS_REMOVE_CONSENTER },
+	};
+	const json_t *v = NULL;
+	size_t i;
 
 	if (!json_is_object(change) || json_object_size(change) != 1) {
-		*cause = xstrdup("the task's change must be {\"addOrg\": MSP} or "
-		    "{\"removeOrg\": MSP}");
+		*cause = xstrdup("the task's change must be " TASKS_CHANGE_FORMS);
 		return -1;
 	}
-	if ((v = json_object_get(change, "addOrg")) != NULL)
-		*op = TASKS_ADD_ORG;
-	else if ((v = json_object_get(change, "removeOrg")) != NULL)
-		*op = TASKS_REMOVE_ORG;
-	else {
-		*cause = xstrdup("the task's change must be {\"addOrg\": MSP} or "
-		    "{\"removeOrg\": MSP}");
+	for (i = 0; i < sizeof(forms) / sizeof(forms[0]); i++)
+		if ((v = json_object_get(change, forms[i].key)) != NULL) {
+			*op = forms[i].op;
+			break;
+		}
+	if (v == NULL) {
+		*cause = xstrdup("the task's change must be " TASKS_CHANGE_FORMS);
 		return -1;
+	}
+	if (tasks_change_is_consenter(*op)) {
+		if (!json_is_string(v) || json_string_length(v) >
+		    TASKS_MAX_REF || strlen(json_string_value(v)) !=
+		    json_string_length(v) || !tasks_ref_ok(json_string_value(v))) {
+			*cause = xasprintf("the task's change names no consenter "
+			    "(\"MSP/node\", at most %d characters)",
+			    TASKS_MAX_REF);
+			return -1;
+		}
+		*msp = json_string_value(v);
+		return 0;
 	}
 	if (!json_is_string(v) || json_string_length(v) == 0 ||
 	    json_string_length(v) > FUPD_MAX_KEY ||
@@ -110,6 +151,8 @@ change_declared(const json_t *spec, const char *channel,
 	const json_t *chan = tasks_chan_find(spec, channel);
 	int member;
 
+	if (tasks_change_is_consenter(op))
+		return tasks_consenter_declared(spec, channel, op, msp, cause);
 	if (chan == NULL) {
 		*cause = xasprintf("channel \"%s\" is not declared in the "
 		    "consortium", channel);
@@ -165,6 +208,9 @@ tasks_org_config(const Common__Config *live, const json_t *spec,
 	int ret = -1;
 
 	*out = NULL;
+	if (tasks_change_is_consenter(op))
+		return tasks_consenter_config(live, spec, orgs, channel, op, msp,
+		    out, cause);
 	if (change_declared(spec, channel, op, msp, cause) != 0)
 		return -1;
 	if ((app = app_group(live)) == NULL) {
@@ -253,6 +299,10 @@ tasks_update_applied(const Common__ConfigUpdate *u, const Common__Config *live,
 		*what = NULL;
 	ws = u->write_set;
 	rs = u->read_set;
+	/* A consenter change writes Channel/Orderer alone. */
+	if (ws != NULL && ws->n_groups == 1 &&
+	    strcmp(ws->groups[0]->key, "Orderer") == 0)
+		return tasks_consenter_applied(u, live, what, cause);
 	wa = ws != NULL ? fcfg_group(ws, "Application") : NULL;
 	ra = rs != NULL ? fcfg_group(rs, "Application") : NULL;
 	/* Only Channel/Application's orgs change: the channel group is a
@@ -307,9 +357,9 @@ tasks_update_applied(const Common__ConfigUpdate *u, const Common__Config *live,
 other:
 	if (cause != NULL)
 		*cause = xasprintf("the update of channel %s does not only add "
-		    "or remove application orgs: update-submit carries add-org "
-		    "and remove-org updates only", u->channel_id != NULL ?
-		    u->channel_id : "(none)");
+		    "or remove application orgs: update-submit carries add-org, "
+		    "remove-org, add-consenter and remove-consenter updates "
+		    "only", u->channel_id != NULL ? u->channel_id : "(none)");
 	return -1;
 }
 
@@ -464,9 +514,11 @@ update_prepare(const struct tasks_env *env, const struct task *t,
 	    &desired, &cause);
 	if (rc == 1) {
 		r = tasks_result(TASKS_DONE, json_pack("{s:b}", "applied", 1),
-		    "%s is already %s the application orgs of %s (config block "
-		    "%llu from %s): no update to make", msp, op == TASKS_ADD_ORG ?
-		    "one of" : "gone from", t->channel,
+		    "%s is already %s %s of %s (config block %llu from %s): no "
+		    "update to make", msp, op == TASKS_ADD_ORG ||
+		    op == TASKS_ADD_CONSENTER ? "one of" : "gone from",
+		    tasks_change_is_consenter(op) ? "the consenters" :
+		    "the application orgs", t->channel,
 		    (unsigned long long)number, o.which);
 		goto done;
 	}
@@ -506,7 +558,8 @@ update_prepare(const struct tasks_env *env, const struct task *t,
 	    "sha256", hex, "configBlock", (json_int_t)number), "prepared the "
 	    "update %s %s %s channel %s: %zu bytes, sha256 %.16s…, computed "
 	    "from config block %llu read from %s", change_verb(op), msp,
-	    op == TASKS_ADD_ORG ? "to" : "from", t->channel, ulen, hex,
+	    op == TASKS_ADD_ORG || op == TASKS_ADD_CONSENTER ? "to" : "from",
+	    t->channel, ulen, hex,
 	    (unsigned long long)number, o.which);
 done:
 	tasks_ord_close(&o);
@@ -638,6 +691,64 @@ done:
 	return r;
 }
 
+/* Whether a refusal is etcdraft's quorum check made by a follower. */
+static int
+quorum_refusal(const json_t *r)
+{
+	const char *m = r != NULL ? tasks_sget(r, "message") : NULL;
+
+	return m != NULL && strstr(m, "configuration will result in quorum "
+	    "loss") != NULL;
+}
+
+/*
+ * Fabric's etcdraft checks a consenter change against the nodes it sees
+ * alive, which only the Raft leader tracks: a follower refuses it ("0 out
+ * of 2 nodes are alive, configuration will result in quorum loss"). The
+ * envelope (bound to no orderer) goes to the channel's other orderers in
+ * turn. Returns tasks_broadcast's 0 or 1 (*by: the orderer that took it,
+ * caller frees), or -1 with *r (FIRST, the first refusal, is taken).
+ */
+static int
+broadcast_elsewhere(const struct tasks_env *env, const struct task *t,
+    const struct deadline *d, const uint8_t *envb, size_t elen, json_t *first,
+    json_t **r, char **cause, char **by)
+{
+	struct tasks_ord x;
+	json_t *rr;
+	size_t nth;
+	int rc;
+
+	*r = NULL;
+	for (nth = 1; nth <= TASKS_MAX_ORDERERS; nth++) {
+		if ((rr = tasks_ord_open_nth(env, t, nth, &x)) != NULL) {
+			json_decref(rr);
+			tasks_ord_close(&x);
+			break;
+		}
+		rr = NULL;
+		rc = tasks_broadcast(&x.target, envb, elen, d, &rr, cause);
+		if (rc >= 0) {
+			*by = xstrdup(x.which);
+			tasks_ord_close(&x);
+			json_decref(first);
+			return rc;
+		}
+		tasks_ord_close(&x);
+		if (!quorum_refusal(rr)) {
+			json_decref(first);
+			*r = rr;
+			return -1;
+		}
+		json_decref(rr);
+	}
+	*r = tasks_result(TASKS_RETRY, NULL, "%s (no other orderer of the "
+	    "channel took it: a consenter change is accepted by the Raft "
+	    "leader only, which may be changing)", tasks_sget(first, "message"));
+	json_decref(first);
+	return -1;
+}
+
 static json_t *
 update_submit(const struct tasks_env *env, const struct task *t,
     const struct deadline *d, int live_rt)
@@ -648,7 +759,7 @@ update_submit(const struct tasks_env *env, const struct task *t,
 	uint8_t *ubytes = NULL, *cue = NULL, *envb = NULL;
 	size_t ulen = 0, cuelen = 0, elen = 0, nsigs = 0;
 	uint64_t number = 0, now = 0;
-	char *cause = NULL, *what = NULL;
+	char *cause = NULL, *what = NULL, *by = NULL;
 	json_t *r = NULL;
 	int rc;
 
@@ -671,8 +782,8 @@ update_submit(const struct tasks_env *env, const struct task *t,
 		if (rc == 1)
 			r = tasks_result(TASKS_DONE, json_pack("{s:b}", "applied",
 			    1), "config block %llu of %s already has the change "
-			    "(its application orgs are those the update leaves): "
-			    "nothing is submitted", (unsigned long long)number,
+			    "(what the update writes is there): nothing is "
+			    "submitted", (unsigned long long)number,
 			    t->channel);
 		else
 			r = tasks_result(TASKS_FAILED, NULL, "%s", cause);
@@ -683,7 +794,9 @@ update_submit(const struct tasks_env *env, const struct task *t,
 	if ((r = tasks_submit_envelope(env, t, &o.id, cue, cuelen, &envb,
 	    &elen)) != NULL)
 		goto done;
-	if ((rc = tasks_broadcast(&o.target, envb, elen, d, &r, &cause)) < 0)
+	if ((rc = tasks_broadcast(&o.target, envb, elen, d, &r, &cause)) < 0 &&
+	    (!quorum_refusal(r) || (rc = broadcast_elsewhere(env, t, d, envb,
+	    elen, r, &r, &cause, &by)) < 0))
 		goto done;
 	if (rc == 1) {
 		/* This very update may have landed (an earlier run). */
@@ -715,8 +828,9 @@ update_submit(const struct tasks_env *env, const struct task *t,
 			json_decref(r);
 			r = tasks_result(TASKS_RETRY, NULL, "%s accepted the update "
 			    "that %s on %s, but no config block with the change "
-			    "was seen in time (the newest is block %llu)", o.which,
-			    what, t->channel, (unsigned long long)now);
+			    "was seen in time (the newest is block %llu)",
+			    by != NULL ? by : o.which, what, t->channel,
+			    (unsigned long long)now);
 			goto done;
 		}
 		json_decref(r);
@@ -725,8 +839,10 @@ update_submit(const struct tasks_env *env, const struct task *t,
 	r = tasks_result(TASKS_DONE, json_pack("{s:I}", "blockNumber",
 	    (json_int_t)now), "the update that %s on %s was accepted by %s: "
 	    "config block %llu has the change (%zu signatures)", what,
-	    t->channel, o.which, (unsigned long long)now, nsigs);
+	    t->channel, by != NULL ? by : o.which, (unsigned long long)now,
+	    nsigs);
 done:
+	free(by);
 	tasks_ord_close(&o);
 	fupd_free(upd);
 	fcfg_free(live);

@@ -7,7 +7,8 @@
  *         with its base64 and its right blockSha256, so the block's
  *         decoding (not only the hash check) is reached.
  * The agent is Org1MSP of a fixed one-org consortium with channel
- * "trade". Findings: a crash, a leak or undefined behaviour; a refusal
+ * "trade" (consenter orderer0; orderer1 is not one, so join-orderer with
+ * blockFrom "channel", leave-orderer and "orderers" reach their checks). Findings: a crash, a leak or undefined behaviour; a refusal
  * that is not a "failed" result with a printable message; an accepted
  * join task whose block is not what the task carried.
  */
@@ -34,7 +35,8 @@ static const char topo_json[] =
     "\"cluster\":{\"name\":\"c1\",\"region\":\"r1\"},"
     "\"peers\":[{\"name\":\"peer0\",\"endpoint\":\"peer0.org1.example.com:7051\","
     "\"anchor\":true}],\"orderers\":[{\"name\":\"orderer0\","
-    "\"endpoint\":\"orderer0.org1.example.com:7050\"}]}],"
+    "\"endpoint\":\"orderer0.org1.example.com:7050\"},{\"name\":\"orderer1\","
+    "\"endpoint\":\"orderer1.org1.example.com:7050\"}]}],"
     "\"channels\":[{\"name\":\"trade\",\"consenters\":[\"Org1MSP/orderer0\"],"
     "\"members\":[\"Org1MSP\"]}]}}";
 
@@ -51,8 +53,9 @@ init(void)
 	topo_diags_free(&d);
 	if (doc == NULL)
 		abort();
-	spec = json_incref(json_object_get(doc, "spec"));
-	json_decref(doc);
+	/* The whole document: tasks_check finds orgs and channels under
+	 * its "spec", as in the agent's desired state. */
+	spec = doc;
 }
 
 static void

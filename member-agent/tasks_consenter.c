@@ -1,0 +1,1229 @@
+/*
+ * tasks_consenter.c: the agent's side of adding and removing a channel's
+ * consenters (docs/workflows.md, "Adding and removing consenters";
+ * docs/agent-tasks.md):
+ *
+ *   tasks_consenter_config   the config an add-consenter or
+ *                            remove-consenter update aims at: the live
+ *                            config with Orderer/ConsensusType as the
+ *                            document declares it and the owner's
+ *                            Orderer/<msp> group added, its Endpoints
+ *                            set, or removed; nothing else. Raft takes
+ *                            one consenter change per config update, so
+ *                            the consenter sets must differ by exactly
+ *                            the one of the change
+ *   tasks_consenter_applied  update-submit's check that such an update is
+ *                            in the live config (read from its write set)
+ *   tasks_join_from_channel  join-orderer with "blockFrom": "channel": the
+ *                            channel's newest config block, fetched from
+ *                            another of its orderers, checked to name the
+ *                            node a consenter (its TLS certificate), handed
+ *                            to the node's channel participation API
+ *   tasks_leave_orderer      leave-orderer: part_remove on an orderer that
+ *                            is no longer a consenter of the channel
+ *
+ * Under the manifests and kubernetes runtimes the join and the leave are
+ * written to OUT/channels/<channel>/ as scripts ("rendered").
+ *
+ * Consenters are compared as Fabric's etcdraft compares them: host, port
+ * and the client and server TLS certificates (their bytes).
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <jansson.h>
+#include <openssl/bio.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include "common/configuration.pb-c.h"
+#include "orderer/configuration.pb-c.h"
+#include "orderer/etcdraft/configuration.pb-c.h"
+
+#include "fabric_config.h"
+#include "fabric_decode.h"
+#include "fabric_ops.h"
+#include "fabric_tx.h"
+#include "fabric_update.h"
+#include "k8s.h"
+#include "participation.h"
+#include "runtime.h"
+#include "tasks.h"
+#include "tasks_int.h"
+#include "topology.h"
+#include "xmalloc.h"
+
+#define TASKS_MAX_NODE_CERT	(64 * 1024)	/* a node's TLS certificate file */
+
+static const char *
+rt_name(const struct tasks_env *env)
+{
+	return env->rt != NULL ? env->rt->ops->name : "(none)";
+}
+
+static const char *
+str0(const char *s)
+{
+	return s != NULL ? s : "";
+}
+
+/* Text from a config, fit for a sentence: printable ASCII, at most 64
+ * characters, the rest '?'. Caller frees. */
+static char *
+safe_text(const char *s)
+{
+	size_t i, n = strnlen(str0(s), 64);
+	char *out = xstrndup(str0(s), n);
+
+	for (i = 0; i < n; i++)
+		if ((unsigned char)out[i] < 0x20 || (unsigned char)out[i] > 0x7e)
+			out[i] = '?';
+	return out;
+}
+
+int
+tasks_ref_ok(const char *s)
+{
+	const char *slash;
+	size_t i;
+
+	if (s == NULL || (slash = strchr(s, '/')) == NULL || slash == s ||
+	    slash[1] == '\0' || strchr(slash + 1, '/') != NULL ||
+	    strlen(s) > TASKS_MAX_REF)
+		return 0;
+	for (i = 0; s[i] != '\0'; i++)
+		if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] == 0x7f)
+			return 0;
+	return 1;
+}
+
+json_t *
+tasks_orderers_check(const json_t *task, const json_t **out)
+{
+	const json_t *list, *v, *w;
+	size_t i, j, n;
+
+	*out = NULL;
+	if ((list = json_object_get(task, "orderers")) == NULL)
+		return NULL;
+	if (!json_is_array(list) || (n = json_array_size(list)) == 0 ||
+	    n > TASKS_MAX_ORDERERS)
+		return tasks_result(TASKS_FAILED, NULL, "the task's orderers must "
+		    "be an array of 1 to %d \"MSP/node\" strings",
+		    TASKS_MAX_ORDERERS);
+	json_array_foreach(list, i, v) {
+		if (!json_is_string(v) || strlen(json_string_value(v)) !=
+		    json_string_length(v) || !tasks_ref_ok(json_string_value(v)))
+			return tasks_result(TASKS_FAILED, NULL, "orderers[%zu] is "
+			    "not an \"MSP/node\" reference (printable, at most %d "
+			    "characters)", i, TASKS_MAX_REF);
+		for (j = 0; j < i; j++) {
+			w = json_array_get(list, j);
+			if (strcmp(json_string_value(v), json_string_value(w)) == 0)
+				return tasks_result(TASKS_FAILED, NULL,
+				    "orderers[%zu] is orderers[%zu] again", i, j);
+		}
+	}
+	*out = list;
+	return NULL;
+}
+
+int
+tasks_consenter_declared(const json_t *spec, const char *channel,
+    enum tasks_org_change op, const char *ref, char **cause)
+{
+	const json_t *chan = tasks_chan_find(spec, channel);
+	int listed;
+
+	if (chan == NULL) {
+		*cause = xasprintf("channel \"%s\" is not declared in the "
+		    "consortium", channel);
+		return -1;
+	}
+	listed = tasks_list_has(json_object_get(chan, "consenters"), ref);
+	if (op == TASKS_ADD_CONSENTER && !listed) {
+		*cause = xasprintf("the consortium does not declare %s a "
+		    "consenter of channel %s: adding it is not what the "
+		    "document asks", ref, channel);
+		return -1;
+	}
+	if (op == TASKS_REMOVE_CONSENTER && listed) {
+		*cause = xasprintf("the consortium still declares %s a "
+		    "consenter of channel %s: removing it is not what the "
+		    "document asks", ref, channel);
+		return -1;
+	}
+	return 0;
+}
+
+/* The etcdraft metadata in an Orderer/ConsensusType value. */
+static Etcdraft__ConfigMetadata *
+raft_of_value(const Common__ConfigValue *v, char **cause)
+{
+	Orderer__ConsensusType *ct;
+	Etcdraft__ConfigMetadata *md;
+
+	if ((ct = orderer__consensus_type__unpack(NULL, v->value.len,
+	    v->value.data)) == NULL) {
+		*cause = xstrdup("Orderer/ConsensusType does not decode");
+		return NULL;
+	}
+	if (ct->type == NULL || strcmp(ct->type, "etcdraft") != 0) {
+		char *m = safe_text(ct->type);
+
+		*cause = xasprintf("the channel's consensus type is \"%s\", not "
+		    "etcdraft: its consenters are not Raft's", m);
+		free(m);
+		orderer__consensus_type__free_unpacked(ct, NULL);
+		return NULL;
+	}
+	md = etcdraft__config_metadata__unpack(NULL, ct->metadata.len,
+	    ct->metadata.data);
+	orderer__consensus_type__free_unpacked(ct, NULL);
+	if (md == NULL)
+		*cause = xstrdup("the etcdraft metadata of Orderer/ConsensusType "
+		    "does not decode");
+	return md;
+}
+
+static Common__ConfigGroup *
+orderer_group(const Common__Config *c)
+{
+	return c != NULL && c->channel_group != NULL ?
+	    fcfg_group(c->channel_group, "Orderer") : NULL;
+}
+
+Etcdraft__ConfigMetadata *
+tasks_raft_metadata(const Common__Config *c, char **cause)
+{
+	Common__ConfigValue *v;
+	Common__ConfigGroup *og;
+
+	if ((og = orderer_group(c)) == NULL ||
+	    (v = fcfg_value(og, "ConsensusType")) == NULL) {
+		*cause = xstrdup("the config has no Orderer/ConsensusType");
+		return NULL;
+	}
+	return raft_of_value(v, cause);
+}
+
+static int
+bin_eq(ProtobufCBinaryData a, ProtobufCBinaryData b)
+{
+	return a.len == b.len && (a.len == 0 || memcmp(a.data, b.data,
+	    a.len) == 0);
+}
+
+static int
+consenter_eq(const Etcdraft__Consenter *a, const Etcdraft__Consenter *b)
+{
+	return strcmp(str0(a->host), str0(b->host)) == 0 && a->port == b->port &&
+	    bin_eq(a->client_tls_cert, b->client_tls_cert) &&
+	    bin_eq(a->server_tls_cert, b->server_tls_cert);
+}
+
+static int
+raft_has(const Etcdraft__ConfigMetadata *md, const Etcdraft__Consenter *c)
+{
+	size_t i;
+
+	for (i = 0; i < md->n_consenters; i++)
+		if (consenter_eq(md->consenters[i], c))
+			return 1;
+	return 0;
+}
+
+/* Appends "host:port" (", " between) to *list. */
+static void
+list_consenter(char **list, const Etcdraft__Consenter *c)
+{
+	char *h = safe_text(c->host);
+	char *s = xasprintf("%s%s%s:%u", *list != NULL ? *list : "",
+	    *list != NULL ? ", " : "", h, (unsigned)c->port);
+
+	free(h);
+	free(*list);
+	*list = s;
+}
+
+/*
+ * The consenters of TO not in FROM (*adds) and of FROM not in TO
+ * (*drops), as "host:port" lists (caller frees; NULL for none). Returns
+ * how many differ.
+ */
+static size_t
+raft_diff(const Etcdraft__ConfigMetadata *from,
+    const Etcdraft__ConfigMetadata *to, char **adds, char **drops)
+{
+	size_t i, n = 0;
+
+	*adds = *drops = NULL;
+	for (i = 0; i < to->n_consenters; i++)
+		if (!raft_has(from, to->consenters[i])) {
+			list_consenter(adds, to->consenters[i]);
+			n++;
+		}
+	for (i = 0; i < from->n_consenters; i++)
+		if (!raft_has(to, from->consenters[i])) {
+			list_consenter(drops, from->consenters[i]);
+			n++;
+		}
+	return n;
+}
+
+/* A copy of a protobuf-c message through its encoding, or NULL. */
+static void *
+msg_copy(const ProtobufCMessage *m)
+{
+	size_t len = protobuf_c_message_get_packed_size(m);
+	uint8_t *b = xmalloc(len > 0 ? len : 1);
+	void *out;
+
+	(void)protobuf_c_message_pack(m, b);
+	out = protobuf_c_message_unpack(m->descriptor, NULL, len, b);
+	free(b);
+	return out;
+}
+
+/* Sets G's value KEY to a copy of V; V NULL removes it. 0, or -1. */
+static int
+set_value(Common__ConfigGroup *g, const char *key, const Common__ConfigValue *v)
+{
+	Common__ConfigGroup__ValuesEntry *e;
+	Common__ConfigValue *nv = NULL;
+	size_t i;
+
+	if (v != NULL && (nv = msg_copy(&v->base)) == NULL)
+		return -1;
+	for (i = 0; i < g->n_values; i++)
+		if (strcmp(g->values[i]->key, key) == 0)
+			break;
+	if (i < g->n_values) {
+		common__config_value__free_unpacked(g->values[i]->value, NULL);
+		if (nv != NULL) {
+			g->values[i]->value = nv;
+			return 0;
+		}
+		/* Map entries have no free_unpacked of their own. */
+		e = g->values[i];
+		free(e->key);
+		free(e);
+		memmove(&g->values[i], &g->values[i + 1],
+		    (g->n_values - i - 1) * sizeof(*g->values));
+		g->n_values--;
+		return 0;
+	}
+	if (nv == NULL)
+		return 0;
+	/* A new entry, in key order (protobuf-c frees it with free). */
+	g->values = xreallocarray(g->values, g->n_values + 1,
+	    sizeof(*g->values));
+	for (i = 0; i < g->n_values && strcmp(g->values[i]->key, key) < 0; i++)
+		;
+	memmove(&g->values[i + 1], &g->values[i],
+	    (g->n_values - i) * sizeof(*g->values));
+	e = xmalloc(sizeof(*e));
+	common__config_group__values_entry__init(e);
+	e->key = xstrdup(key);
+	e->value = nv;
+	g->values[i] = e;
+	g->n_values++;
+	return 0;
+}
+
+/* Sets G's group KEY to a copy of SUB; SUB NULL removes it. 0, or -1. */
+static int
+set_group(Common__ConfigGroup *g, const char *key, const Common__ConfigGroup *sub)
+{
+	Common__ConfigGroup__GroupsEntry *e;
+	Common__ConfigGroup *ng = NULL;
+	size_t i;
+
+	if (sub != NULL && (ng = msg_copy(&sub->base)) == NULL)
+		return -1;
+	for (i = 0; i < g->n_groups; i++)
+		if (strcmp(g->groups[i]->key, key) == 0)
+			break;
+	if (i < g->n_groups) {
+		common__config_group__free_unpacked(g->groups[i]->value, NULL);
+		if (ng != NULL) {
+			g->groups[i]->value = ng;
+			return 0;
+		}
+		e = g->groups[i];
+		free(e->key);
+		free(e);
+		memmove(&g->groups[i], &g->groups[i + 1],
+		    (g->n_groups - i - 1) * sizeof(*g->groups));
+		g->n_groups--;
+		return 0;
+	}
+	if (ng == NULL)
+		return 0;
+	g->groups = xreallocarray(g->groups, g->n_groups + 1,
+	    sizeof(*g->groups));
+	for (i = 0; i < g->n_groups && strcmp(g->groups[i]->key, key) < 0; i++)
+		;
+	memmove(&g->groups[i + 1], &g->groups[i],
+	    (g->n_groups - i) * sizeof(*g->groups));
+	e = xmalloc(sizeof(*e));
+	common__config_group__groups_entry__init(e);
+	e->key = xstrdup(key);
+	e->value = ng;
+	g->groups[i] = e;
+	g->n_groups++;
+	return 0;
+}
+
+/*
+ * The consenter REF as fcfg_build makes it from SPEC and ORGS (with REF
+ * put among CHANNEL's consenters when the document no longer lists it):
+ * a copy (etcdraft__consenter__free_unpacked), or NULL with *cause.
+ */
+static Etcdraft__Consenter *
+declared_consenter(const json_t *spec, const json_t *orgs, const char *channel,
+    const char *ref, char **cause)
+{
+	json_t *copy = json_deep_copy(spec), *list;
+	const json_t *v;
+	Common__Config *cfg = NULL;
+	Etcdraft__ConfigMetadata *md = NULL;
+	Etcdraft__Consenter *out = NULL;
+	size_t i, idx;
+
+	list = json_object_get(tasks_chan_find(copy, channel), "consenters");
+	if (!json_is_array(list)) {
+		*cause = xasprintf("channel %s declares no consenters", channel);
+		goto done;
+	}
+	idx = json_array_size(list);
+	json_array_foreach(list, i, v)
+		if (json_is_string(v) && strcmp(json_string_value(v), ref) == 0)
+			idx = i;
+	if (idx == json_array_size(list))
+		json_array_append_new(list, json_string(ref));
+	if ((cfg = fcfg_build(copy, channel, orgs, cause)) == NULL ||
+	    (md = tasks_raft_metadata(cfg, cause)) == NULL)
+		goto done;
+	if (idx >= md->n_consenters) {
+		*cause = xasprintf("the declared config of %s has no consenter "
+		    "%s", channel, ref);
+		goto done;
+	}
+	out = msg_copy(&md->consenters[idx]->base);
+	if (out == NULL)
+		*cause = xasprintf("cannot copy consenter %s", ref);
+done:
+	if (md != NULL)
+		etcdraft__config_metadata__free_unpacked(md, NULL);
+	fcfg_free(cfg);
+	json_decref(copy);
+	return out;
+}
+
+int
+tasks_consenter_config(const Common__Config *live, const json_t *spec,
+    const json_t *orgs, const char *channel, enum tasks_org_change op,
+    const char *ref, Common__Config **out, char **cause)
+{
+	Common__Config *copy = NULL, *want = NULL;
+	Common__ConfigGroup *og, *wog, *wg, *g;
+	Etcdraft__ConfigMetadata *lmd = NULL, *dmd = NULL;
+	Etcdraft__Consenter *x = NULL;
+	char *msp = NULL, *xcause = NULL, *adds = NULL, *drops = NULL, *err = NULL;
+	size_t n;
+	int ret = -1, add = op == TASKS_ADD_CONSENTER;
+
+	*out = NULL;
+	if (!tasks_change_is_consenter(op) || !tasks_ref_ok(ref)) {
+		*cause = xstrdup("not a consenter change (\"MSP/node\")");
+		return -1;
+	}
+	if (tasks_consenter_declared(spec, channel, op, ref, cause) != 0)
+		return -1;
+	msp = xstrndup(ref, (size_t)(strchr(ref, '/') - ref));
+	if ((want = fcfg_build(spec, channel, orgs, &err)) == NULL) {
+		*cause = xasprintf("the declared config of %s: %s", channel, err);
+		goto done;
+	}
+	if ((lmd = tasks_raft_metadata(live, &err)) == NULL) {
+		*cause = xasprintf("the live config of %s: %s", channel, err);
+		goto done;
+	}
+	if ((dmd = tasks_raft_metadata(want, &err)) == NULL) {
+		*cause = xasprintf("the declared config of %s: %s", channel, err);
+		goto done;
+	}
+	/* Which live consenter REF is: for a removal, the document may no
+	 * longer let it be built (its org gone); then it is the one removed. */
+	if ((x = declared_consenter(spec, orgs, channel, ref, &xcause)) == NULL &&
+	    add) {
+		*cause = xcause;
+		xcause = NULL;
+		goto done;
+	}
+	if (x != NULL && raft_has(lmd, x) == add) {
+		ret = 1;	/* in / gone already */
+		goto done;
+	}
+	n = raft_diff(lmd, dmd, &adds, &drops);
+	if (n == 0 && x == NULL) {
+		ret = 1;
+		goto done;
+	}
+	if (n > 1) {
+		*cause = xasprintf("the document changes %zu consenters of %s at "
+		    "once (%s%s%s%s%s); Raft takes one at a time: declare one "
+		    "change, apply, wait, then the next", n, channel,
+		    adds != NULL ? "adds " : "", str0(adds),
+		    adds != NULL && drops != NULL ? "; " : "",
+		    drops != NULL ? "removes " : "", str0(drops));
+		goto done;
+	}
+	if (n == 0) {
+		*cause = xasprintf("the document does not change consenter %s of "
+		    "%s: its consenters are already the channel's", ref,
+		    channel);
+		goto done;
+	}
+	if ((add && (adds == NULL || !raft_has(dmd, x))) ||
+	    (!add && (drops == NULL || (x != NULL && raft_has(dmd, x))))) {
+		*cause = xasprintf("the document does not change consenter %s of "
+		    "%s: it %s consenter %s", ref, channel, adds != NULL ?
+		    "adds" : "removes", adds != NULL ? adds : str0(drops));
+		goto done;
+	}
+
+	/* LIVE with the declared ConsensusType and the owner's group. */
+	copy = msg_copy(&live->base);
+	wog = orderer_group(want);
+	if (copy == NULL || (og = orderer_group(copy)) == NULL || wog == NULL) {
+		*cause = xasprintf("cannot copy the config of channel %s", channel);
+		goto done;
+	}
+	if (set_value(og, "ConsensusType", fcfg_value(wog, "ConsensusType")) != 0)
+		goto nocopy;
+	wg = fcfg_group(wog, msp);
+	g = fcfg_group(og, msp);
+	if (wg != NULL && g != NULL) {
+		if (set_value(g, "Endpoints", fcfg_value(wg, "Endpoints")) != 0)
+			goto nocopy;
+	} else if (set_group(og, msp, wg) != 0)
+		goto nocopy;
+	*out = copy;
+	copy = NULL;
+	ret = 0;
+	goto done;
+nocopy:
+	*cause = xasprintf("cannot copy the declared orderer config of %s",
+	    msp);
+done:
+	if (lmd != NULL)
+		etcdraft__config_metadata__free_unpacked(lmd, NULL);
+	if (dmd != NULL)
+		etcdraft__config_metadata__free_unpacked(dmd, NULL);
+	if (x != NULL)
+		etcdraft__consenter__free_unpacked(x, NULL);
+	fcfg_free(copy);
+	fcfg_free(want);
+	free(msp);
+	free(xcause);
+	free(adds);
+	free(drops);
+	free(err);
+	return ret;
+}
+
+/* Appends ", KEY" (or "KEY" first) to *list. */
+static void
+list_key(char **list, const char *key)
+{
+	char *k = safe_text(key);
+	char *s = xasprintf("%s%s%s", *list != NULL ? *list : "",
+	    *list != NULL ? ", " : "", k);
+
+	free(k);
+	free(*list);
+	*list = s;
+}
+
+int
+tasks_consenter_applied(const Common__ConfigUpdate *u,
+    const Common__Config *live, char **what, char **cause)
+{
+	const Common__ConfigGroup *ws = u->write_set, *rs = u->read_set;
+	const Common__ConfigGroup *wo, *ro, *lo, *wg, *lg;
+	const Common__ConfigValue *v, *lv;
+	Etcdraft__ConfigMetadata *wmd = NULL, *lmd = NULL;
+	char *adds = NULL, *drops = NULL, *oadds = NULL, *odrops = NULL,
+	    *eps = NULL, *err = NULL;
+	size_t i;
+	int ret = -1;
+
+	if (what != NULL)
+		*what = NULL;
+	wo = ws != NULL ? fcfg_group(ws, "Orderer") : NULL;
+	ro = rs != NULL ? fcfg_group(rs, "Orderer") : NULL;
+	v = wo != NULL ? fcfg_value(wo, "ConsensusType") : NULL;
+	/* Only Channel/Orderer changes, and its ConsensusType is written. */
+	if (wo == NULL || ro == NULL || ws->n_groups != 1 ||
+	    ws->n_values != 0 || ws->n_policies != 0 ||
+	    ws->version != rs->version || v == NULL || v->value.len == 0) {
+		if (cause != NULL)
+			*cause = xasprintf("the update of channel %s writes "
+			    "Channel/Orderer without its ConsensusType, or more "
+			    "than Channel/Orderer: update-submit carries add-org, "
+			    "remove-org, add-consenter and remove-consenter "
+			    "updates only", u->channel_id != NULL ?
+			    u->channel_id : "(none)");
+		return -1;
+	}
+	if ((wmd = raft_of_value(v, &err)) == NULL ||
+	    (lo = orderer_group(live)) == NULL ||
+	    (lmd = tasks_raft_metadata(live, &err)) == NULL) {
+		if (cause != NULL)
+			*cause = xasprintf("%s", err != NULL ? err : "the channel's "
+			    "config has no Orderer group");
+		goto done;
+	}
+	(void)raft_diff(lmd, wmd, &adds, &drops);
+	/* The orderer orgs, when the update changes which there are. */
+	if (wo->version != ro->version) {
+		for (i = 0; i < wo->n_groups; i++)
+			if (fcfg_group(lo, wo->groups[i]->key) == NULL)
+				list_key(&oadds, wo->groups[i]->key);
+		for (i = 0; i < lo->n_groups; i++)
+			if (fcfg_group(wo, lo->groups[i]->key) == NULL)
+				list_key(&odrops, lo->groups[i]->key);
+	}
+	/* Endpoints the update writes. */
+	for (i = 0; i < wo->n_groups; i++) {
+		wg = wo->groups[i]->value;
+		if ((v = fcfg_value(wg, "Endpoints")) == NULL ||
+		    v->value.len == 0)
+			continue;
+		lg = fcfg_group(lo, wo->groups[i]->key);
+		lv = lg != NULL ? fcfg_value(lg, "Endpoints") : NULL;
+		if (lv == NULL || !bin_eq(lv->value, v->value))
+			list_key(&eps, wo->groups[i]->key);
+	}
+	if (adds == NULL && drops == NULL && oadds == NULL && odrops == NULL &&
+	    eps == NULL) {
+		ret = 1;
+		goto done;
+	}
+	if (what != NULL) {
+		const char *pre[5] = { "adds consenter ", "removes consenter ",
+		    "adds orderer org ", "removes orderer org ",
+		    "sets the orderer endpoints of " };
+		const char *val[5] = { adds, drops, oadds, odrops, eps };
+		char *w = NULL, *w2;
+
+		for (i = 0; i < 5; i++) {
+			if (val[i] == NULL)
+				continue;
+			w2 = xasprintf("%s%s%s%s", w != NULL ? w : "",
+			    w != NULL ? ", " : "", pre[i], val[i]);
+			free(w);
+			w = w2;
+		}
+		*what = w;
+	}
+	ret = 0;
+done:
+	if (wmd != NULL)
+		etcdraft__config_metadata__free_unpacked(wmd, NULL);
+	if (lmd != NULL)
+		etcdraft__config_metadata__free_unpacked(lmd, NULL);
+	free(adds);
+	free(drops);
+	free(oadds);
+	free(odrops);
+	free(eps);
+	free(err);
+	return ret;
+}
+
+/* ---- join-orderer from the channel, leave-orderer ---- */
+
+/* The DER of the first certificate in PEM (LEN bytes): caller frees. */
+static uint8_t *
+pem_der(const void *pem, size_t len, size_t *dlen)
+{
+	BIO *bio;
+	X509 *x;
+	uint8_t *der = NULL;
+	int n;
+
+	if (len == 0 || len > TASKS_MAX_NODE_CERT ||
+	    (bio = BIO_new_mem_buf(pem, (int)len)) == NULL)
+		return NULL;
+	x = PEM_read_bio_X509(bio, NULL, NULL, NULL);
+	BIO_free(bio);
+	if (x == NULL)
+		return NULL;
+	if ((n = i2d_X509(x, NULL)) > 0) {
+		uint8_t *p;
+
+		der = xmalloc((size_t)n);
+		p = der;
+		if (i2d_X509(x, &p) != n) {
+			free(der);
+			der = NULL;
+		} else
+			*dlen = (size_t)n;
+	}
+	X509_free(x);
+	return der;
+}
+
+/* This org's orderer NODE's TLS certificate (its PKI's tls/server.crt) as
+ * DER: caller frees; NULL with *cause. */
+static uint8_t *
+node_tls_der(const struct tasks_env *env, const char *node, size_t *dlen,
+    char **cause)
+{
+	char *path, *buf;
+	uint8_t *der = NULL;
+	size_t n;
+	FILE *fp;
+
+	path = xasprintf("%s/orderers/%s.%s/tls/server.crt", env->pkidir, node,
+	    env->domain);
+	if ((fp = fopen(path, "r")) == NULL) {
+		*cause = xasprintf("the TLS certificate of %s, %s: %s", node, path,
+		    strerror(errno));
+		free(path);
+		return NULL;
+	}
+	buf = xmalloc(TASKS_MAX_NODE_CERT);
+	n = fread(buf, 1, TASKS_MAX_NODE_CERT, fp);
+	fclose(fp);
+	if (n == 0 || n == TASKS_MAX_NODE_CERT ||
+	    (der = pem_der(buf, n, dlen)) == NULL)
+		*cause = xasprintf("the TLS certificate of %s, %s, is empty, too "
+		    "large or not a PEM certificate", node, path);
+	free(buf);
+	free(path);
+	return der;
+}
+
+/* The index of the consenter of MD whose server or client TLS certificate
+ * is DER, or -1. */
+static long
+raft_find_cert(const Etcdraft__ConfigMetadata *md, const uint8_t *der,
+    size_t dlen)
+{
+	const ProtobufCBinaryData *certs[2];
+	uint8_t *d;
+	size_t i, k, l;
+	int eq;
+
+	for (i = 0; i < md->n_consenters; i++) {
+		certs[0] = &md->consenters[i]->server_tls_cert;
+		certs[1] = &md->consenters[i]->client_tls_cert;
+		for (k = 0; k < 2; k++) {
+			l = 0;
+			if ((d = pem_der(certs[k]->data, certs[k]->len, &l)) == NULL)
+				continue;
+			eq = l == dlen && memcmp(d, der, dlen) == 0;
+			free(d);
+			if (eq)
+				return (long)i;
+		}
+	}
+	return -1;
+}
+
+/*
+ * The newest config block of the channel from O, checked: a CONFIG block
+ * of the task's channel whose etcdraft consenters include the node (DER,
+ * its TLS certificate). 0 with *blk (caller frees), *blen and *number; 1
+ * when the block does not name the node (yet), with *cause; -1 with *r.
+ */
+static int
+fetch_join_block(struct tasks_ord *o, const struct task *t,
+    const struct deadline *d, const uint8_t *der, size_t dlen, uint8_t **blk,
+    size_t *blen, uint64_t *number, json_t **r, char **cause)
+{
+	struct fops_result res;
+	Common__Block *b = NULL;
+	Common__Config *cfg = NULL;
+	Etcdraft__ConfigMetadata *md = NULL;
+	char *err = NULL, *ch = NULL;
+	int type = 0, ret = -1;
+
+	*blk = NULL;
+	for (;;) {
+		free(err);
+		err = NULL;
+		memset(&res, 0, sizeof(res));
+		if (fops_config_block(&o->target, t->channel, &o->s, blk, blen,
+		    number, &res, tasks_deadline_call(d), &err) == 0)
+			break;
+		*r = tasks_call_failure(&res, err);
+		if (strcmp(tasks_sget(*r, "state"), TASKS_RETRY) != 0 ||
+		    !tasks_deadline_again(d))
+			goto done;
+		json_decref(*r);
+		*r = NULL;
+	}
+	if ((b = fdec_block_unpack(*blk, *blen, TASKS_MAX_CONFIG, &err)) == NULL ||
+	    ftx_block_channel(b, &ch, &type, &err) != 0) {
+		*r = tasks_result(TASKS_FAILED, NULL, "the config block of %s from "
+		    "%s: %s", t->channel, o->which, err);
+		goto done;
+	}
+	if (type != FTX_HDR_CONFIG || strcmp(ch, t->channel) != 0 ||
+	    b->header == NULL || b->header->number != *number) {
+		*r = tasks_result(TASKS_FAILED, NULL, "%s answered a block that is "
+		    "not config block %llu of channel %s", o->which,
+		    (unsigned long long)*number, t->channel);
+		goto done;
+	}
+	if ((cfg = fdec_config_from_block(*blk, *blen, TASKS_MAX_CONFIG,
+	    &err)) == NULL || (md = tasks_raft_metadata(cfg, &err)) == NULL) {
+		*r = tasks_result(TASKS_FAILED, NULL, "config block %llu of %s "
+		    "from %s: %s", (unsigned long long)*number, t->channel,
+		    o->which, err);
+		goto done;
+	}
+	if (raft_find_cert(md, der, dlen) < 0) {
+		*cause = xasprintf("config block %llu of %s from %s does not name "
+		    "%s a consenter (no consenter has its TLS certificate): the "
+		    "update adding it is not in the channel yet",
+		    (unsigned long long)*number, t->channel, o->which, t->node);
+		ret = 1;
+		goto done;
+	}
+	ret = 0;
+done:
+	if (ret != 0) {
+		free(*blk);
+		*blk = NULL;
+	}
+	if (md != NULL)
+		etcdraft__config_metadata__free_unpacked(md, NULL);
+	fcfg_free(cfg);
+	if (b != NULL)
+		common__block__free_unpacked(b, NULL);
+	free(ch);
+	free(err);
+	return ret;
+}
+
+/* OUT/channels/CH, made: *dir (caller frees), or -1 with *cause. */
+static int
+channel_dir(const struct tasks_env *env, const char *channel, char **dir,
+    char **cause)
+{
+	char *top;
+
+	*dir = NULL;
+	if (env->outdir == NULL) {
+		*cause = xasprintf("the %s runtime has no output directory",
+		    rt_name(env));
+		return -1;
+	}
+	if (mkdir(env->outdir, 0755) != 0 && errno != EEXIST) {
+		*cause = xasprintf("%s: %s", env->outdir, strerror(errno));
+		return -1;
+	}
+	top = xasprintf("%s/channels", env->outdir);
+	if (mkdir(top, 0755) != 0 && errno != EEXIST) {
+		*cause = xasprintf("%s: %s", top, strerror(errno));
+		free(top);
+		return -1;
+	}
+	*dir = xasprintf("%s/%s", top, channel);
+	free(top);
+	if (mkdir(*dir, 0755) != 0 && errno != EEXIST) {
+		*cause = xasprintf("%s: %s", *dir, strerror(errno));
+		free(*dir);
+		*dir = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Where a rendered join fetches the block: the first of the task's
+ * orderers other than the node whose endpoint the document gives; *ep
+ * (borrowed), *msp (caller frees) and *which (borrowed). -1 when none.
+ */
+static int
+render_source(const struct tasks_env *env, const struct task *t,
+    const char **ep, char **msp, const char **which)
+{
+	const json_t *v, *org, *node;
+	const char *s, *slash;
+	char *self = xasprintf("%s/%s", env->mspid, t->node);
+	size_t i;
+
+	json_array_foreach(t->orderers, i, v) {
+		s = json_string_value(v);
+		slash = strchr(s, '/');
+		if (strcmp(s, self) == 0)
+			continue;
+		*msp = xstrndup(s, (size_t)(slash - s));
+		if ((org = topology_find_org(env->spec, *msp)) != NULL &&
+		    (node = topology_find_node(org, slash + 1, NULL)) != NULL &&
+		    (*ep = tasks_sget(node, "endpoint")) != NULL) {
+			*which = s;
+			free(self);
+			return 0;
+		}
+		free(*msp);
+		*msp = NULL;
+	}
+	free(self);
+	return -1;
+}
+
+/* The published TLS roots of MSP as one PEM text (caller frees), or NULL. */
+static char *
+roots_pem(const struct tasks_env *env, const char *msp)
+{
+	const json_t *roots, *c;
+	char *text = NULL, *t2;
+	size_t i, total = 0;
+
+	roots = json_object_get(json_object_get(json_object_get(env->orgs, msp),
+	    "msp"), "tlsRootCerts");
+	json_array_foreach(roots, i, c) {
+		if (!json_is_string(c) || json_string_length(c) == 0 ||
+		    (total += json_string_length(c)) >
+		    FCFG_MAX_CERTS * FCFG_MAX_CERT_BYTES)
+			continue;
+		t2 = xasprintf("%s%s%s", text != NULL ? text : "",
+		    json_string_value(c), json_string_value(c)[
+		    json_string_length(c) - 1] == '\n' ? "" : "\n");
+		free(text);
+		text = t2;
+	}
+	return text;
+}
+
+/* The manifests / kubernetes runtimes: the join written as a script. */
+static json_t *
+render_join_channel(const struct tasks_env *env, const struct task *t)
+{
+	json_t *hosts = NULL, *r = NULL;
+	char *dir = NULL, *cause = NULL, *script = NULL, *name = NULL,
+	    *msp = NULL, *pem = NULL, *cafile = NULL, *blockname = NULL;
+	const char *svc, *ep = NULL, *which = NULL;
+
+	if (channel_dir(env, t->channel, &dir, &cause) != 0)
+		goto fail;
+	if (render_source(env, t, &ep, &msp, &which) != 0) {
+		r = tasks_result(TASKS_FAILED, NULL, "none of the task's orderers "
+		    "but %s is an orderer the consortium declares: there is no "
+		    "orderer to fetch the config block of %s from", t->node,
+		    t->channel);
+		goto done;
+	}
+	if (strcmp(msp, env->mspid) == 0)
+		cafile = xasprintf("$PKI/tlsca/tlsca.%s-cert.pem", env->domain);
+	else {
+		if ((pem = roots_pem(env, msp)) == NULL) {
+			r = tasks_result(TASKS_RETRY, NULL, "%s has published no TLS "
+			    "root certificates: the orderer %s cannot be trusted "
+			    "for the config block of %s", msp, which, t->channel);
+			goto done;
+		}
+		free(name);
+		name = xasprintf("tlsroots-%s.pem", msp);
+		if (tasks_write_file(dir, name, pem, strlen(pem), 0644,
+		    &cause) != 0)
+			goto fail;
+		cafile = xasprintf("$here/%s", name);
+	}
+	blockname = xasprintf("%s-config.block", t->channel);
+	hosts = k8s_node_hosts(env->mspid, t->node);
+	svc = json_string_value(json_array_get(hosts, 2));
+	script = xasprintf(
+	    "#!/bin/sh\n"
+	    "# Joins orderer %s of %s to channel %s as a new consenter (fabfed\n"
+	    "# task %s). The channel's newest config block, which names %s a\n"
+	    "# consenter, is fetched FIRST from another orderer of the channel\n"
+	    "# (%s), then handed to the node's channel participation API;\n"
+	    "# Fabric onboards it from the other orderers. Run it once the\n"
+	    "# update adding the consenter is in the channel; joining twice is\n"
+	    "# harmless (\"channel already exists\"). `peer` needs FABRIC_CFG_PATH\n"
+	    "# (a core.yaml).\n"
+	    "set -eu\n"
+	    "here=$(cd \"$(dirname \"$0\")\" && pwd)\n"
+	    "PKI=${FABFED_PKI:-%s}\n"
+	    "ORDERER=${ORDERER_ADDRESS:-%s}\n"
+	    "ORDERER_CA=${ORDERER_CA:-%s}\n"
+	    "ADMIN=${ORDERER_ADMIN_ADDRESS:-%s:%d}\n"
+	    "CORE_PEER_LOCALMSPID=%s CORE_PEER_MSPCONFIGPATH=\"$PKI/users/Admin@%s/msp\" \\\n"
+	    "    peer channel fetch config \"$here/%s\" -c %s -o \"$ORDERER\" \\\n"
+	    "    --tls --cafile \"$ORDERER_CA\" --clientauth \\\n"
+	    "    --certfile \"$PKI/users/Admin@%s/tls/client.crt\" \\\n"
+	    "    --keyfile \"$PKI/users/Admin@%s/tls/client.key\"\n"
+	    "exec osnadmin channel join --channelID %s \\\n"
+	    "    --config-block \"$here/%s\" -o \"$ADMIN\" \\\n"
+	    "    --ca-file \"$PKI/tlsca/tlsca.%s-cert.pem\" \\\n"
+	    "    --client-cert \"$PKI/users/Admin@%s/tls/client.crt\" \\\n"
+	    "    --client-key \"$PKI/users/Admin@%s/tls/client.key\"\n",
+	    t->node, env->mspid, t->channel, t->id, t->node, which,
+	    env->pkidir, ep, cafile, svc, TASKS_K8S_ADMIN_PORT, env->mspid,
+	    env->domain, blockname, t->channel, env->domain, env->domain,
+	    t->channel, blockname, env->domain, env->domain, env->domain);
+	free(name);
+	name = xasprintf("join-%s.sh", t->node);
+	if (tasks_write_file(dir, name, script, strlen(script), 0755,
+	    &cause) != 0)
+		goto fail;
+	r = tasks_result(TASKS_RENDERED, json_pack("{s:s, s:s, s:s}", "directory",
+	    dir, "script", name, "fetchFrom", which), "the %s runtime does not "
+	    "act on live nodes: the join of %s to %s as a consenter is written "
+	    "to %s (%s: it fetches the channel's newest config block from %s "
+	    "first, then joins) for an operator or a GitOps job to run",
+	    rt_name(env), t->node, t->channel, dir, name, which);
+	goto done;
+fail:
+	r = tasks_result(TASKS_RETRY, NULL, "cannot write the join of %s to %s: "
+	    "%s", t->node, t->channel, cause);
+done:
+	json_decref(hosts);
+	free(dir);
+	free(cause);
+	free(script);
+	free(name);
+	free(msp);
+	free(pem);
+	free(cafile);
+	free(blockname);
+	return r;
+}
+
+json_t *
+tasks_join_from_channel(const struct tasks_env *env, const struct task *t,
+    const struct deadline *d, int live)
+{
+	struct part_target adm;
+	struct part_channel info;
+	struct admin_files af;
+	struct tasks_ord o;
+	enum part_join_result pj = PART_JOINED;
+	uint8_t *der = NULL, *blk = NULL;
+	size_t dlen = 0, blen = 0;
+	uint64_t number = 0;
+	json_t *ni = NULL, *r = NULL;
+	char *cause = NULL, *host = NULL;
+	int found = 0, rc;
+	long st;
+
+	if (!live)
+		return render_join_channel(env, t);
+	memset(&info, 0, sizeof(info));
+	memset(&o, 0, sizeof(o));
+	if ((r = tasks_part_target(env, t->node, &adm, &ni, &host, &af)) != NULL)
+		goto done;
+
+	/* Joined already (an earlier run): nothing to fetch. */
+	for (;;) {
+		free(cause);
+		cause = NULL;
+		part_channel_clear(&info);
+		if (part_get(&adm, t->channel, &info, &found,
+		    tasks_deadline_call(d), &cause) == 0)
+			break;
+		st = tasks_part_status(cause);
+		if (st != 0 && st < 500) {
+			r = tasks_result(TASKS_FAILED, NULL, "%s", cause);
+			goto done;
+		}
+		if (!tasks_deadline_again(d)) {
+			r = tasks_result(TASKS_RETRY, NULL, "%s", cause);
+			goto done;
+		}
+	}
+	if (found) {
+		r = tasks_result(TASKS_DONE, json_pack("{s:b, s:s, s:s}",
+		    "alreadyJoined", 1, "consensusRelation",
+		    str0(info.consensus_relation), "status", str0(info.status)),
+		    "%s had already joined %s (channel participation: %s, %s)",
+		    t->node, t->channel, info.consensus_relation != NULL &&
+		    *info.consensus_relation != '\0' ? info.consensus_relation :
+		    "member", info.status != NULL && *info.status != '\0' ?
+		    info.status : "status not given");
+		goto done;
+	}
+
+	/* The block that names the node a consenter, from another orderer. */
+	if ((der = node_tls_der(env, t->node, &dlen, &cause)) == NULL) {
+		r = tasks_result(TASKS_FAILED, NULL, "%s", cause);
+		goto done;
+	}
+	if ((r = tasks_ord_open(env, t, &o)) != NULL)
+		goto done;
+	for (;;) {
+		free(cause);
+		cause = NULL;
+		if ((rc = fetch_join_block(&o, t, d, der, dlen, &blk, &blen,
+		    &number, &r, &cause)) == 0)
+			break;
+		if (rc < 0)
+			goto done;
+		if (!tasks_deadline_again(d)) {
+			r = tasks_result(TASKS_RETRY, NULL, "%s", cause);
+			goto done;
+		}
+	}
+
+	for (;;) {
+		free(cause);
+		cause = NULL;
+		part_channel_clear(&info);
+		if (part_join(&adm, blk, blen, &pj, &info, tasks_deadline_call(d),
+		    &cause) == 0)
+			break;
+		st = tasks_part_status(cause);
+		/* An answer other than 5xx or 409 (pending removal) is final. */
+		if (st != 0 && st < 500 && st != 409) {
+			r = tasks_result(TASKS_FAILED, NULL, "%s (joining with "
+			    "config block %llu of %s from %s)", cause,
+			    (unsigned long long)number, t->channel, o.which);
+			goto done;
+		}
+		if (!tasks_deadline_again(d)) {
+			r = tasks_result(TASKS_RETRY, NULL, "%s", cause);
+			goto done;
+		}
+	}
+	r = tasks_result(TASKS_DONE, json_pack("{s:I, s:b, s:s, s:s, s:s}",
+	    "blockNumber", (json_int_t)number, "alreadyJoined",
+	    pj == PART_ALREADY_JOINED, "orderer", o.which, "consensusRelation",
+	    str0(info.consensus_relation), "status", str0(info.status)),
+	    pj == PART_ALREADY_JOINED ? "%s had already joined %s (config "
+	    "block %llu from %s names it a consenter)" : "joined (channel "
+	    "participation) %s to %s with config block %llu from %s, which "
+	    "names it a consenter (its TLS certificate): Fabric onboards it "
+	    "from the other orderers", t->node, t->channel,
+	    (unsigned long long)number, o.which);
+done:
+	tasks_ord_close(&o);
+	part_channel_clear(&info);
+	tasks_admin_clear(&af);
+	json_decref(ni);
+	free(host);
+	free(der);
+	free(blk);
+	free(cause);
+	return r;
+}
+
+/* The manifests / kubernetes runtimes: the leave written as a script. */
+static json_t *
+render_leave(const struct tasks_env *env, const struct task *t)
+{
+	json_t *hosts = NULL, *r = NULL;
+	char *dir = NULL, *cause = NULL, *script = NULL, *name = NULL;
+	const char *svc;
+
+	if (channel_dir(env, t->channel, &dir, &cause) != 0)
+		goto fail;
+	hosts = k8s_node_hosts(env->mspid, t->node);
+	svc = json_string_value(json_array_get(hosts, 2));
+	script = xasprintf(
+	    "#!/bin/sh\n"
+	    "# Takes channel %s off orderer %s of %s (fabfed task %s): the\n"
+	    "# consortium no longer has it a consenter of %s. Run it once the\n"
+	    "# update removing the consenter is in the channel. A channel the\n"
+	    "# orderer does not have answers 404: nothing to do.\n"
+	    "set -eu\n"
+	    "PKI=${FABFED_PKI:-%s}\n"
+	    "ADMIN=${ORDERER_ADMIN_ADDRESS:-%s:%d}\n"
+	    "exec osnadmin channel remove --channelID %s -o \"$ADMIN\" \\\n"
+	    "    --ca-file \"$PKI/tlsca/tlsca.%s-cert.pem\" \\\n"
+	    "    --client-cert \"$PKI/users/Admin@%s/tls/client.crt\" \\\n"
+	    "    --client-key \"$PKI/users/Admin@%s/tls/client.key\"\n",
+	    t->channel, t->node, env->mspid, t->id, t->channel, env->pkidir,
+	    svc, TASKS_K8S_ADMIN_PORT, t->channel, env->domain, env->domain,
+	    env->domain);
+	name = xasprintf("leave-%s.sh", t->node);
+	if (tasks_write_file(dir, name, script, strlen(script), 0755,
+	    &cause) != 0)
+		goto fail;
+	r = tasks_result(TASKS_RENDERED, json_pack("{s:s, s:s}", "directory",
+	    dir, "script", name), "the %s runtime does not act on live nodes: "
+	    "taking %s off %s is written to %s (%s) for an operator or a GitOps "
+	    "job to run", rt_name(env), t->node, t->channel, dir, name);
+	goto done;
+fail:
+	r = tasks_result(TASKS_RETRY, NULL, "cannot write the leave of %s from "
+	    "%s: %s", t->node, t->channel, cause);
+done:
+	json_decref(hosts);
+	free(dir);
+	free(cause);
+	free(script);
+	free(name);
+	return r;
+}
+
+json_t *
+tasks_leave_orderer(const struct tasks_env *env, const struct task *t,
+    const struct deadline *d, int live)
+{
+	struct part_target adm;
+	struct part_channel info;
+	struct admin_files af;
+	enum part_remove_result pr = PART_REMOVED;
+	json_t *ni = NULL, *r = NULL;
+	char *cause = NULL, *host = NULL, *rel = NULL;
+	int found = 0;
+	long st;
+
+	if (!live)
+		return render_leave(env, t);
+	memset(&info, 0, sizeof(info));
+	if ((r = tasks_part_target(env, t->node, &adm, &ni, &host, &af)) != NULL)
+		goto done;
+	/* What the node says it is on the channel, for the result. */
+	if (part_get(&adm, t->channel, &info, &found, tasks_deadline_call(d),
+	    &cause) == 0 && found)
+		rel = xstrdup(info.consensus_relation != NULL &&
+		    *info.consensus_relation != '\0' ? info.consensus_relation :
+		    "member");
+	for (;;) {
+		free(cause);
+		cause = NULL;
+		if (part_remove(&adm, t->channel, &pr, tasks_deadline_call(d),
+		    &cause) == 0)
+			break;
+		st = tasks_part_status(cause);
+		if (st != 0 && st < 500 && st != 409) {
+			r = tasks_result(TASKS_FAILED, NULL, "%s", cause);
+			goto done;
+		}
+		if (!tasks_deadline_again(d)) {
+			r = tasks_result(TASKS_RETRY, NULL, "%s", cause);
+			goto done;
+		}
+	}
+	if (pr == PART_ABSENT)
+		r = tasks_result(TASKS_DONE, json_pack("{s:b}", "removed", 0),
+		    "%s does not have channel %s (channel participation): "
+		    "nothing to remove", t->node, t->channel);
+	else
+		r = tasks_result(TASKS_DONE, json_pack("{s:b, s:s}", "removed", 1,
+		    "consensusRelation", str0(rel)), "removed channel %s from %s "
+		    "(channel participation; it was a %s of it)", t->channel,
+		    t->node, rel != NULL ? rel : "member");
+done:
+	part_channel_clear(&info);
+	tasks_admin_clear(&af);
+	json_decref(ni);
+	free(host);
+	free(rel);
+	free(cause);
+	return r;
+}
