@@ -1,0 +1,228 @@
+# consenter_fabric.sh: issue 5's add-consenter and remove-consenter
+# workflows end to end with REAL Fabric 2.5 (docs/workflows.md "Adding and
+# removing consenters"): a real controller on its etcd, three real agents
+# (one per org, each with its own state dir and signer) running their
+# org's orderer and peer with the process runtime.
+#
+#  1. `apply --wait` creates channel trade with two consenters (Org1's and
+#     Org2's orderers) and three members.
+#  2. The document adds Org3MSP/orderer0 as a consenter; the controller is
+#     SIGKILLed in the middle of the add-consenter workflow and restarted;
+#     `apply --wait` sees it through. Fabric's own tools check: Org3's
+#     orderer reports the channel as a "consenter" (osnadmin) at the
+#     height of the others, the channel config names 3 consenters, and the
+#     update the orderer accepted is signed by Org1MSP and Org2MSP (the
+#     orderer orgs then: MAJORITY of 2), each through its own agent.
+#  3. The document removes Org1MSP/orderer0: the update is signed by a
+#     MAJORITY of the 3 orderer orgs; Org1's agent removes the channel from
+#     its orderer (osnadmin lists it no more); the channel config names 2
+#     consenters.
+#  4. The two consenters left still order: Org1MSP is removed from the
+#     channel's members, by an update fetched from and broadcast to them.
+#
+# All orgs run on this machine on 127.0.0.1 ephemeral ports.
+# Needs FABRIC_BIN (peer, orderer, osnadmin, configtxlator; the sample
+# config in FABRIC_CFG_PATH or $FABRIC_BIN/../config); skipped without it.
+
+if [ -z "${FABRIC_BIN:-}" ]; then
+	echo "skipped: FABRIC_BIN is not set (Fabric 2.5's peer, orderer," \
+	    "osnadmin, configtxlator); this is the real-Fabric consenter test"
+	exit 77
+fi
+for b in peer orderer osnadmin configtxlator; do
+	[ -x "$FABRIC_BIN/$b" ] || { echo "skipped: $FABRIC_BIN/$b not found"; exit 77; }
+done
+FCFG=${FABRIC_CFG_PATH:-$FABRIC_BIN/../config}
+[ -f "$FCFG/core.yaml" ] || { echo "skipped: no core.yaml in $FCFG"; exit 77; }
+. "$FABFED_SRC/tests/integration/lib.sh"
+command -v jq >/dev/null || fail "jq is not installed (scripts/setup installs it)"
+
+C=trade-finance
+d=$T/ctl
+ctrl_init "$d"
+etcd_start "$T/etcd" >/dev/null
+ctrl_start "$d" ctl --etcd "$ETCD_ENDPOINT"
+
+declare -A PP OP
+for n in 1 2 3; do
+	PP[$n]=$(free_port)
+	OP[$n]=$(free_port)
+done
+# doc CONSENTERS [ANCHOR3]: the consortium with trade's consenters.
+doc() {
+	cat <<EOF
+apiVersion: fabfed.io/v1alpha1
+kind: Consortium
+metadata: {name: $C}
+spec:
+  orgs:
+    - mspId: Org1MSP
+      domain: org1.example.com
+      cluster: {name: beijing, region: cn-north}
+      peers: [{name: peer0, endpoint: "127.0.0.1:${PP[1]}", anchor: true}]
+      orderers: [{name: orderer0, endpoint: "127.0.0.1:${OP[1]}"}]
+    - mspId: Org2MSP
+      domain: org2.example.com
+      cluster: {name: shanghai, region: cn-east}
+      peers: [{name: peer0, endpoint: "127.0.0.1:${PP[2]}", anchor: true}]
+      orderers: [{name: orderer0, endpoint: "127.0.0.1:${OP[2]}"}]
+    - mspId: Org3MSP
+      domain: org3.example.com
+      cluster: {name: shenzhen, region: cn-south}
+      peers: [{name: peer0, endpoint: "127.0.0.1:${PP[3]}", anchor: ${2:-true}}]
+      orderers: [{name: orderer0, endpoint: "127.0.0.1:${OP[3]}"}]
+  channels:
+    - name: trade
+      consenters: [$1]
+      members: [Org1MSP, Org2MSP, Org3MSP]
+      batch: {timeout: 200ms}
+EOF
+}
+doc "Org1MSP/orderer0, Org2MSP/orderer0" >"$T/c1.yaml"
+expect_rc 0 ctl "$d" apply -f "$T/c1.yaml"
+
+declare -A AGENT
+for n in 1 2 3; do
+	tok=$(ctl "$d" token create --consortium $C --org Org${n}MSP 2>/dev/null)
+	"$FABFED_BIN/fabfed-agent" enroll --controller "https://$CTRL_ADDR" --token "$tok" \
+		--state-dir "$T/a$n" >"$T/enroll$n.log" 2>&1 || fail "enroll $n: $(cat "$T/enroll$n.log")"
+	"$FABFED_BIN/fabfed-agent" run --state-dir "$T/a$n" --poll-timeout 5 \
+		--runtime process --fabric-bin "$FABRIC_BIN" >>"$T/agent$n.log" 2>&1 &
+	AGENT[$n]=$!
+	CTRL_PIDS="$CTRL_PIDS $!"
+done
+dump() {  # dump WORKFLOW: what a failure needs to be understood
+	ctl "$d" describe workflow "$1" --consortium $C || true
+	for n in 1 2 3; do echo "--- agent $n"; tail -n 25 "$T/agent$n.log"; done
+}
+rc=0
+ctl "$d" apply -f "$T/c1.yaml" --wait --timeout 4m >"$T/wait1.out" 2>&1 || rc=$?
+cat "$T/wait1.out"
+[ "$rc" = 0 ] || { dump create-channel-trade; fail "apply --wait (create) exited $rc"; }
+ok "channel trade created with consenters Org1MSP/orderer0 and Org2MSP/orderer0"
+
+admin() { echo "$T/a$1/pki/users/Admin@org$1.example.com"; }
+tlsca() { echo "$T/a$1/pki/tlsca/tlsca.org$1.example.com-cert.pem"; }
+etcdrev() {
+	ETCDCTL_API=3 etcdctl --endpoints "$ETCD_ENDPOINT" get "/fabfed/v1/consortia/$C/$1" \
+		-w json | jq -r '.kvs[0].mod_revision'
+}
+osn() {  # osn N: trade as org N's orderer reports it (JSON), or "absent"
+	local aport out
+	aport=$(jq -r .admin "$T/a$1/process/orderer0/ports.json")
+	out=$("$FABRIC_BIN/osnadmin" channel list --channelID trade -o "127.0.0.1:$aport" \
+		--ca-file "$(tlsca "$1")" --client-cert "$(admin "$1")/tls/client.crt" \
+		--client-key "$(admin "$1")/tls/client.key" 2>&1) ||
+		fail "osnadmin on org $1's orderer: $out"
+	case "$out" in
+	*"Status: 404"*) echo absent ;;
+	*) sed -n '/^{/,$p' <<<"$out" ;;
+	esac
+}
+config_json() {  # config_json N ORDERER OUT: trade's config block from ORDERER's org, decoded, as org N
+	FABRIC_CFG_PATH=$FCFG CORE_PEER_LOCALMSPID=Org${1}MSP CORE_PEER_MSPCONFIGPATH="$(admin "$1")/msp" \
+	    CORE_PEER_ADDRESS="127.0.0.1:${PP[$1]}" CORE_PEER_TLS_ENABLED=true \
+	    CORE_PEER_TLS_ROOTCERT_FILE="$(tlsca "$1")" \
+	    "$FABRIC_BIN/peer" channel fetch config "$T/cfg.block" -c trade \
+	    -o "127.0.0.1:${OP[$2]}" --tls --cafile "$(tlsca "$2")" >"$T/fetch.out" 2>&1 ||
+		fail "peer channel fetch config: $(cat "$T/fetch.out")"
+	"$FABRIC_BIN/configtxlator" proto_decode --type common.Block --input "$T/cfg.block" \
+		--output "$3" || fail "configtxlator cannot decode the config block"
+}
+consjq='[.data.data[0].payload.data.config.channel_group.groups.Orderer.values.ConsensusType.value.metadata.consenters[].port] | map(tostring) | join(",")'
+sigjq='.data.data[0].payload.data.last_update.payload.data.signatures | map(.signature_header.creator.mspid) | sort | unique | join(",")'
+ordorgs='.data.data[0].payload.data.config.channel_group.groups.Orderer.groups | keys | join(",")'
+
+# ---- add Org3MSP/orderer0, with a controller SIGKILL in the middle.
+W=add-consenter-trade-Org3MSP.orderer0
+doc "Org1MSP/orderer0, Org2MSP/orderer0, Org3MSP/orderer0" >"$T/c2.yaml"
+expect_rc 0 ctl "$d" apply -f "$T/c2.yaml"
+t0=$EPOCHREALTIME
+wstep() {
+	acurl "$d" /v1/consortia/$C/workflows 2>/dev/null |
+		jq -r --arg w "$W" '.items[] | select(.id == $w) | .step' 2>/dev/null
+}
+s=''
+for ((i = 0; i < 600; i++)); do
+	s=$(wstep || true)
+	case "$s" in sign | submit | join-orderer | null) break ;; esac
+	sleep 0.1
+done
+case "$s" in sign | submit | join-orderer) ;;
+*) dump "$W"; fail "the add-consenter workflow was not seen past prepare in 60 s (step: $s)" ;;
+esac
+urev=$(etcdrev "channels/trade/updates/$W")
+ctrl_stop "$CTRL_PID" KILL
+ok "controller SIGKILLed in the middle of $W (at $s)"
+ctrl_start "$d" ctl2 --etcd "$ETCD_ENDPOINT" --listen "$CTRL_ADDR"
+rc=0
+ctl "$d" apply -f "$T/c2.yaml" --wait --timeout 4m >"$T/wait2.out" 2>&1 || rc=$?
+t1=$EPOCHREALTIME
+cat "$T/wait2.out"
+[ "$rc" = 0 ] || { dump "$W"; fail "apply --wait (add consenter) exited $rc"; }
+[ "$(etcdrev "channels/trade/updates/$W")" = "$urev" ] ||
+	fail "the prepared update was rewritten after the restart"
+expect_rc 0 ctl "$d" describe workflow "$W" --consortium $C
+contains "$OUT" "succeeded"
+contains "$OUT" "Org3MSP/orderer0"
+# Org3's orderer onboards from the others: a consenter, at their height.
+for ((i = 0; i < 60; i++)); do
+	o1=$(osn 1) o3=$(osn 3)
+	h1=$(jq -r .height <<<"$o1") h3=$(jq -r '.height // empty' <<<"$o3" 2>/dev/null || true)
+	[ "$(jq -r .consensusRelation <<<"$o3" 2>/dev/null)" = consenter ] &&
+		[ "$(jq -r .status <<<"$o3")" = active ] && [ "$h3" = "$h1" ] && break
+	sleep 1
+done
+[ "$(jq -r .consensusRelation <<<"$o3" 2>/dev/null)" = consenter ] && [ "$h3" = "$h1" ] ||
+	{ dump "$W"; tail -n 30 "$T/a3/process/orderer0/node.log"; fail "Org3's orderer: $o3 (Org1's at height $h1)"; }
+config_json 1 1 "$T/config2.json"
+ports=$(jq -r "$consjq" "$T/config2.json")
+[ "$ports" = "${OP[1]},${OP[2]},${OP[3]}" ] || fail "the consenters' ports after the add: $ports, want ${OP[1]},${OP[2]},${OP[3]}"
+[ "$(jq -r "$ordorgs" "$T/config2.json")" = "Org1MSP,Org2MSP,Org3MSP" ] ||
+	fail "the orderer orgs after the add: $(jq -r "$ordorgs" "$T/config2.json")"
+signers=$(jq -r "$sigjq" "$T/config2.json")
+[ "$signers" = "Org1MSP,Org2MSP" ] ||
+	fail "the add-consenter update was signed by '$signers'; want Org1MSP,Org2MSP (MAJORITY of the 2 orderer orgs)"
+ok "Org3MSP/orderer0 added in $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s through a controller SIGKILL: a consenter at height $h3 like Org1's (osnadmin), 3 consenters in the config, the update signed by $signers, the prepared update not rewritten"
+
+# ---- remove Org1MSP/orderer0: Org1's orderer leaves the channel.
+W=remove-consenter-trade-Org1MSP.orderer0
+doc "Org2MSP/orderer0, Org3MSP/orderer0" >"$T/c3.yaml"
+rc=0
+ctl "$d" apply -f "$T/c3.yaml" --wait --timeout 4m >"$T/wait3.out" 2>&1 || rc=$?
+cat "$T/wait3.out"
+[ "$rc" = 0 ] || { dump "$W"; fail "apply --wait (remove consenter) exited $rc"; }
+[ "$(osn 1)" = absent ] || fail "Org1's orderer still has trade: $(osn 1)"
+config_json 2 2 "$T/config3.json"
+ports=$(jq -r "$consjq" "$T/config3.json")
+[ "$ports" = "${OP[2]},${OP[3]}" ] || fail "the consenters' ports after the removal: $ports"
+[ "$(jq -r "$ordorgs" "$T/config3.json")" = "Org2MSP,Org3MSP" ] ||
+	fail "the orderer orgs after the removal: $(jq -r "$ordorgs" "$T/config3.json")"
+signers=$(jq -r "$sigjq" "$T/config3.json")
+[ "$(tr ',' '\n' <<<"$signers" | grep -c 'Org[123]MSP')" -ge 2 ] ||
+	fail "the remove-consenter update was signed by '$signers'; want 2 of the 3 orderer orgs"
+ok "Org1MSP/orderer0 removed: the update signed by $signers, Org1's orderer no longer has the channel (osnadmin), 2 consenters left"
+
+# The two consenters left still order: Org1MSP leaves the channel too, by
+# an update fetched from and broadcast to them (the tasks' "orderers").
+h_before=$(jq -r .height <<<"$(osn 2)")
+W=remove-org-trade-Org1MSP
+doc "Org2MSP/orderer0, Org3MSP/orderer0" | sed 's/members: \[Org1MSP, /members: [/' >"$T/c4.yaml"
+grep -q 'members: \[Org2MSP, Org3MSP\]' "$T/c4.yaml" || fail "c4.yaml was not written"
+rc=0
+ctl "$d" apply -f "$T/c4.yaml" --wait --timeout 4m >"$T/wait4.out" 2>&1 || rc=$?
+cat "$T/wait4.out"
+[ "$rc" = 0 ] || { dump "$W"; fail "apply --wait (remove Org1MSP) exited $rc"; }
+for ((i = 0; i < 30; i++)); do
+	o2=$(osn 2) o3=$(osn 3)
+	[ "$(jq -r .height <<<"$o2")" = "$(jq -r .height <<<"$o3")" ] && break
+	sleep 1
+done
+h2=$(jq -r .height <<<"$o2")
+[ "$h2" = "$(jq -r .height <<<"$o3")" ] && [ "$h2" -gt "$h_before" ] ||
+	fail "after the removal of Org1MSP: Org2's orderer $o2, Org3's $o3 (height before: $h_before)"
+config_json 2 3 "$T/config4.json"
+apporgs=$(jq -r '.data.data[0].payload.data.config.channel_group.groups.Application.groups | keys | join(",")' "$T/config4.json")
+[ "$apporgs" = "Org2MSP,Org3MSP" ] || fail "the channel's orgs after removing Org1MSP: $apporgs"
+ok "the two consenters left order the next update (remove-org Org1MSP): both at height $h2, the channel's orgs $apporgs"
+echo PASS
