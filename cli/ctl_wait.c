@@ -147,6 +147,31 @@ wf_has(const json_t *a, const char *s)
 	return 0;
 }
 
+/*
+ * Whether the strings of WANT and HAVE are the same set: 1, or 0 with
+ * *why naming the first one missing ("not a WHAT yet") or left over
+ * ("still a WHAT").
+ */
+static int
+wf_same(const char *channel, const json_t *want, const json_t *have,
+    const char *what, char **why)
+{
+	const json_t *pairs[2][2] = { { want, have }, { have, want } };
+	const json_t *m;
+	size_t k, p;
+
+	for (p = 0; p < 2; p++)
+		json_array_foreach(pairs[p][0], k, m)
+			if (json_is_string(m) && !wf_has(pairs[p][1],
+			    json_string_value(m))) {
+				*why = xasprintf(p == 0 ? "%s: %s is not a %s yet" :
+				    "%s: %s is still a %s", channel,
+				    json_string_value(m), what);
+				return 0;
+			}
+	return 1;
+}
+
 int
 ctl_workflow_members(const json_t *list, const json_t *doc, char **why)
 {
@@ -191,35 +216,13 @@ ctl_workflow_members(const json_t *list, const json_t *doc, char **why)
 				return 0;
 			}
 		}
-		json_array_foreach(want, k, m)
-			if (json_is_string(m) && !wf_has(have, json_string_value(m))) {
-				*why = xasprintf("%s: %s is not a member yet",
-				    name, json_string_value(m));
-				return 0;
-			}
-		json_array_foreach(have, k, m)
-			if (json_is_string(m) && !wf_has(want, json_string_value(m))) {
-				*why = xasprintf("%s: %s is still a member",
-				    name, json_string_value(m));
-				return 0;
-			}
+		if (wf_same(name, want, have, "member", why) == 0)
+			return 0;
 		/* Consenters, where the controller reports them. */
-		want = json_object_get(ch, "consenters");
 		have = json_object_get(json_object_get(chans, name), "consenters");
-		if (!json_is_array(have))
-			continue;
-		json_array_foreach(want, k, m)
-			if (json_is_string(m) && !wf_has(have, json_string_value(m))) {
-				*why = xasprintf("%s: %s is not a consenter yet",
-				    name, json_string_value(m));
-				return 0;
-			}
-		json_array_foreach(have, k, m)
-			if (json_is_string(m) && !wf_has(want, json_string_value(m))) {
-				*why = xasprintf("%s: %s is still a consenter",
-				    name, json_string_value(m));
-				return 0;
-			}
+		if (json_is_array(have) && wf_same(name, json_object_get(ch,
+		    "consenters"), have, "consenter", why) == 0)
+			return 0;
 	}
 	return 1;
 }

@@ -184,47 +184,46 @@ sorted_strings(const json_t *a)
 
 /* ---- which workflow a channel runs next ---- */
 
-json_t *
-wf_channel_members(const json_t *create_record)
+/*
+ * Of a create-channel record's tasks in steps S1 or S2 (may be NULL), the
+ * orgs, or with NODES the "org/node" refs, sorted, once each.
+ */
+static json_t *
+record_task_orgs(const json_t *create_record, const char *s1, const char *s2,
+    int nodes)
 {
 	const json_t *step, *t;
-	json_t *orgs = json_array(), *out;
+	json_t *v = json_array(), *out;
 	size_t i, k;
 
 	json_array_foreach(json_object_get(create_record, "steps"), i, step) {
 		const char *n = sget(step, "name");
 
-		if (n == NULL || (strcmp(n, "join-peers") != 0 &&
-		    strcmp(n, "anchor-peers") != 0))
+		if (n == NULL || (strcmp(n, s1) != 0 && (s2 == NULL ||
+		    strcmp(n, s2) != 0)))
 			continue;
-		json_array_foreach(json_object_get(step, "tasks"), k, t)
-			if (sget(t, "org") != NULL)
-				json_array_append(orgs, json_object_get(t, "org"));
+		json_array_foreach(json_object_get(step, "tasks"), k, t) {
+			if (sget(t, "org") == NULL || (nodes && sget(t, "node") == NULL))
+				continue;
+			json_array_append_new(v, nodes ? json_sprintf("%s/%s",
+			    sget(t, "org"), sget(t, "node")) : json_string(sget(t, "org")));
+		}
 	}
-	out = sorted_strings(orgs);
-	json_decref(orgs);
+	out = sorted_strings(v);
+	json_decref(v);
 	return out;
+}
+
+json_t *
+wf_channel_members(const json_t *create_record)
+{
+	return record_task_orgs(create_record, "join-peers", "anchor-peers", 0);
 }
 
 json_t *
 wf_channel_consenters(const json_t *create_record)
 {
-	const json_t *step, *t;
-	json_t *refs = json_array(), *out;
-	size_t i, k;
-
-	json_array_foreach(json_object_get(create_record, "steps"), i, step) {
-		if (sget(step, "name") == NULL || strcmp(sget(step, "name"),
-		    "join-orderers") != 0)
-			continue;
-		json_array_foreach(json_object_get(step, "tasks"), k, t)
-			if (sget(t, "org") != NULL && sget(t, "node") != NULL)
-				json_array_append_new(refs, json_sprintf("%s/%s",
-				    sget(t, "org"), sget(t, "node")));
-	}
-	out = sorted_strings(refs);
-	json_decref(refs);
-	return out;
+	return record_task_orgs(create_record, "join-orderers", NULL, 1);
 }
 
 /* The subject of a record: the consenter of a consenter change, else the org. */
