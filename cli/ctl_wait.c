@@ -175,7 +175,7 @@ wf_same(const char *channel, const json_t *want, const json_t *have,
 int
 ctl_workflow_members(const json_t *list, const json_t *doc, char **why)
 {
-	const json_t *chans, *ch, *want, *have, *it, *m;
+	const json_t *chans, *ch, *want, *have, *it;
 	const char *name, *type, *state, *id;
 	size_t i, k;
 
