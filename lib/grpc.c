@@ -572,7 +572,14 @@ grpc_call_msgs(const struct grpc_target *t, const char *path,
 		c.failed = NULL;
 		goto done;
 	}
-	if (rc != CURLE_OK) {
+	/*
+	 * A server may answer in full (grpc-status given) before it has read
+	 * the whole request, then reset the stream to stop the upload (RFC
+	 * 9113 8.1: the client must not discard that answer). grpc-js does so
+	 * for an unknown method; libcurl reports the reset as an error.
+	 */
+	if (rc != CURLE_OK && !(c.have_status && (rc == CURLE_HTTP2_STREAM ||
+	    rc == CURLE_HTTP2 || rc == CURLE_SEND_ERROR))) {
 		why = curl_reason(rc, errbuf, timeout_ms, &code);
 		goto done;
 	}
