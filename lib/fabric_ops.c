@@ -59,7 +59,7 @@ fops_retryable(const struct fops_result *r)
 const char *
 fops_status_name(int status)
 {
-	static char buf[32];
+	static _Thread_local char buf[32];	/* tasks run on a worker thread */
 	const ProtobufCEnumValue *v;
 
 	v = protobuf_c_enum_descriptor_get_value(&common__status__descriptor,

@@ -58,7 +58,10 @@ struct fops_result {
  */
 int fops_retryable(const struct fops_result *);
 
-/* The name of a common.Status ("SERVICE_UNAVAILABLE"), or "status N". Static. */
+/*
+ * The name of a common.Status ("SERVICE_UNAVAILABLE"), or "status N" in a
+ * buffer of the calling thread's, good until its next call.
+ */
 const char *fops_status_name(int status);
 
 /*

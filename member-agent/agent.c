@@ -14,6 +14,9 @@
  * This file holds the state machine, the admin socket, certificate renewal,
  * heartbeats and start-up; the signer's supervision is in agent_signer.c,
  * the task hook in agent_tasks.c, their shared state in agent_int.h.
+ * Tasks run on a worker thread (agent_tasks.c); everything here runs on
+ * the loop's thread. While a task runs it may use the runtime, so a new
+ * revision waits for it (AG_WAIT_TASK) before its reconcile renders.
  */
 #include "agent.h"
 
@@ -286,10 +289,10 @@ static json_t *
 agent_status_json(struct agent *a)
 {
 	static const char *states[] = { "polling", "publishing MSP", "publishing endpoints",
-	    "reporting status", "backing off" };
+	    "reporting status", "backing off", "waiting for the running task" };
 
 	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:s, s:s?, s:I, s:s, s:I, "
-	    "s:o}",
+	    "s:o, s:o?}",
 	    "version", FABFED_VERSION, "mspId", a->mspid, "consortium", a->consortium,
 	    "controller", a->controller, "state", states[a->state],
 	    "appliedRevision", (json_int_t)a->applied,
@@ -299,7 +302,8 @@ agent_status_json(struct agent *a)
 	    "signerPid", (json_int_t)a->signer_pid,
 	    "signer", a->signer_pid > 0 ? "running" : "not running",
 	    "pendingRequests", (json_int_t)httpc_pending(a->http),
-	    "tasks", agent_tasks_status_json(a));
+	    "tasks", agent_tasks_status_json(a),
+	    "runningTask", agent_tasks_running_json(a));
 }
 
 static void
@@ -506,6 +510,33 @@ agent_observe(struct agent *a)
 	return out;
 }
 
+/* Reconciles a->desired (revision a->pending_rev), then publishes. */
+static void
+agent_apply(struct agent *a)
+{
+	char *cause = NULL, *why;
+
+	if (agent_reconcile(a, json_object_get(a->desired, "spec"), &cause) != 0) {
+		why = xasprintf("reconcile: %s", cause);
+		free(cause);
+		agent_backoff(a, why);
+		free(why);
+		return;
+	}
+	a->state = AG_PUT_MSP;
+	if (agent_call(a, "PUT", "/v1/agent/msp", a->msp_body, AGENT_CALL_MS) != 0)
+		agent_backoff(a, "cannot queue the MSP publication");
+}
+
+void
+agent_runtime_free_again(struct agent *a)
+{
+	if (a->state != AG_WAIT_TASK)
+		return;
+	log_info("revision %lld: the task ended; applying it", (long long)a->pending_rev);
+	agent_apply(a);
+}
+
 static void
 agent_drive(struct agent *a, const struct httpc_answer *ans)
 {
@@ -540,17 +571,15 @@ agent_drive(struct agent *a, const struct httpc_answer *ans)
 		json_decref(a->desired);
 		a->desired = o;
 		a->pending_rev = rev;
-		if (agent_reconcile(a, json_object_get(o, "spec"), &cause) != 0) {
-			char *why = xasprintf("reconcile: %s", cause);
-
-			free(cause);
-			agent_backoff(a, why);
-			free(why);
+		/* The runtime is the running task's until it ends (the worker
+		 * has its own copy of the state it began with). */
+		if (agent_tasks_running(a)) {
+			log_info("revision %lld waits for the running task to end",
+			    (long long)rev);
+			a->state = AG_WAIT_TASK;
 			return;
 		}
-		a->state = AG_PUT_MSP;
-		if (agent_call(a, "PUT", "/v1/agent/msp", a->msp_body, AGENT_CALL_MS) != 0)
-			agent_backoff(a, "cannot queue the MSP publication");
+		agent_apply(a);
 		return;
 	case AG_PUT_MSP:
 		if (!ans->ok || ans->status != 200) {
@@ -604,6 +633,7 @@ agent_drive(struct agent *a, const struct httpc_answer *ans)
 		agent_poll(a);
 		return;
 	case AG_BACKOFF:
+	case AG_WAIT_TASK:
 		return;
 	}
 }
@@ -692,6 +722,19 @@ done:
 static void
 agent_free(struct agent *a)
 {
+	/* A second SIGTERM or SIGINT while a task is waited for ends the
+	 * process at once (libevent restores the default action). */
+	if (a->sigterm != NULL)
+		event_del(a->sigterm);
+	if (a->sigint != NULL)
+		event_del(a->sigint);
+	if (agent_tasks_stop(a) != 0) {
+		/* The worker still runs, inside the runtime, libcurl or
+		 * OpenSSL: nothing it may use is freed, and no exit handler
+		 * tears those down under it. */
+		agent_signer_stop(a);
+		_exit(a->exit_code);
+	}
 	agent_signer_stop(a);
 	if (a->renew_timer != NULL)
 		event_free(a->renew_timer);
@@ -769,6 +812,7 @@ agent_main(int argc, char **argv)
 	memset(&a, 0, sizeof(a));
 	a.exit_code = 1;
 	a.admin_sock = -1;
+	a.task_pipe[0] = a.task_pipe[1] = -1;
 	if (opts_parse(argc, argv, opts, &cause) < 0) {
 		fprintf(stderr, "fabfed-agent run: %s\n", cause);
 		free(cause);
@@ -836,7 +880,8 @@ agent_main(int argc, char **argv)
 		goto done;
 	}
 	a.outdir = xstrdup(out);
-	a.task_timer = evtimer_new(a.base, agent_task_timer_cb, &a);
+	if (agent_tasks_init(&a, &cause) != 0)
+		goto done;
 	a.retry = evtimer_new(a.base, agent_retry_cb, &a);
 	a.heartbeat = evtimer_new(a.base, heartbeat_timer_cb, &a);
 	a.sigterm = evsignal_new(a.base, SIGTERM, agent_signal_cb, &a);
