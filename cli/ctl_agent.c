@@ -27,6 +27,8 @@ ctl_agent_print(FILE *fp, const json_t *st, char **cause)
 		{ "Signer", "signer" }, { "Last error", "lastError" },
 		{ "Version", "version" },
 	};
+	const json_t *run;
+	char *safe;
 	size_t i;
 
 	if (!json_is_object(st) || !json_is_string(json_object_get(st, "mspId"))) {
@@ -35,7 +37,6 @@ ctl_agent_print(FILE *fp, const json_t *st, char **cause)
 	}
 	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		const json_t *v = json_object_get(st, rows[i][1]);
-		char *safe;
 
 		if (json_is_integer(v))
 			fprintf(fp, "%-18s%" JSON_INTEGER_FORMAT "\n", rows[i][0],
@@ -46,6 +47,19 @@ ctl_agent_print(FILE *fp, const json_t *st, char **cause)
 			free(safe);
 		}
 	}
+	/* The cross-cluster tasks (docs/agent-tasks.md). */
+	if (json_is_array(json_object_get(st, "tasks")))
+		fprintf(fp, "%-18s%zu\n", "Open tasks",
+		    json_array_size(json_object_get(st, "tasks")));
+	run = json_object_get(st, "runningTask");
+	if (json_is_string(json_object_get(run, "id"))) {
+		safe = ctl_out_sanitize(json_string_value(json_object_get(run, "id")));
+		fprintf(fp, "%-18s%s (attempt %" JSON_INTEGER_FORMAT ")\n",
+		    "Running task", safe, json_integer_value(json_object_get(run,
+		    "attempt")));
+		free(safe);
+	} else if (json_object_get(st, "runningTask") != NULL)
+		fprintf(fp, "%-18s-\n", "Running task");
 	return 0;
 }
 

@@ -237,6 +237,11 @@ python3 -c "import sys; sys.exit(0 if $max_status < 3 else 1)" ||
 [ "$renewals" -ge 1 ] || fail "no heartbeat renewed the lease in 22 s of the task"
 [ "$min_ttl" -ge 12 ] || fail "the heartbeat lease fell to ${min_ttl} s left (heartbeats every 10 s keep it >= 19)"
 ok "during the task: heartbeats renewed the lease $renewals times (never under ${min_ttl} s left), org ready, status live"
+# The table names it too.
+"$FABFED_BIN/fabfedctl" agent status --state-dir "$SD" >"$T/status.txt" 2>&1 ||
+	fail "fabfedctl agent status (table): $(cat "$T/status.txt")"
+grep -q "^Running task *$TASK (attempt 1)$" "$T/status.txt" ||
+	fail "the status table does not name the running task: $(cat "$T/status.txt")"
 
 echo "== the result arrives afterwards"
 for ((i = 0; i < 300; i++)); do
