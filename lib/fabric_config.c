@@ -946,3 +946,127 @@ fcfg_policy(const Common__ConfigGroup *g, const char *key)
 			return g->policies[i]->value;
 	return NULL;
 }
+
+void *
+fcfg_msg_copy(const ProtobufCMessage *m)
+{
+	size_t len;
+	uint8_t *b = fcfg_msg(m, &len);
+	void *out;
+
+	out = protobuf_c_message_unpack(m->descriptor, NULL, len, b);
+	free(b);
+	return out;
+}
+
+/* The member at OFFSET of a protobuf-c message (its field descriptor's). */
+static void *
+msg_member(void *m, unsigned int offset)
+{
+	return (char *)m + offset;
+}
+
+/*
+ * Sets the entry KEY of G's map MAP ("groups" or "values") to a copy of M;
+ * M NULL removes it. protobuf-c holds each map of a ConfigGroup as an
+ * array of entry messages {key, value} that G's descriptor describes, so
+ * one body serves both maps; entries and values are read as void *,
+ * which stands for any pointer to a struct, as in protobuf-c's own
+ * reflection. A new entry goes
+ * in key order; protobuf-c frees it with free. 0, or -1 when M does not
+ * copy.
+ */
+static int
+map_set(Common__ConfigGroup *g, const char *map, const char *key,
+    const ProtobufCMessage *m)
+{
+	const ProtobufCFieldDescriptor *f, *kf, *vf;
+	const ProtobufCMessageDescriptor *ed;
+	void **ents, *e, *nv = NULL;
+	size_t *n, i;
+
+	if (m != NULL && (nv = fcfg_msg_copy(m)) == NULL)
+		return -1;
+	f = protobuf_c_message_descriptor_get_field_by_name(g->base.descriptor,
+	    map);
+	ed = f->descriptor;
+	kf = protobuf_c_message_descriptor_get_field_by_name(ed, "key");
+	vf = protobuf_c_message_descriptor_get_field_by_name(ed, "value");
+	memcpy(&ents, msg_member(g, f->offset), sizeof(ents));
+	n = msg_member(g, f->quantifier_offset);
+	for (i = 0; i < *n; i++)
+		if (strcmp(*(char **)msg_member(ents[i], kf->offset), key) == 0)
+			break;
+	if (i < *n) {
+		e = ents[i];
+		protobuf_c_message_free_unpacked(*(void **)msg_member(e,
+		    vf->offset), NULL);
+		if (nv != NULL) {
+			*(void **)msg_member(e, vf->offset) = nv;
+			return 0;
+		}
+		/* Map entries have no free_unpacked of their own. */
+		free(*(char **)msg_member(e, kf->offset));
+		free(e);
+		memmove(&ents[i], &ents[i + 1], (*n - i - 1) * sizeof(*ents));
+		(*n)--;
+		return 0;
+	}
+	if (nv == NULL)
+		return 0;
+	ents = xreallocarray(ents, *n + 1, sizeof(*ents));
+	memcpy(msg_member(g, f->offset), &ents, sizeof(ents));
+	for (i = 0; i < *n &&
+	    strcmp(*(char **)msg_member(ents[i], kf->offset), key) < 0; i++)
+		;
+	memmove(&ents[i + 1], &ents[i], (*n - i) * sizeof(*ents));
+	e = xmalloc(ed->sizeof_message);
+	protobuf_c_message_init(ed, e);
+	*(char **)msg_member(e, kf->offset) = xstrdup(key);
+	*(void **)msg_member(e, vf->offset) = nv;
+	ents[i] = e;
+	(*n)++;
+	return 0;
+}
+
+int
+fcfg_set_group(Common__ConfigGroup *g, const char *key,
+    const Common__ConfigGroup *sub)
+{
+	return map_set(g, "groups", key, sub != NULL ? &sub->base : NULL);
+}
+
+int
+fcfg_set_value(Common__ConfigGroup *g, const char *key,
+    const Common__ConfigValue *v)
+{
+	return map_set(g, "values", key, v != NULL ? &v->base : NULL);
+}
+
+uint8_t *
+fcfg_cert_der(const void *pem, size_t len, size_t *derlen)
+{
+	BIO *bio;
+	X509 *x;
+	uint8_t *der = NULL, *p;
+	int n;
+
+	if (len == 0 || len > FCFG_MAX_CERT_BYTES ||
+	    (bio = BIO_new_mem_buf(pem, (int)len)) == NULL)
+		return NULL;
+	x = PEM_read_bio_X509(bio, NULL, NULL, NULL);
+	BIO_free(bio);
+	if (x == NULL)
+		return NULL;
+	if ((n = i2d_X509(x, NULL)) > 0) {
+		der = xmalloc((size_t)n);
+		p = der;
+		if (i2d_X509(x, &p) != n) {
+			free(der);
+			der = NULL;
+		} else
+			*derlen = (size_t)n;
+	}
+	X509_free(x);
+	return der;
+}

@@ -61,4 +61,28 @@ Common__ConfigGroup *fcfg_group(const Common__ConfigGroup *, const char *key);
 Common__ConfigValue *fcfg_value(const Common__ConfigGroup *, const char *key);
 Common__ConfigPolicy *fcfg_policy(const Common__ConfigGroup *, const char *key);
 
+/*
+ * A copy of a protobuf-c message through its encoding (free it with its
+ * type's free_unpacked), or NULL when the encoding does not decode.
+ */
+void *fcfg_msg_copy(const ProtobufCMessage *);
+
+/*
+ * Edits of a tree: G's group KEY set to a copy of SUB, or G's value KEY to
+ * a copy of V; NULL removes the entry (absent: nothing to do). A new entry
+ * goes in key order, as fcfg_build sorts them. Returns 0, or -1 when the
+ * copy fails (G unchanged).
+ */
+int fcfg_set_group(Common__ConfigGroup *g, const char *key,
+    const Common__ConfigGroup *sub);
+int fcfg_set_value(Common__ConfigGroup *g, const char *key,
+    const Common__ConfigValue *v);
+
+/*
+ * The DER of the first PEM certificate in PEM (LEN bytes, at most
+ * FCFG_MAX_CERT_BYTES), or NULL when there is none. Caller frees; *derlen
+ * gets its size.
+ */
+uint8_t *fcfg_cert_der(const void *pem, size_t len, size_t *derlen);
+
 #endif

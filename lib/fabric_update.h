@@ -152,4 +152,11 @@ int fupd_check(const Common__ConfigUpdate *update,
 Common__Config *fupd_desired(const json_t *topo, const char *channel,
     const json_t *orgs, char **cause);
 
+/*
+ * Text from a config or an update fit for a reason: printable ASCII, at
+ * most 64 characters, the rest '?' (a reason travels as JSON: it must be
+ * valid UTF-8); NULL reads as "". Caller frees.
+ */
+char *fupd_safe(const char *s);
+
 #endif

@@ -14,10 +14,6 @@
 /* The packed bytes of M. Caller frees. */
 uint8_t	*fupd_msg(const ProtobufCMessage *m, size_t *len);
 
-/*
- * Outside text fit for a sentence: printable ASCII, at most 64 characters,
- * the rest '?'. Caller frees.
- */
-char	*fupd_safe(const char *s);
+/* fupd_safe: see fabric_update.h. */
 
 #endif /* FABFED_FABRIC_UPDATE_INT_H */

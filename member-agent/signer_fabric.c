@@ -28,9 +28,6 @@
 #include <string.h>
 
 #include <jansson.h>
-#include <openssl/bio.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
 
 #include "common/common.pb-c.h"
 #include "common/configtx.pb-c.h"
@@ -66,35 +63,6 @@ sf_safe(const char *s)
 	return sf_safe_n(s, 64);
 }
 
-/* The DER of the one PEM certificate in DATA, or NULL. Caller frees. */
-static unsigned char *
-pem_to_der(const void *data, size_t len, size_t *derlen)
-{
-	BIO *bio;
-	X509 *x;
-	unsigned char *der = NULL, *p;
-	int n;
-
-	if (len == 0 || len > FCFG_MAX_CERT_BYTES ||
-	    (bio = BIO_new_mem_buf(data, (int)len)) == NULL)
-		return NULL;
-	x = PEM_read_bio_X509(bio, NULL, NULL, NULL);
-	BIO_free(bio);
-	if (x == NULL)
-		return NULL;
-	if ((n = i2d_X509(x, NULL)) > 0) {
-		der = xmalloc((size_t)n);
-		p = der;
-		if (i2d_X509(x, &p) != n) {
-			free(der);
-			der = NULL;
-		} else
-			*derlen = (size_t)n;
-	}
-	X509_free(x);
-	return der;
-}
-
 int
 signer_fabric_init(const char *msp_id, const char *cert_pem)
 {
@@ -111,7 +79,7 @@ signer_fabric_init(const char *msp_id, const char *cert_pem)
 		if ((unsigned char)msp_id[i] <= 0x20 ||
 		    (unsigned char)msp_id[i] > 0x7e)
 			return -1;
-	if ((der = pem_to_der(cert_pem, strlen(cert_pem), &derlen)) == NULL)
+	if ((der = fcfg_cert_der(cert_pem, strlen(cert_pem), &derlen)) == NULL)
 		return -1;
 	free(sf_mspid);
 	free(sf_der);
@@ -178,7 +146,7 @@ sf_header(const unsigned char *b, size_t len, char **reason)
 		free(m);
 		goto done;
 	}
-	if ((der = pem_to_der(id->id_bytes.data, id->id_bytes.len,
+	if ((der = fcfg_cert_der(id->id_bytes.data, id->id_bytes.len,
 	    &derlen)) == NULL || derlen != sf_derlen ||
 	    memcmp(der, sf_der, derlen) != 0) {
 		*reason = xasprintf("the signature header's creator is not this "

@@ -624,6 +624,23 @@ tasks_part_status(const char *cause)
 }
 
 json_t *
+tasks_part_again(const char *cause, int conflict_again, const char *doing,
+    const struct deadline *d)
+{
+	long st = tasks_part_status(cause);
+
+	if (st != 0 && st < 500 && !(conflict_again && st == 409)) {
+		if (doing != NULL)
+			return tasks_result(TASKS_FAILED, NULL, "%s (%s)", cause,
+			    doing);
+		return tasks_result(TASKS_FAILED, NULL, "%s", cause);
+	}
+	if (!tasks_deadline_again(d))
+		return tasks_result(TASKS_RETRY, NULL, "%s", cause);
+	return NULL;
+}
+
+json_t *
 tasks_part_target(const struct tasks_env *env, const char *node,
     struct part_target *adm, json_t **ni, char **host, struct admin_files *af)
 {
@@ -664,7 +681,6 @@ join_orderer(const struct tasks_env *env, const struct task *t,
 	enum part_join_result pj = PART_JOINED;
 	json_t *ni = NULL, *r = NULL;
 	char *cause = NULL, *host = NULL;
-	long st;
 
 	memset(&info, 0, sizeof(info));
 	if ((r = tasks_part_target(env, t->node, &adm, &ni, &host, &af)) != NULL)
@@ -676,16 +692,8 @@ join_orderer(const struct tasks_env *env, const struct task *t,
 		if (part_join(&adm, t->block, t->blen, &pj, &info,
 		    tasks_deadline_call(d), &cause) == 0)
 			break;
-		st = tasks_part_status(cause);
-		/* An answer other than 5xx or 409 (pending removal) is final. */
-		if (st != 0 && st < 500 && st != 409) {
-			r = tasks_result(TASKS_FAILED, NULL, "%s", cause);
+		if ((r = tasks_part_again(cause, 1, NULL, d)) != NULL)
 			goto done;
-		}
-		if (!tasks_deadline_again(d)) {
-			r = tasks_result(TASKS_RETRY, NULL, "%s", cause);
-			goto done;
-		}
 	}
 	if (pj == PART_ALREADY_JOINED)
 		r = tasks_result(TASKS_DONE, json_pack("{s:b}", "alreadyJoined", 1),

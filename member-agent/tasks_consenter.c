@@ -36,9 +36,6 @@
 #include <sys/stat.h>
 
 #include <jansson.h>
-#include <openssl/bio.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
 
 #include "common/configuration.pb-c.h"
 #include "orderer/configuration.pb-c.h"
@@ -69,20 +66,6 @@ static const char *
 str0(const char *s)
 {
 	return s != NULL ? s : "";
-}
-
-/* Text from a config, fit for a sentence: printable ASCII, at most 64
- * characters, the rest '?'. Caller frees. */
-static char *
-safe_text(const char *s)
-{
-	size_t i, n = strnlen(str0(s), 64);
-	char *out = xstrndup(str0(s), n);
-
-	for (i = 0; i < n; i++)
-		if ((unsigned char)out[i] < 0x20 || (unsigned char)out[i] > 0x7e)
-			out[i] = '?';
-	return out;
 }
 
 int
@@ -173,7 +156,7 @@ raft_of_value(const Common__ConfigValue *v, char **cause)
 		return NULL;
 	}
 	if (ct->type == NULL || strcmp(ct->type, "etcdraft") != 0) {
-		char *m = safe_text(ct->type);
+		char *m = fupd_safe(ct->type);
 
 		*cause = xasprintf("the channel's consensus type is \"%s\", not "
 		    "etcdraft: its consenters are not Raft's", m);
@@ -241,7 +224,7 @@ raft_has(const Etcdraft__ConfigMetadata *md, const Etcdraft__Consenter *c)
 static void
 list_consenter(char **list, const Etcdraft__Consenter *c)
 {
-	char *h = safe_text(c->host);
+	char *h = fupd_safe(c->host);
 	char *s = xasprintf("%s%s%s:%u", *list != NULL ? *list : "",
 	    *list != NULL ? ", " : "", h, (unsigned)c->port);
 
@@ -273,110 +256,6 @@ raft_diff(const Etcdraft__ConfigMetadata *from,
 			n++;
 		}
 	return n;
-}
-
-/* A copy of a protobuf-c message through its encoding, or NULL. */
-static void *
-msg_copy(const ProtobufCMessage *m)
-{
-	size_t len = protobuf_c_message_get_packed_size(m);
-	uint8_t *b = xmalloc(len > 0 ? len : 1);
-	void *out;
-
-	(void)protobuf_c_message_pack(m, b);
-	out = protobuf_c_message_unpack(m->descriptor, NULL, len, b);
-	free(b);
-	return out;
-}
-
-/* Sets G's value KEY to a copy of V; V NULL removes it. 0, or -1. */
-static int
-set_value(Common__ConfigGroup *g, const char *key, const Common__ConfigValue *v)
-{
-	Common__ConfigGroup__ValuesEntry *e;
-	Common__ConfigValue *nv = NULL;
-	size_t i;
-
-	if (v != NULL && (nv = msg_copy(&v->base)) == NULL)
-		return -1;
-	for (i = 0; i < g->n_values; i++)
-		if (strcmp(g->values[i]->key, key) == 0)
-			break;
-	if (i < g->n_values) {
-		common__config_value__free_unpacked(g->values[i]->value, NULL);
-		if (nv != NULL) {
-			g->values[i]->value = nv;
-			return 0;
-		}
-		/* Map entries have no free_unpacked of their own. */
-		e = g->values[i];
-		free(e->key);
-		free(e);
-		memmove(&g->values[i], &g->values[i + 1],
-		    (g->n_values - i - 1) * sizeof(*g->values));
-		g->n_values--;
-		return 0;
-	}
-	if (nv == NULL)
-		return 0;
-	/* A new entry, in key order (protobuf-c frees it with free). */
-	g->values = xreallocarray(g->values, g->n_values + 1,
-	    sizeof(*g->values));
-	for (i = 0; i < g->n_values && strcmp(g->values[i]->key, key) < 0; i++)
-		;
-	memmove(&g->values[i + 1], &g->values[i],
-	    (g->n_values - i) * sizeof(*g->values));
-	e = xmalloc(sizeof(*e));
-	common__config_group__values_entry__init(e);
-	e->key = xstrdup(key);
-	e->value = nv;
-	g->values[i] = e;
-	g->n_values++;
-	return 0;
-}
-
-/* Sets G's group KEY to a copy of SUB; SUB NULL removes it. 0, or -1. */
-static int
-set_group(Common__ConfigGroup *g, const char *key, const Common__ConfigGroup *sub)
-{
-	Common__ConfigGroup__GroupsEntry *e;
-	Common__ConfigGroup *ng = NULL;
-	size_t i;
-
-	if (sub != NULL && (ng = msg_copy(&sub->base)) == NULL)
-		return -1;
-	for (i = 0; i < g->n_groups; i++)
-		if (strcmp(g->groups[i]->key, key) == 0)
-			break;
-	if (i < g->n_groups) {
-		common__config_group__free_unpacked(g->groups[i]->value, NULL);
-		if (ng != NULL) {
-			g->groups[i]->value = ng;
-			return 0;
-		}
-		e = g->groups[i];
-		free(e->key);
-		free(e);
-		memmove(&g->groups[i], &g->groups[i + 1],
-		    (g->n_groups - i - 1) * sizeof(*g->groups));
-		g->n_groups--;
-		return 0;
-	}
-	if (ng == NULL)
-		return 0;
-	g->groups = xreallocarray(g->groups, g->n_groups + 1,
-	    sizeof(*g->groups));
-	for (i = 0; i < g->n_groups && strcmp(g->groups[i]->key, key) < 0; i++)
-		;
-	memmove(&g->groups[i + 1], &g->groups[i],
-	    (g->n_groups - i) * sizeof(*g->groups));
-	e = xmalloc(sizeof(*e));
-	common__config_group__groups_entry__init(e);
-	e->key = xstrdup(key);
-	e->value = ng;
-	g->groups[i] = e;
-	g->n_groups++;
-	return 0;
 }
 
 /*
@@ -414,7 +293,7 @@ declared_consenter(const json_t *spec, const json_t *orgs, const char *channel,
 		    "%s", channel, ref);
 		goto done;
 	}
-	out = msg_copy(&md->consenters[idx]->base);
+	out = fcfg_msg_copy(&md->consenters[idx]->base);
 	if (out == NULL)
 		*cause = xasprintf("cannot copy consenter %s", ref);
 done:
@@ -499,20 +378,22 @@ tasks_consenter_config(const Common__Config *live, const json_t *spec,
 	}
 
 	/* LIVE with the declared ConsensusType and the owner's group. */
-	copy = msg_copy(&live->base);
+	copy = fcfg_msg_copy(&live->base);
 	wog = orderer_group(want);
 	if (copy == NULL || (og = orderer_group(copy)) == NULL || wog == NULL) {
 		*cause = xasprintf("cannot copy the config of channel %s", channel);
 		goto done;
 	}
-	if (set_value(og, "ConsensusType", fcfg_value(wog, "ConsensusType")) != 0)
+	if (fcfg_set_value(og, "ConsensusType", fcfg_value(wog,
+	    "ConsensusType")) != 0)
 		goto nocopy;
 	wg = fcfg_group(wog, msp);
 	g = fcfg_group(og, msp);
 	if (wg != NULL && g != NULL) {
-		if (set_value(g, "Endpoints", fcfg_value(wg, "Endpoints")) != 0)
+		if (fcfg_set_value(g, "Endpoints", fcfg_value(wg,
+		    "Endpoints")) != 0)
 			goto nocopy;
-	} else if (set_group(og, msp, wg) != 0)
+	} else if (fcfg_set_group(og, msp, wg) != 0)
 		goto nocopy;
 	*out = copy;
 	copy = NULL;
@@ -542,7 +423,7 @@ done:
 static void
 list_key(char **list, const char *key)
 {
-	char *k = safe_text(key);
+	char *k = fupd_safe(key);
 	char *s = xasprintf("%s%s%s", *list != NULL ? *list : "",
 	    *list != NULL ? ", " : "", k);
 
@@ -650,37 +531,6 @@ done:
 
 /* ---- join-orderer from the channel, leave-orderer ---- */
 
-/* The DER of the first certificate in PEM (LEN bytes): caller frees. */
-static uint8_t *
-pem_der(const void *pem, size_t len, size_t *dlen)
-{
-	BIO *bio;
-	X509 *x;
-	uint8_t *der = NULL;
-	int n;
-
-	if (len == 0 || len > TASKS_MAX_NODE_CERT ||
-	    (bio = BIO_new_mem_buf(pem, (int)len)) == NULL)
-		return NULL;
-	x = PEM_read_bio_X509(bio, NULL, NULL, NULL);
-	BIO_free(bio);
-	if (x == NULL)
-		return NULL;
-	if ((n = i2d_X509(x, NULL)) > 0) {
-		uint8_t *p;
-
-		der = xmalloc((size_t)n);
-		p = der;
-		if (i2d_X509(x, &p) != n) {
-			free(der);
-			der = NULL;
-		} else
-			*dlen = (size_t)n;
-	}
-	X509_free(x);
-	return der;
-}
-
 /* This org's orderer NODE's TLS certificate (its PKI's tls/server.crt) as
  * DER: caller frees; NULL with *cause. */
 static uint8_t *
@@ -704,7 +554,7 @@ node_tls_der(const struct tasks_env *env, const char *node, size_t *dlen,
 	n = fread(buf, 1, TASKS_MAX_NODE_CERT, fp);
 	fclose(fp);
 	if (n == 0 || n == TASKS_MAX_NODE_CERT ||
-	    (der = pem_der(buf, n, dlen)) == NULL)
+	    (der = fcfg_cert_der(buf, n, dlen)) == NULL)
 		*cause = xasprintf("the TLS certificate of %s, %s, is empty, too "
 		    "large or not a PEM certificate", node, path);
 	free(buf);
@@ -728,7 +578,8 @@ raft_find_cert(const Etcdraft__ConfigMetadata *md, const uint8_t *der,
 		certs[1] = &md->consenters[i]->client_tls_cert;
 		for (k = 0; k < 2; k++) {
 			l = 0;
-			if ((d = pem_der(certs[k]->data, certs[k]->len, &l)) == NULL)
+			if ((d = fcfg_cert_der(certs[k]->data, certs[k]->len,
+			    &l)) == NULL)
 				continue;
 			eq = l == dlen && memcmp(d, der, dlen) == 0;
 			free(d);
@@ -1016,9 +867,8 @@ tasks_join_from_channel(const struct tasks_env *env, const struct task *t,
 	size_t dlen = 0, blen = 0;
 	uint64_t number = 0;
 	json_t *ni = NULL, *r = NULL;
-	char *cause = NULL, *host = NULL;
+	char *cause = NULL, *host = NULL, *doing = NULL;
 	int found = 0, rc;
-	long st;
 
 	if (!live)
 		return render_join_channel(env, t);
@@ -1035,15 +885,8 @@ tasks_join_from_channel(const struct tasks_env *env, const struct task *t,
 		if (part_get(&adm, t->channel, &info, &found,
 		    tasks_deadline_call(d), &cause) == 0)
 			break;
-		st = tasks_part_status(cause);
-		if (st != 0 && st < 500) {
-			r = tasks_result(TASKS_FAILED, NULL, "%s", cause);
+		if ((r = tasks_part_again(cause, 0, NULL, d)) != NULL)
 			goto done;
-		}
-		if (!tasks_deadline_again(d)) {
-			r = tasks_result(TASKS_RETRY, NULL, "%s", cause);
-			goto done;
-		}
 	}
 	if (found) {
 		r = tasks_result(TASKS_DONE, json_pack("{s:b, s:s, s:s}",
@@ -1078,6 +921,8 @@ tasks_join_from_channel(const struct tasks_env *env, const struct task *t,
 		}
 	}
 
+	doing = xasprintf("joining with config block %llu of %s from %s",
+	    (unsigned long long)number, t->channel, o.which);
 	for (;;) {
 		free(cause);
 		cause = NULL;
@@ -1085,18 +930,8 @@ tasks_join_from_channel(const struct tasks_env *env, const struct task *t,
 		if (part_join(&adm, blk, blen, &pj, &info, tasks_deadline_call(d),
 		    &cause) == 0)
 			break;
-		st = tasks_part_status(cause);
-		/* An answer other than 5xx or 409 (pending removal) is final. */
-		if (st != 0 && st < 500 && st != 409) {
-			r = tasks_result(TASKS_FAILED, NULL, "%s (joining with "
-			    "config block %llu of %s from %s)", cause,
-			    (unsigned long long)number, t->channel, o.which);
+		if ((r = tasks_part_again(cause, 1, doing, d)) != NULL)
 			goto done;
-		}
-		if (!tasks_deadline_again(d)) {
-			r = tasks_result(TASKS_RETRY, NULL, "%s", cause);
-			goto done;
-		}
 	}
 	r = tasks_result(TASKS_DONE, json_pack("{s:I, s:b, s:s, s:s, s:s}",
 	    "blockNumber", (json_int_t)number, "alreadyJoined",
@@ -1116,6 +951,7 @@ done:
 	free(host);
 	free(der);
 	free(blk);
+	free(doing);
 	free(cause);
 	return r;
 }
@@ -1180,7 +1016,6 @@ tasks_leave_orderer(const struct tasks_env *env, const struct task *t,
 	json_t *ni = NULL, *r = NULL;
 	char *cause = NULL, *host = NULL, *rel = NULL;
 	int found = 0;
-	long st;
 
 	if (!live)
 		return render_leave(env, t);
@@ -1199,15 +1034,8 @@ tasks_leave_orderer(const struct tasks_env *env, const struct task *t,
 		if (part_remove(&adm, t->channel, &pr, tasks_deadline_call(d),
 		    &cause) == 0)
 			break;
-		st = tasks_part_status(cause);
-		if (st != 0 && st < 500 && st != 409) {
-			r = tasks_result(TASKS_FAILED, NULL, "%s", cause);
+		if ((r = tasks_part_again(cause, 1, NULL, d)) != NULL)
 			goto done;
-		}
-		if (!tasks_deadline_again(d)) {
-			r = tasks_result(TASKS_RETRY, NULL, "%s", cause);
-			goto done;
-		}
 	}
 	if (pr == PART_ABSENT)
 		r = tasks_result(TASKS_DONE, json_pack("{s:b}", "removed", 0),

@@ -167,6 +167,17 @@ json_t *tasks_node_info(const struct tasks_env *, const char *node,
 long tasks_part_status(const char *cause);
 
 /*
+ * After a failed channel participation call (CAUSE, as part_* gives it):
+ * NULL when the call may be made again, that is no answer, a 5xx, or a
+ * 409 (a removal pending) when CONFLICT_AGAIN, and D leaves time for it
+ * (tasks_deadline_again has paused); else the result: "failed" for any
+ * other answer (CAUSE, then " (DOING)" unless DOING is NULL), "retry"
+ * when D is spent.
+ */
+json_t *tasks_part_again(const char *cause, int conflict_again,
+    const char *doing, const struct deadline *d);
+
+/*
  * The participation API target of this org's orderer NODE (process
  * runtime): *adm filled with strings held by *ni, *host and *af (the
  * caller frees those three, also after a result). NULL, or the result.

@@ -181,30 +181,13 @@ app_group(const Common__Config *c)
 	    fcfg_group(c->channel_group, "Application") : NULL;
 }
 
-/* A copy of a group through its encoding; NULL when it does not decode. */
-static Common__ConfigGroup *
-group_copy(const Common__ConfigGroup *g)
-{
-	Common__ConfigGroup *out;
-	size_t len = common__config_group__get_packed_size(g);
-	uint8_t *b = xmalloc(len > 0 ? len : 1);
-
-	common__config_group__pack(g, b);
-	out = common__config_group__unpack(NULL, len, b);
-	free(b);
-	return out;
-}
-
 int
 tasks_org_config(const Common__Config *live, const json_t *spec,
     const json_t *orgs, const char *channel, enum tasks_org_change op,
     const char *msp, Common__Config **out, char **cause)
 {
 	Common__Config *copy = NULL, *want = NULL;
-	Common__ConfigGroup *app, *wg, *ng;
-	Common__ConfigGroup__GroupsEntry *e;
-	uint8_t *b;
-	size_t len, i;
+	Common__ConfigGroup *app, *wg;
 	int ret = -1;
 
 	*out = NULL;
@@ -220,26 +203,14 @@ tasks_org_config(const Common__Config *live, const json_t *spec,
 	}
 	if ((fcfg_group(app, msp) != NULL) == (op == TASKS_ADD_ORG))
 		return 1;
-	b = fcfg_pack(live, &len);
-	copy = common__config__unpack(NULL, len, b);
-	free(b);
+	copy = fcfg_msg_copy(&live->base);
 	if (copy == NULL || (app = app_group(copy)) == NULL) {
 		*cause = xasprintf("cannot copy the config of channel %s", channel);
 		goto done;
 	}
-	if (op == TASKS_REMOVE_ORG) {
-		for (i = 0; i < app->n_groups; i++)
-			if (strcmp(app->groups[i]->key, msp) == 0)
-				break;
-		/* Map entries have no free_unpacked of their own. */
-		e = app->groups[i];
-		common__config_group__free_unpacked(e->value, NULL);
-		free(e->key);
-		free(e);
-		memmove(&app->groups[i], &app->groups[i + 1],
-		    (app->n_groups - i - 1) * sizeof(*app->groups));
-		app->n_groups--;
-	} else {
+	if (op == TASKS_REMOVE_ORG)
+		(void)fcfg_set_group(app, msp, NULL);	/* removing copies nothing */
+	else {
 		if ((want = fcfg_build(spec, channel, orgs, cause)) == NULL)
 			goto done;
 		if ((wg = fcfg_group(app_group(want), msp)) == NULL) {
@@ -247,25 +218,11 @@ tasks_org_config(const Common__Config *live, const json_t *spec,
 			    "no application org %s", channel, msp);
 			goto done;
 		}
-		if ((ng = group_copy(wg)) == NULL) {
+		if (fcfg_set_group(app, msp, wg) != 0) {
 			*cause = xasprintf("cannot copy the declared group of %s",
 			    msp);
 			goto done;
 		}
-		/* A new entry, in key order (protobuf-c frees it with free). */
-		app->groups = xreallocarray(app->groups, app->n_groups + 1,
-		    sizeof(*app->groups));
-		for (i = 0; i < app->n_groups &&
-		    strcmp(app->groups[i]->key, msp) < 0; i++)
-			;
-		memmove(&app->groups[i + 1], &app->groups[i],
-		    (app->n_groups - i) * sizeof(*app->groups));
-		e = xmalloc(sizeof(*e));
-		common__config_group__groups_entry__init(e);
-		e->key = xstrdup(msp);
-		e->value = ng;
-		app->groups[i] = e;
-		app->n_groups++;
 	}
 	*out = copy;
 	copy = NULL;
