@@ -18,8 +18,7 @@
 # the Fabric nodes by the driver's runtime.
 : "${FABFED_SRC:?}" "${FABFED_BUILD:?}" "${FABFED_BIN:?}"
 . "$FABFED_SRC/tests/integration/lib.sh"
-drv=$FABFED_BUILD/tests/itest_agent_update
-[ -x "$drv" ] || fail "$drv is not built"
+. "$FABFED_SRC/tests/integration/helpers/agentdrv.sh"
 
 P_ORD=$(free_port)
 P_PEER=$(free_port)
@@ -50,53 +49,18 @@ ORG9=',
 topo '"Org1MSP"' >"$T/topo1.json"
 topo '"Org1MSP", "Org2MSP"' >"$T/topo2.json"
 topo '"Org1MSP", "Org9MSP"' "$ORG9" >"$T/topo9.json"
-mkdir -p -m 0700 "$T/st1" "$T/st2" "$T/st9"
-"$drv" pki "$T" >"$T/pki.out" 2>&1 || { cat "$T/pki.out"; fail "the orgs' PKIs"; }
+agentdrv_pki itest_agent_update 1 2 9
 
-# signer N DOMAIN MSP: the org's real signer on T/stN/signer.sock.
-signer() {
-	local n=$1 dom=$2 msp=$3 a pid
-	a=$T/st$n/pki/users/Admin@$dom/msp
-	"$FABFED_BIN/fabfed-agent" signer --state-dir "$T/st$n" \
-	    --key "$a/keystore/priv_sk" --cert "$a/signcerts/Admin@$dom-cert.pem" \
-	    --socket "ipc://$T/st$n/signer.sock" --msp-id "$msp" >>"$T/signer$n.log" 2>&1 &
-	pid=$!
-	CTRL_PIDS="$CTRL_PIDS $pid"
-	for _ in $(seq 1 100); do
-		[ -S "$T/st$n/signer.sock" ] && break
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	[ -S "$T/st$n/signer.sock" ] || { cat "$T/signer$n.log" >&2; fail "the signer of $msp did not start"; }
-}
-signer 1 org1.example.com Org1MSP
-signer 2 org2.example.com Org2MSP
+agentdrv_signer 1 org1.example.com Org1MSP
+agentdrv_signer 2 org2.example.com Org2MSP
 
 echo "== manifests runtime: update-sign by both signers, the hostile update refused"
-timeout 120 "$drv" offline "$T" >"$T/offline.out" 2>&1 || { cat "$T/offline.out"; fail "offline"; }
-cat "$T/offline.out"
-grep -q "signed kind fabric.config-update" "$T/signer1.log" || fail "Org1's signer signed no update"
-grep -q "signed kind fabric.config-update" "$T/signer2.log" || fail "Org2's signer signed no update"
-grep -q "refused kind fabric.config-update.*Org9MSP" "$T/signer1.log" ||
-	fail "Org1's signer did not log its refusal of the update adding Org9MSP"
-ok "update-sign: signed by Org1's and Org2's signers; the update adding Org9MSP refused"
+agentdrv_offline "$drv" "the update adding Org9MSP" Org9MSP \
+    "update-sign: signed by Org1's and Org2's signers; the update adding Org9MSP refused"
 
-if [ -z "${FABRIC_BIN:-}" ]; then
-	echo "FABRIC_BIN is not set: prepare and submit on a live orderer (process runtime) are not run"
-	echo "PASS"
-	exit 0
-fi
-for b in peer orderer; do
-	[ -x "$FABRIC_BIN/$b" ] || { echo "FABRIC_BIN/$b not found: live part not run"; echo PASS; exit 0; }
-done
-cfg=${FABRIC_CFG_PATH:-$FABRIC_BIN/../config}
-[ -f "$cfg/core.yaml" ] && [ -f "$cfg/orderer.yaml" ] ||
-	{ echo "no core.yaml/orderer.yaml in $cfg: live part not run"; echo PASS; exit 0; }
+agentdrv_fabric "prepare and submit on a live orderer (process runtime)" peer orderer
 
 echo "== process runtime: add Org2MSP to trade on a real orderer"
-rc=0
-FABRIC_BIN=$FABRIC_BIN timeout 400 "$drv" live "$T" >"$T/live.out" 2>&1 || rc=$?
-cat "$T/live.out"
-[ $rc -eq 0 ] || { tail -n 30 "$T"/st1/process/*/node.log 2>/dev/null; fail "the live run failed ($rc)"; }
+agentdrv_live "$drv" 400
 ok "Org2MSP added by update-prepare, update-sign x2, update-submit; submitted again: applied"
 echo "PASS"

@@ -35,6 +35,7 @@ done
 FCFG=${FABRIC_CFG_PATH:-$FABRIC_BIN/../config}
 [ -f "$FCFG/core.yaml" ] || { echo "skipped: no core.yaml in $FCFG"; exit 77; }
 . "$FABFED_SRC/tests/integration/lib.sh"
+. "$FABFED_SRC/tests/integration/helpers/fabtools.sh"
 command -v jq >/dev/null || fail "jq is not installed (scripts/setup installs it)"
 
 C=trade-finance
@@ -101,37 +102,33 @@ cat "$T/wait1.out"
 [ "$rc" = 0 ] || { dump create-channel-trade; fail "apply --wait (create) exited $rc"; }
 ok "channel trade created with consenters Org1MSP/orderer0 and Org2MSP/orderer0"
 
-admin() { echo "$T/a$1/pki/users/Admin@org$1.example.com"; }
-tlsca() { echo "$T/a$1/pki/tlsca/tlsca.org$1.example.com-cert.pem"; }
 etcdrev() {
 	ETCDCTL_API=3 etcdctl --endpoints "$ETCD_ENDPOINT" get "/fabfed/v1/consortia/$C/$1" \
 		-w json | jq -r '.kvs[0].mod_revision'
 }
 osn() {  # osn N: trade as org N's orderer reports it (JSON), or "absent"
-	local aport out
-	aport=$(jq -r .admin "$T/a$1/process/orderer0/ports.json")
-	out=$("$FABRIC_BIN/osnadmin" channel list --channelID trade -o "127.0.0.1:$aport" \
-		--ca-file "$(tlsca "$1")" --client-cert "$(admin "$1")/tls/client.crt" \
-		--client-key "$(admin "$1")/tls/client.key" 2>&1) ||
-		fail "osnadmin on org $1's orderer: $out"
+	local out
+	out=$(fab_osnadmin "$1" 2>&1) || fail "osnadmin on org $1's orderer: $out"
 	case "$out" in
 	*"Status: 404"*) echo absent ;;
 	*) sed -n '/^{/,$p' <<<"$out" ;;
 	esac
 }
-config_json() {  # config_json N ORDERER OUT: trade's config block from ORDERER's org, decoded, as org N
-	FABRIC_CFG_PATH=$FCFG CORE_PEER_LOCALMSPID=Org${1}MSP CORE_PEER_MSPCONFIGPATH="$(admin "$1")/msp" \
-	    CORE_PEER_ADDRESS="127.0.0.1:${PP[$1]}" CORE_PEER_TLS_ENABLED=true \
-	    CORE_PEER_TLS_ROOTCERT_FILE="$(tlsca "$1")" \
-	    "$FABRIC_BIN/peer" channel fetch config "$T/cfg.block" -c trade \
-	    -o "127.0.0.1:${OP[$2]}" --tls --cafile "$(tlsca "$2")" >"$T/fetch.out" 2>&1 ||
-		fail "peer channel fetch config: $(cat "$T/fetch.out")"
-	"$FABRIC_BIN/configtxlator" proto_decode --type common.Block --input "$T/cfg.block" \
-		--output "$3" || fail "configtxlator cannot decode the config block"
-}
 consjq='[.data.data[0].payload.data.config.channel_group.groups.Orderer.values.ConsensusType.value.metadata.consenters[].port] | map(tostring) | join(",")'
 sigjq='.data.data[0].payload.data.last_update.payload.data.signatures | map(.signature_header.creator.mspid) | sort | unique | join(",")'
 ordorgs='.data.data[0].payload.data.config.channel_group.groups.Orderer.groups | keys | join(",")'
+# config_is N ORD OUT WHEN PORTS ORGS: trade's config (fab_config_json N
+# ORD OUT) has the consenters' ports PORTS and the orderer orgs ORGS after
+# the WHEN; its last update's signers in $signers.
+config_is() {
+	local ports orgs
+	fab_config_json "$1" "$2" "$3"
+	ports=$(jq -r "$consjq" "$3")
+	[ "$ports" = "$5" ] || fail "the consenters' ports after the $4: $ports, want $5"
+	orgs=$(jq -r "$ordorgs" "$3")
+	[ "$orgs" = "$6" ] || fail "the orderer orgs after the $4: $orgs"
+	signers=$(jq -r "$sigjq" "$3")
+}
 
 # ---- add Org3MSP/orderer0, with a controller SIGKILL in the middle.
 W=add-consenter-trade-Org3MSP.orderer0
@@ -175,12 +172,7 @@ for ((i = 0; i < 60; i++)); do
 done
 [ "$(jq -r .consensusRelation <<<"$o3" 2>/dev/null)" = consenter ] && [ "$h3" = "$h1" ] ||
 	{ dump "$W"; tail -n 30 "$T/a3/process/orderer0/node.log"; fail "Org3's orderer: $o3 (Org1's at height $h1)"; }
-config_json 1 1 "$T/config2.json"
-ports=$(jq -r "$consjq" "$T/config2.json")
-[ "$ports" = "${OP[1]},${OP[2]},${OP[3]}" ] || fail "the consenters' ports after the add: $ports, want ${OP[1]},${OP[2]},${OP[3]}"
-[ "$(jq -r "$ordorgs" "$T/config2.json")" = "Org1MSP,Org2MSP,Org3MSP" ] ||
-	fail "the orderer orgs after the add: $(jq -r "$ordorgs" "$T/config2.json")"
-signers=$(jq -r "$sigjq" "$T/config2.json")
+config_is 1 1 "$T/config2.json" add "${OP[1]},${OP[2]},${OP[3]}" Org1MSP,Org2MSP,Org3MSP
 [ "$signers" = "Org1MSP,Org2MSP" ] ||
 	fail "the add-consenter update was signed by '$signers'; want Org1MSP,Org2MSP (MAJORITY of the 2 orderer orgs)"
 ok "Org3MSP/orderer0 added in $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s through a controller SIGKILL: a consenter at height $h3 like Org1's (osnadmin), 3 consenters in the config, the update signed by $signers, the prepared update not rewritten"
@@ -193,12 +185,7 @@ ctl "$d" apply -f "$T/c3.yaml" --wait --timeout 4m >"$T/wait3.out" 2>&1 || rc=$?
 cat "$T/wait3.out"
 [ "$rc" = 0 ] || { dump "$W"; fail "apply --wait (remove consenter) exited $rc"; }
 [ "$(osn 1)" = absent ] || fail "Org1's orderer still has trade: $(osn 1)"
-config_json 2 2 "$T/config3.json"
-ports=$(jq -r "$consjq" "$T/config3.json")
-[ "$ports" = "${OP[2]},${OP[3]}" ] || fail "the consenters' ports after the removal: $ports"
-[ "$(jq -r "$ordorgs" "$T/config3.json")" = "Org2MSP,Org3MSP" ] ||
-	fail "the orderer orgs after the removal: $(jq -r "$ordorgs" "$T/config3.json")"
-signers=$(jq -r "$sigjq" "$T/config3.json")
+config_is 2 2 "$T/config3.json" removal "${OP[2]},${OP[3]}" Org2MSP,Org3MSP
 [ "$(tr ',' '\n' <<<"$signers" | grep -c 'Org[123]MSP')" -ge 2 ] ||
 	fail "the remove-consenter update was signed by '$signers'; want 2 of the 3 orderer orgs"
 ok "Org1MSP/orderer0 removed: the update signed by $signers, Org1's orderer no longer has the channel (osnadmin), 2 consenters left"
@@ -221,7 +208,7 @@ done
 h2=$(jq -r .height <<<"$o2")
 [ "$h2" = "$(jq -r .height <<<"$o3")" ] && [ "$h2" -gt "$h_before" ] ||
 	fail "after the removal of Org1MSP: Org2's orderer $o2, Org3's $o3 (height before: $h_before)"
-config_json 2 3 "$T/config4.json"
+fab_config_json 2 3 "$T/config4.json"
 apporgs=$(jq -r '.data.data[0].payload.data.config.channel_group.groups.Application.groups | keys | join(",")' "$T/config4.json")
 [ "$apporgs" = "Org2MSP,Org3MSP" ] || fail "the channel's orgs after removing Org1MSP: $apporgs"
 ok "the two consenters left order the next update (remove-org Org1MSP): both at height $h2, the channel's orgs $apporgs"

@@ -214,21 +214,15 @@ expect_rc 0 ctl "$d" get workflows --consortium trade-finance
 contains "$OUT" "succeeded"
 
 # Fabric's own tools, as each org's admin.
-admin() { echo "$T/a$1/pki/users/Admin@org$1.example.com"; }
-tlsca() { echo "$T/a$1/pki/tlsca/tlsca.org$1.example.com-cert.pem"; }
+. "$FABFED_SRC/tests/integration/helpers/fabtools.sh"
+FAB_IN=ns_exec
 heights() {
-	local n aport
+	local n
 	for n in 1 2 3; do
-		aport=$(jq -r .admin "$T/a$n/process/orderer0/ports.json")
-		ns_exec $n "$FABRIC_BIN/osnadmin" channel list --channelID trade -o "127.0.0.1:$aport" \
-			--ca-file "$(tlsca $n)" --client-cert "$(admin $n)/tls/client.crt" \
-			--client-key "$(admin $n)/tls/client.key" >"$T/osn$n.json" 2>&1 ||
+		fab_osnadmin $n >"$T/osn$n.json" 2>&1 ||
 			fail "osnadmin on org $n's orderer: $(cat "$T/osn$n.json")"
 		OH[$n]=$(sed -n '/^{/,$p' "$T/osn$n.json" | jq -r .height)
-		FABRIC_CFG_PATH=$FCFG CORE_PEER_LOCALMSPID=Org${n}MSP \
-		    CORE_PEER_MSPCONFIGPATH="$(admin $n)/msp" CORE_PEER_ADDRESS="${IP[$n]}:${PP[$n]}" \
-		    CORE_PEER_TLS_ENABLED=true CORE_PEER_TLS_ROOTCERT_FILE="$(tlsca $n)" \
-		    ns_exec $n "$FABRIC_BIN/peer" channel getinfo -c trade >"$T/info$n.out" 2>&1 ||
+		fab_peer $n channel getinfo -c trade >"$T/info$n.out" 2>&1 ||
 			fail "peer channel getinfo on org $n: $(cat "$T/info$n.out")"
 		PH[$n]=$(sed -n 's/^Blockchain info: //p' "$T/info$n.out" | jq -r .height)
 	done
@@ -349,10 +343,7 @@ fi
 expect_rc 0 ctl "$d" describe workflow add-org-trade-Org4MSP --consortium trade-finance
 contains "$OUT" "succeeded"
 peer_height() {  # peer_height N: org N's peer's height of trade, as its admin
-	FABRIC_CFG_PATH=$FCFG CORE_PEER_LOCALMSPID=Org${1}MSP \
-	    CORE_PEER_MSPCONFIGPATH="$(admin "$1")/msp" CORE_PEER_ADDRESS="${IP[$1]}:${PP[$1]}" \
-	    CORE_PEER_TLS_ENABLED=true CORE_PEER_TLS_ROOTCERT_FILE="$(tlsca "$1")" \
-	    ns_exec "$1" "$FABRIC_BIN/peer" channel getinfo -c trade 2>/dev/null |
+	fab_peer "$1" channel getinfo -c trade 2>/dev/null |
 		sed -n 's/^Blockchain info: //p' | jq -r .height
 }
 h1='' h4=''
@@ -368,14 +359,7 @@ done
 [ "$h4" = 5 ] && [ "$h1" = 5 ] ||
 	fail "Org4's peer is at height '$h4', Org1's at '$h1' (want 5 both: one block for the add)"
 config_json() {  # config_json N OUT: the channel's config block, decoded, as org N
-	FABRIC_CFG_PATH=$FCFG CORE_PEER_LOCALMSPID=Org${1}MSP CORE_PEER_MSPCONFIGPATH="$(admin "$1")/msp" \
-	    CORE_PEER_ADDRESS="${IP[$1]}:${PP[$1]}" CORE_PEER_TLS_ENABLED=true \
-	    CORE_PEER_TLS_ROOTCERT_FILE="$(tlsca "$1")" \
-	    ns_exec "$1" "$FABRIC_BIN/peer" channel fetch config "$T/cfg.block" -c trade \
-	    -o "${IP[1]}:${OP[1]}" --tls --cafile "$(tlsca 1)" >"$T/fetch.out" 2>&1 ||
-		fail "peer channel fetch config: $(cat "$T/fetch.out")"
-	"$FABRIC_BIN/configtxlator" proto_decode --type common.Block --input "$T/cfg.block" \
-		--output "$2" || fail "configtxlator cannot decode the config block"
+	fab_config_json "$1" 1 "$2"
 }
 appjq='.data.data[0].payload.data.config.channel_group.groups.Application.groups | keys | join(",")'
 sigjq='.data.data[0].payload.data.last_update.payload.data.signatures | map(.signature_header.creator.mspid) | sort | unique | join(",")'

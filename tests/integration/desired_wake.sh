@@ -7,74 +7,16 @@
 # new task of Org2's (anchor-peers) still wakes it at once, with a higher
 # revision (docs/workflows.md: "a new task wakes the org's long poll").
 . "$FABFED_SRC/tests/integration/lib.sh"
-drv="$FABFED_BUILD/tests/itest_workflow"
-[ -x "$drv" ] || fail "$drv is not built"
+. "$FABFED_SRC/tests/integration/helpers/curlagents.sh"
 
-C=trade-finance
-W=create-channel-trade
-ORD=$W.join-orderer.Org1MSP.orderer0
-P10=$W.join-peer.Org1MSP.peer0
-P20=$W.join-peer.Org2MSP.peer0
-A2=$W.anchor-peers.Org2MSP
-cat >"$T/spec.yaml" <<'EOF'
-apiVersion: fabfed.io/v1alpha1
-kind: Consortium
-metadata: {name: trade-finance}
-spec:
-  orgs:
-    - mspId: Org1MSP
-      domain: org1.example.com
-      cluster: {name: c1, region: r1}
-      peers:
-        - {name: peer0, endpoint: peer0.org1.example.com:7051, anchor: true}
-      orderers:
-        - {name: orderer0, endpoint: orderer0.org1.example.com:7050}
-    - mspId: Org2MSP
-      domain: org2.example.com
-      cluster: {name: c2, region: r2}
-      peers:
-        - {name: peer0, endpoint: peer0.org2.example.com:7051, anchor: true}
-  channels:
-    - name: trade
-      consenters: [Org1MSP/orderer0]
-      members: [Org1MSP, Org2MSP]
-EOF
+wf_spec "Org1MSP, Org2MSP" 2 >"$T/spec.yaml"
 
-json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 etcd_start "$T/etcd" >/dev/null
 d=$T/ctl
 ctrl_init "$d"
 ctrl_start "$d" ctl --etcd "$ETCD_ENDPOINT"
 ADDR=$CTRL_ADDR
-ac() {
-	local path=${*: -1}
-	set -- "${@:1:$#-1}"
-	curl -sS --max-time 20 --cacert "$d/ca.crt" --cert "$d/admin.crt" --key "$d/admin.key" \
-		"$@" "https://$ADDR$path"
-}
-gc() {
-	local name=$1
-	shift
-	local path=${*: -1}
-	set -- "${@:1:$#-1}"
-	curl -sS --max-time 70 --cacert "$d/ca.crt" --cert "$T/$name.crt" --key "$T/$name.key" \
-		"$@" "https://$ADDR$path"
-}
-hb() { for o in org1 org2; do gc $o -X POST -o /dev/null /v1/agent/heartbeat; done; }
-wf() { ac "/v1/consortia/$C/workflows/$W"; }
-wait_for() {  # wait_for WHAT PYEXPR: polls the record until PYEXPR (over d) holds
-	local i
-	for ((i = 0; i < 100; i++)); do
-		if wf >"$T/rec" 2>/dev/null && [ "$(json "$2" <"$T/rec" 2>/dev/null)" = True ]; then
-			return 0
-		fi
-		sleep 0.2
-	done
-	fail "$1: the record is $(cat "$T/rec")"
-}
-step_state() { echo "[s['state'] for s in d['steps'] if s['name'] == '$1'][0]"; }
-task_state() { echo "[t for s in d['steps'] for t in s.get('tasks', []) if t['id'] == '$1'][0]['state']"; }
-answer() { gc "$1" -X PUT -d "$3" -o "$T/ans" -w '%{http_code}' "/v1/agent/tasks/$2"; }
+AGENT_MAX_TIME=70	# org2 long-polls up to 30 s
 rec_rev() {  # the record's mod_revision in etcd
 	etcdctl --endpoints "$ETCD_ENDPOINT" get "/fabfed/v1/consortia/$C/workflows/$W" -w json |
 		json 'd["kvs"][0]["mod_revision"]'
@@ -85,11 +27,8 @@ code=$(ac -X PUT --data-binary @"$T/spec.yaml" -o "$T/put" -w '%{http_code}' "/v
 for o in 1 2; do
 	agent_csr org$o
 	[ "$(agent_enroll "$d" "$(tok_create "$d" Org${o}MSP)" org$o)" = 200 ] || fail "enroll org$o"
-	"$drv" publish "$T/spec.yaml" Org${o}MSP "$T/pki$o" >"$T/pub$o" || fail "itest_workflow publish Org${o}MSP"
-	json 'json.dumps(d["msp"])' <"$T/pub$o" >"$T/msp$o"
-	json 'json.dumps(d["endpoints"])' <"$T/pub$o" >"$T/eps$o"
-	[ "$(gc org$o -X PUT --data-binary @"$T/msp$o" -o "$T/o" -w '%{http_code}' /v1/agent/msp)" = 200 ] || fail "msp org$o: $(cat "$T/o")"
-	[ "$(gc org$o -X PUT --data-binary @"$T/eps$o" -o "$T/o" -w '%{http_code}' /v1/agent/endpoints)" = 200 ] || fail "endpoints org$o: $(cat "$T/o")"
+	wf_pki "$T/spec.yaml" $o
+	wf_publish $o
 done
 hb
 wait_for "join-orderers" "$(task_state "$ORD") == 'sent'"

@@ -66,95 +66,25 @@
 #define RETRIES		30	/* "retry" results re-run, as the agent does */
 #define MAX_FILE	FIXTURE_MAX_FILE
 
-static int
-make_pki(const char *statedir, const char *topo, const char *mspid)
-{
-	json_t *doc = fabdrv_load(topo);
-	const json_t *org = topology_find_org(doc, mspid);
-	char *dir = xasprintf("%s/pki", statedir);
-	int rc;
-
-	REQUIRE(org != NULL);
-	rc = fixture_pki_ok(org, dir, fixture_loopback);
-	free(dir);
-	json_decref(doc);
-	return rc;
-}
-
 struct ctx {
 	const char *dir;
-	json_t *topoA, *topoB, *topoC, *orgs;
-	char *pki1, *pki2, *sock1, *sock2, *out, *st1, *st2;
-	struct runtime *man;
-	struct tasks_env env1, env2;
+	const json_t *topoA, *topoB, *topoC;	/* a's documents */
+	struct fabdrv_agents a;
 };
-
-static json_t *
-load_in(const char *dir, const char *name)
-{
-	char *p = xasprintf("%s/%s", dir, name);
-	json_t *doc = fabdrv_load(p);
-
-	free(p);
-	return doc;
-}
 
 static void
 ctx_init(struct ctx *c, const char *dir)
 {
-	json_t *o2;
+	static const char *const docs[] = { "topoA.json", "topoB.json",
+	    "topoC.json" };
 
 	memset(c, 0, sizeof(*c));
 	c->dir = dir;
-	c->topoA = load_in(dir, "topoA.json");
-	c->topoB = load_in(dir, "topoB.json");
-	c->topoC = load_in(dir, "topoC.json");
-	c->st1 = xasprintf("%s/st1", dir);
-	c->st2 = xasprintf("%s/st2", dir);
-	c->pki1 = xasprintf("%s/st1/pki", dir);
-	c->pki2 = xasprintf("%s/st2/pki", dir);
-	c->sock1 = xasprintf("ipc://%s/st1/signer.sock", dir);
-	c->sock2 = xasprintf("ipc://%s/st2/signer.sock", dir);
-	c->out = xasprintf("%s/out", dir);
-	c->orgs = fabdrv_orgs_of(topology_find_org(c->topoB, "Org1MSP"),
-	    c->pki1);
-	o2 = fabdrv_orgs_of(topology_find_org(c->topoB, "Org2MSP"), c->pki2);
-	json_object_update(c->orgs, o2);
-	json_decref(o2);
-	c->man = rt_manifests_new(c->out);
-	REQUIRE(c->man != NULL);
-	c->env1.rt = c->man;
-	c->env1.mspid = "Org1MSP";
-	c->env1.domain = "org1.example.com";
-	c->env1.pkidir = c->pki1;
-	c->env1.spec = c->topoB;
-	c->env1.orgs = c->orgs;
-	c->env1.signer_url = c->sock1;
-	c->env1.outdir = c->out;
-	c->env1.statedir = c->st1;
-	c->env2 = c->env1;
-	c->env2.mspid = "Org2MSP";
-	c->env2.domain = "org2.example.com";
-	c->env2.pkidir = c->pki2;
-	c->env2.signer_url = c->sock2;
-	c->env2.statedir = c->st2;
-}
-
-static void
-ctx_free(struct ctx *c)
-{
-	runtime_free(c->man);
-	json_decref(c->topoA);
-	json_decref(c->topoB);
-	json_decref(c->topoC);
-	json_decref(c->orgs);
-	free(c->pki1);
-	free(c->pki2);
-	free(c->sock1);
-	free(c->sock2);
-	free(c->out);
-	free(c->st1);
-	free(c->st2);
+	fabdrv_agents_init(&c->a, dir, docs, 1, 1);
+	REQUIRE(c->a.man != NULL);
+	c->topoA = c->a.doc[0];
+	c->topoB = c->a.doc[1];
+	c->topoC = c->a.doc[2];
 }
 
 static const char *
@@ -173,34 +103,6 @@ static const json_t *
 dget(const json_t *r, const char *key)
 {
 	return json_object_get(json_object_get(r, "detail"), key);
-}
-
-/* The update from LIVE making the consenter change OP of REF as DOC
- * declares it: its base64 (caller frees) and SHA-256 in sha (65). */
-static char *
-consenter_update(const Common__Config *live, const json_t *doc,
-    const json_t *orgs, enum tasks_org_change op, const char *ref, char *sha)
-{
-	Common__Config *d = NULL;
-	Common__ConfigUpdate *u;
-	uint8_t *b, md[SHA256_DIGEST_LENGTH];
-	char *cause = NULL, *out;
-	size_t len, i;
-
-	if (tasks_consenter_config(live, doc, orgs, "trade", op, ref, &d,
-	    &cause) != 0 || (u = fupd_compute(live, d, "trade", &cause)) == NULL) {
-		fprintf(stderr, "the update changing %s: %s\n", ref, cause);
-		exit(1);
-	}
-	b = fupd_pack(u, &len);
-	SHA256(b, len, md);
-	for (i = 0; i < sizeof(md); i++)
-		snprintf(sha + 2 * i, 3, "%02x", md[i]);
-	out = b64_encode(b, len, 0);
-	free(b);
-	fupd_free(u);
-	fcfg_free(d);
-	return out;
 }
 
 /* update-sign of B64 by ENV's org: the result (caller decrefs). */
@@ -228,31 +130,64 @@ sig_of(const char *org, const json_t *r)
 	    dget(r, "signatureHeader"), "signature", dget(r, "signature"));
 }
 
+/* Org2's join-orderer of add-consenter: from the channel, Org1's orderer. */
+static json_t *
+join_from_channel(void)
+{
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:[s]}", "id",
+	    "add-consenter-trade-Org2MSP.orderer0.join-orderer.Org2MSP.orderer0",
+	    "type", "join-orderer", "channel", "trade", "node", "orderer0",
+	    "blockFrom", "channel", "orderers", "Org1MSP/orderer0");
+}
+
+/* Runs T (taken) as ENV's agent does: it must be rendered. */
+static void
+rendered(const struct tasks_env *env, json_t *t)
+{
+	json_t *r = fabdrv_run_task(env, t, RETRIES);
+
+	CHECK(strcmp(state_of(r), TASKS_RENDERED) == 0);
+	json_decref(r);
+	json_decref(t);
+}
+
+/* The script NAME the manifests runtime rendered for trade. */
+static char *
+script_of(const struct ctx *c, const char *name)
+{
+	char *p = xasprintf("%s/channels/trade/%s", c->a.out, name), *text;
+
+	text = fixture_read_or_exit(p, MAX_FILE, NULL);
+	free(p);
+	return text;
+}
+
 static int
 offline(const char *dir)
 {
 	struct ctx c;
 	Common__Config *live;
 	json_t *r, *t, *sigs;
-	char sha[65], *b64, *cause = NULL, *p, *text;
+	char sha[65], *b64, *cause = NULL, *text;
 
 	ctx_init(&c, dir);
-	live = fcfg_build_flags(c.topoA, "trade", c.orgs, FCFG_NO_ANCHORS,
+	live = fcfg_build_flags(c.topoA, "trade", c.a.orgs, FCFG_NO_ANCHORS,
 	    &cause);
 	REQUIRE(live != NULL);
-	b64 = consenter_update(live, c.topoB, c.orgs, TASKS_ADD_CONSENTER,
+	b64 = fabdrv_change_update(tasks_consenter_config, live,
+	    c.topoB, c.a.orgs, TASKS_ADD_CONSENTER,
 	    "Org2MSP/orderer0", sha);
 
 	/* Both signers sign it under the document that declares it. */
 	sigs = json_array();
-	r = sign(&c.env1, "add-consenter-trade-Org2MSP.orderer0", b64, sha,
+	r = sign(&c.a.env1, "add-consenter-trade-Org2MSP.orderer0", b64, sha,
 	    "addConsenter", "Org2MSP/orderer0");
 	CHECK(strcmp(state_of(r), TASKS_DONE) == 0);
 	printf("ok - update-sign of the update adding Org2MSP/orderer0 by "
 	    "Org1's signer: %s: %s\n", state_of(r), msg_of(r));
 	json_array_append_new(sigs, sig_of("Org1MSP", r));
 	json_decref(r);
-	r = sign(&c.env2, "add-consenter-trade-Org2MSP.orderer0", b64, sha,
+	r = sign(&c.a.env2, "add-consenter-trade-Org2MSP.orderer0", b64, sha,
 	    "addConsenter", "Org2MSP/orderer0");
 	CHECK(strcmp(state_of(r), TASKS_DONE) == 0);
 	printf("ok - update-sign by Org2's signer: %s: %s\n", state_of(r),
@@ -261,8 +196,8 @@ offline(const char *dir)
 	json_decref(r);
 
 	/* The hostile case: Org1's document does not declare the consenter. */
-	c.env1.spec = c.topoA;
-	r = sign(&c.env1, "hostile", b64, sha, "addConsenter",
+	c.a.env1.spec = c.topoA;
+	r = sign(&c.a.env1, "hostile", b64, sha, "addConsenter",
 	    "Org2MSP/orderer0");
 	CHECK(strcmp(state_of(r), TASKS_FAILED) == 0 &&
 	    strstr(msg_of(r), "the signer refused") != NULL &&
@@ -270,62 +205,43 @@ offline(const char *dir)
 	printf("ok - an update adding a consenter the document does not "
 	    "declare: %s: %s\n", state_of(r), msg_of(r));
 	json_decref(r);
-	c.env1.spec = c.topoB;
+	c.a.env1.spec = c.topoB;
 
 	/* Prepare and submit need a live orderer: rendered. */
 	t = json_pack("{s:s, s:s, s:s, s:{s:s}, s:[s]}", "id", "x", "type",
 	    "update-prepare", "channel", "trade", "change", "addConsenter",
 	    "Org2MSP/orderer0", "orderers", "Org1MSP/orderer0");
-	r = fabdrv_run_task(&c.env1, t, RETRIES);
-	CHECK(strcmp(state_of(r), TASKS_RENDERED) == 0);
-	json_decref(r);
-	json_decref(t);
+	rendered(&c.a.env1, t);
 	t = json_pack("{s:s, s:s, s:s, s:s, s:s, s:O, s:{s:s}, s:[s]}", "id",
 	    "x", "type", "update-submit", "channel", "trade", "update", b64,
 	    "sha256", sha, "signatures", sigs, "change", "addConsenter",
 	    "Org2MSP/orderer0", "orderers", "Org1MSP/orderer0");
-	r = fabdrv_run_task(&c.env1, t, RETRIES);
-	CHECK(strcmp(state_of(r), TASKS_RENDERED) == 0);
+	rendered(&c.a.env1, t);
 	printf("ok - update-prepare and update-submit under manifests: "
 	    "rendered\n");
-	json_decref(r);
-	json_decref(t);
 
 	/* join-orderer from the channel and leave-orderer: scripts. */
-	t = json_pack("{s:s, s:s, s:s, s:s, s:s, s:[s]}", "id",
-	    "add-consenter-trade-Org2MSP.orderer0.join-orderer.Org2MSP.orderer0",
-	    "type", "join-orderer", "channel", "trade", "node", "orderer0",
-	    "blockFrom", "channel", "orderers", "Org1MSP/orderer0");
-	r = fabdrv_run_task(&c.env2, t, RETRIES);
-	CHECK(strcmp(state_of(r), TASKS_RENDERED) == 0);
-	json_decref(r);
-	json_decref(t);
-	p = xasprintf("%s/channels/trade/join-orderer0.sh", c.out);
-	text = fixture_read_or_exit(p, MAX_FILE, NULL);
+	t = join_from_channel();
+	rendered(&c.a.env2, t);
+	text = script_of(&c, "join-orderer0.sh");
 	CHECK(strstr(text, "peer channel fetch config") != NULL &&
 	    strstr(text, "osnadmin channel join --channelID trade") != NULL &&
 	    strstr(text, "tlsroots-Org1MSP.pem") != NULL);
 	free(text);
-	free(p);
-	c.env1.spec = c.topoC;
+	c.a.env1.spec = c.topoC;
 	t = json_pack("{s:s, s:s, s:s, s:s}", "id", "x", "type",
 	    "leave-orderer", "channel", "trade", "node", "orderer0");
-	r = fabdrv_run_task(&c.env1, t, RETRIES);
-	CHECK(strcmp(state_of(r), TASKS_RENDERED) == 0);
-	json_decref(r);
-	json_decref(t);
-	p = xasprintf("%s/channels/trade/leave-orderer0.sh", c.out);
-	text = fixture_read_or_exit(p, MAX_FILE, NULL);
+	rendered(&c.a.env1, t);
+	text = script_of(&c, "leave-orderer0.sh");
 	CHECK(strstr(text, "osnadmin channel remove --channelID trade") != NULL);
 	free(text);
-	free(p);
 	printf("ok - join-orderer (blockFrom channel) and leave-orderer under "
 	    "manifests: rendered as scripts\n");
 
 	json_decref(sigs);
 	free(b64);
 	fcfg_free(live);
-	ctx_free(&c);
+	fabdrv_agents_free(&c.a);
 	printf("%d checks, %d failed\n", nchecks, nfailures);
 	return nfailures == 0 ? 0 : 1;
 }
@@ -411,24 +327,11 @@ static void
 org_start(struct org_rt *org, const char *fabric_bin, const char *statedir,
     const json_t *doc, const char *mspid, const char *domain, const char *pki)
 {
-	char *cause = NULL;
-
-	if ((org->rt = rt_process_new(fabric_bin, statedir, "127.0.0.1",
-	    &cause)) == NULL) {
-		fprintf(stderr, "rt_process_new: %s\n", cause);
-		exit(1);
-	}
-	org->o.consortium = doc;
-	org->o.mspid = mspid;
-	org->o.pkidir = pki;
+	org->rt = fabdrv_start(fabric_bin, statedir, &org->o, doc, mspid, pki,
+	    WAIT_S);
 	org->mspid = mspid;
 	org->domain = domain;
 	org->pki = pki;
-	if (runtime_render(org->rt, &org->o, &cause) != 0) {
-		fprintf(stderr, "render %s: %s\n", mspid, cause);
-		exit(1);
-	}
-	fabdrv_wait_ready(org->rt, &org->o, "orderer0", WAIT_S);
 	printf("ok - %s's orderer0 runs (its own process runtime, real "
 	    "Fabric)\n", mspid);
 }
@@ -467,18 +370,6 @@ live_consenters(const struct tasks_env *env, const json_t *task,
 	return n;
 }
 
-static size_t
-count_in(const char *path, const char *what)
-{
-	char *text = fixture_read_or_exit(path, MAX_FILE, NULL), *p;
-	size_t n = 0;
-
-	for (p = text; (p = strstr(p, what)) != NULL; p++)
-		n++;
-	free(text);
-	return n;
-}
-
 static int
 live(const char *dir)
 {
@@ -486,35 +377,25 @@ live(const char *dir)
 	struct org_rt o1, o2;
 	const char *fabric_bin = getenv("FABRIC_BIN");
 	json_t *t, *r, *sigs, *j1, *j2, *prep, *q;
-	char *b64g, shag[65], *up, *sha, *logp;
-	uint8_t *raw;
-	size_t rlen, before;
+	char *up, *sha, *logp;
+	size_t before;
 	uint64_t number = 0;
 	json_int_t bn, bn2, h;
 	time_t t0;
 
 	REQUIRE(fabric_bin != NULL);
 	ctx_init(&c, dir);
-	org_start(&o1, fabric_bin, c.st1, c.topoA, "Org1MSP",
-	    "org1.example.com", c.pki1);
-	org_start(&o2, fabric_bin, c.st2, c.topoA, "Org2MSP",
-	    "org2.example.com", c.pki2);
-	c.env1.rt = o1.rt;
-	c.env2.rt = o2.rt;
+	org_start(&o1, fabric_bin, c.a.st1, c.topoA, "Org1MSP",
+	    "org1.example.com", c.a.pki1);
+	org_start(&o2, fabric_bin, c.a.st2, c.topoA, "Org2MSP",
+	    "org2.example.com", c.a.pki2);
+	c.a.env1.rt = o1.rt;
+	c.a.env2.rt = o2.rt;
 
 	/* trade as created: Org1's orderer its only consenter. */
-	fabdrv_genesis(c.topoA, "trade", c.orgs, &b64g, shag, &raw, &rlen);
-	c.env1.spec = c.topoA;
-	t = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "id",
-	    "create-channel-trade.join-orderer.Org1MSP.orderer0", "type",
-	    "join-orderer", "channel", "trade", "node", "orderer0", "block",
-	    b64g, "blockSha256", shag);
-	r = fabdrv_run_task(&c.env1, t, RETRIES);
+	r = fabdrv_join_genesis(&c.a.env1, c.topoA, c.a.orgs, "trade", RETRIES);
 	REQUIRE(strcmp(state_of(r), TASKS_DONE) == 0);
 	json_decref(r);
-	json_decref(t);
-	free(b64g);
-	free(raw);
 	REQUIRE((j1 = osnadmin(&o1, fabric_bin)) != NULL);
 	CHECK(strcmp(jstr(j1, "consensusRelation"), "consenter") == 0);
 	CHECK(osnadmin(&o2, fabric_bin) == NULL);
@@ -524,14 +405,14 @@ live(const char *dir)
 	json_decref(j1);
 
 	/* ---- add Org2MSP/orderer0 ---- */
-	c.env1.spec = c.topoB;
-	c.env2.spec = c.topoB;
+	c.a.env1.spec = c.topoB;
+	c.a.env2.spec = c.topoB;
 	t = json_pack("{s:s, s:s, s:s, s:s, s:{s:s}, s:[s]}", "id",
 	    "add-consenter-trade-Org2MSP.orderer0.update-prepare.Org1MSP",
 	    "workflow", "add-consenter-trade-Org2MSP.orderer0", "type",
 	    "update-prepare", "channel", "trade", "change", "addConsenter",
 	    "Org2MSP/orderer0", "orderers", "Org1MSP/orderer0");
-	prep = fabdrv_run_task(&c.env1, t, RETRIES);
+	prep = fabdrv_run_task(&c.a.env1, t, RETRIES);
 	json_decref(t);
 	REQUIRE(strcmp(state_of(prep), TASKS_DONE) == 0);
 	REQUIRE(json_string_value(dget(prep, "update")) != NULL);
@@ -542,7 +423,7 @@ live(const char *dir)
 	json_decref(prep);
 
 	/* Orderer/Admins is MAJORITY of the orderer orgs, Org1 alone now. */
-	r = sign(&c.env1, "add-consenter-trade-Org2MSP.orderer0", up, sha,
+	r = sign(&c.a.env1, "add-consenter-trade-Org2MSP.orderer0", up, sha,
 	    "addConsenter", "Org2MSP/orderer0");
 	CHECK(strcmp(state_of(r), TASKS_DONE) == 0);
 	sigs = json_pack("[o]", sig_of("Org1MSP", r));
@@ -552,7 +433,7 @@ live(const char *dir)
 	    "type", "update-submit", "channel", "trade", "update", up, "sha256",
 	    sha, "signatures", sigs, "change", "addConsenter",
 	    "Org2MSP/orderer0", "orderers", "Org1MSP/orderer0");
-	r = fabdrv_run_task(&c.env1, t, RETRIES);
+	r = fabdrv_run_task(&c.a.env1, t, RETRIES);
 	CHECK(strcmp(state_of(r), TASKS_DONE) == 0);
 	bn = jint(json_object_get(r, "detail"), "blockNumber");
 	CHECK(bn == 1);
@@ -561,11 +442,11 @@ live(const char *dir)
 
 	/* Submitted again: applied, nothing signed or sent. */
 	logp = xasprintf("%s/signer1.log", dir);
-	before = count_in(logp, "signed kind fabric.config-submit");
-	r = fabdrv_run_task(&c.env1, t, RETRIES);
+	before = fabdrv_count(logp, "signed kind fabric.config-submit");
+	r = fabdrv_run_task(&c.a.env1, t, RETRIES);
 	CHECK(strcmp(state_of(r), TASKS_DONE) == 0 &&
 	    json_is_true(dget(r, "applied")));
-	CHECK(count_in(logp, "signed kind fabric.config-submit") == before);
+	CHECK(fabdrv_count(logp, "signed kind fabric.config-submit") == before);
 	printf("ok - update-submit again: %s: %s\n", state_of(r), msg_of(r));
 	json_decref(r);
 	json_decref(t);
@@ -574,11 +455,8 @@ live(const char *dir)
 	free(sha);
 
 	/* Org2's agent joins its orderer with the channel's config block. */
-	t = json_pack("{s:s, s:s, s:s, s:s, s:s, s:[s]}", "id",
-	    "add-consenter-trade-Org2MSP.orderer0.join-orderer.Org2MSP.orderer0",
-	    "type", "join-orderer", "channel", "trade", "node", "orderer0",
-	    "blockFrom", "channel", "orderers", "Org1MSP/orderer0");
-	r = fabdrv_run_task(&c.env2, t, RETRIES);
+	t = join_from_channel();
+	r = fabdrv_run_task(&c.a.env2, t, RETRIES);
 	CHECK(strcmp(state_of(r), TASKS_DONE) == 0);
 	CHECK(jint(json_object_get(r, "detail"), "blockNumber") == bn);
 	printf("ok - join-orderer (blockFrom channel) by Org2: %s: %s\n",
@@ -612,25 +490,25 @@ live(const char *dir)
 	json_decref(j2);
 
 	/* Joined again: done, nothing fetched. */
-	r = fabdrv_run_task(&c.env2, t, RETRIES);
+	r = fabdrv_run_task(&c.a.env2, t, RETRIES);
 	CHECK(strcmp(state_of(r), TASKS_DONE) == 0 &&
 	    json_is_true(dget(r, "alreadyJoined")));
 	json_decref(r);
 	json_decref(t);
 
 	/* ---- remove Org1MSP/orderer0 ---- */
-	c.env1.spec = c.topoC;
-	c.env2.spec = c.topoC;
+	c.a.env1.spec = c.topoC;
+	c.a.env2.spec = c.topoC;
 	q = json_pack("{s:s, s:s, s:s}", "id", "q", "type", "anchor-peers",
 	    "channel", "trade");
-	CHECK(live_consenters(&c.env2, q, &number) == 2);
+	CHECK(live_consenters(&c.a.env2, q, &number) == 2);
 	t = json_pack("{s:s, s:s, s:s, s:s, s:{s:s}, s:[s, s]}", "id",
 	    "remove-consenter-trade-Org1MSP.orderer0.update-prepare.Org2MSP",
 	    "workflow", "remove-consenter-trade-Org1MSP.orderer0", "type",
 	    "update-prepare", "channel", "trade", "change", "removeConsenter",
 	    "Org1MSP/orderer0", "orderers", "Org1MSP/orderer0",
 	    "Org2MSP/orderer0");
-	prep = fabdrv_run_task(&c.env2, t, RETRIES);
+	prep = fabdrv_run_task(&c.a.env2, t, RETRIES);
 	json_decref(t);
 	REQUIRE(strcmp(state_of(prep), TASKS_DONE) == 0);
 	CHECK(strstr(msg_of(prep), "read from Org2MSP/orderer0") != NULL);
@@ -640,7 +518,7 @@ live(const char *dir)
 	    msg_of(prep));
 	json_decref(prep);
 
-	r = sign(&c.env2, "remove-consenter-trade-Org1MSP.orderer0", up, sha,
+	r = sign(&c.a.env2, "remove-consenter-trade-Org1MSP.orderer0", up, sha,
 	    "removeConsenter", "Org1MSP/orderer0");
 	CHECK(strcmp(state_of(r), TASKS_DONE) == 0);
 	sigs = json_array();
@@ -653,14 +531,14 @@ live(const char *dir)
 	    "sha256", sha, "signatures", sigs, "change", "removeConsenter",
 	    "Org1MSP/orderer0", "orderers", "Org1MSP/orderer0",
 	    "Org2MSP/orderer0");
-	r = fabdrv_run_task(&c.env2, t, RETRIES);
+	r = fabdrv_run_task(&c.a.env2, t, RETRIES);
 	CHECK(strcmp(state_of(r), TASKS_FAILED) == 0);
 	printf("ok - update-submit with Org2's signature alone: %s: %s\n",
 	    state_of(r), msg_of(r));
 	json_decref(r);
 	json_decref(t);
 
-	r = sign(&c.env1, "remove-consenter-trade-Org1MSP.orderer0", up, sha,
+	r = sign(&c.a.env1, "remove-consenter-trade-Org1MSP.orderer0", up, sha,
 	    "removeConsenter", "Org1MSP/orderer0");
 	CHECK(strcmp(state_of(r), TASKS_DONE) == 0);
 	json_array_insert_new(sigs, 0, sig_of("Org1MSP", r));
@@ -673,7 +551,7 @@ live(const char *dir)
 	    sha, "signatures", sigs, "change", "removeConsenter",
 	    "Org1MSP/orderer0", "orderers", "Org1MSP/orderer0",
 	    "Org2MSP/orderer0");
-	r = fabdrv_run_task(&c.env2, t, RETRIES);
+	r = fabdrv_run_task(&c.a.env2, t, RETRIES);
 	CHECK(strcmp(state_of(r), TASKS_DONE) == 0);
 	/* A follower refuses a consenter change (etcdraft's quorum check
 	 * knows the live nodes on the leader only): whichever took it is
@@ -690,13 +568,13 @@ live(const char *dir)
 	json_decref(sigs);
 	free(up);
 	free(sha);
-	CHECK(live_consenters(&c.env2, q, &number) == 1);
+	CHECK(live_consenters(&c.a.env2, q, &number) == 1);
 
 	/* Org1's agent takes trade off its orderer. */
 	t = json_pack("{s:s, s:s, s:s, s:s}", "id",
 	    "remove-consenter-trade-Org1MSP.orderer0.leave-orderer.Org1MSP.orderer0",
 	    "type", "leave-orderer", "channel", "trade", "node", "orderer0");
-	r = fabdrv_run_task(&c.env1, t, RETRIES);
+	r = fabdrv_run_task(&c.a.env1, t, RETRIES);
 	CHECK(strcmp(state_of(r), TASKS_DONE) == 0 &&
 	    json_is_true(dget(r, "removed")));
 	printf("ok - leave-orderer by Org1: %s: %s\n", state_of(r), msg_of(r));
@@ -708,7 +586,7 @@ live(const char *dir)
 		fabdrv_pause_ms(500);
 	}
 	CHECK(j1 == NULL);
-	r = fabdrv_run_task(&c.env1, t, RETRIES);
+	r = fabdrv_run_task(&c.a.env1, t, RETRIES);
 	CHECK(strcmp(state_of(r), TASKS_DONE) == 0 &&
 	    json_is_false(dget(r, "removed")));
 	printf("ok - osnadmin: Org1's orderer0 no longer has trade; "
@@ -723,7 +601,7 @@ live(const char *dir)
 	json_decref(j2);
 	t = json_pack("{s:s, s:s, s:s}", "id", "anchor-peers.Org2MSP", "type",
 	    "anchor-peers", "channel", "trade");
-	r = fabdrv_run_task(&c.env2, t, RETRIES);
+	r = fabdrv_run_task(&c.a.env2, t, RETRIES);
 	CHECK(strcmp(state_of(r), TASKS_DONE) == 0 &&
 	    json_is_true(dget(r, "updated")));
 	printf("ok - anchor-peers of Org2 after the removal: %s: %s\n",
@@ -750,7 +628,7 @@ live(const char *dir)
 	free(logp);
 	runtime_free(o1.rt);
 	runtime_free(o2.rt);
-	ctx_free(&c);
+	fabdrv_agents_free(&c.a);
 	printf("%d checks, %d failed\n", nchecks, nfailures);
 	return nfailures == 0 ? 0 : 1;
 }
@@ -760,19 +638,9 @@ main(int argc, char **argv)
 {
 	static const char *const msps[] = { "Org1MSP", "Org2MSP" };
 	static const char *const dirs[] = { "st1", "st2" };
-	char *p, *d;
-	int rc = 0, i;
 
-	if (argc == 3 && strcmp(argv[1], "pki") == 0) {
-		p = xasprintf("%s/topoB.json", argv[2]);
-		for (i = 0; i < 2 && rc == 0; i++) {
-			d = xasprintf("%s/%s", argv[2], dirs[i]);
-			rc = make_pki(d, p, msps[i]);
-			free(d);
-		}
-		free(p);
-		return rc;
-	}
+	if (argc == 3 && strcmp(argv[1], "pki") == 0)
+		return fabdrv_pki(argv[2], "topoB.json", msps, dirs, 2);
 	if (argc == 3 && strcmp(argv[1], "offline") == 0)
 		return offline(argv[2]);
 	if (argc == 3 && strcmp(argv[1], "live") == 0)

@@ -57,122 +57,40 @@
 #define MAX_FILE	FIXTURE_MAX_FILE
 #define RETRIES		20	/* "retry" results re-run, as the agent does */
 
-static int
-make_pki(const char *statedir, const char *topo, const char *mspid)
-{
-	json_t *doc = fabdrv_load(topo);
-	const json_t *org = topology_find_org(doc, mspid);
-	char *dir = xasprintf("%s/pki", statedir);
-	int rc;
-
-	REQUIRE(org != NULL);
-	rc = fixture_pki_ok(org, dir, fixture_loopback);
-	free(dir);
-	json_decref(doc);
-	return rc;
-}
-
-
 /* Everything a run needs. */
 struct ctx {
 	const char *dir;
-	json_t *topo1, *topo2, *topo9;
-	json_t *orgs;             /* Org1MSP, Org2MSP, Org9MSP published */
-	char *pki1, *pki2, *pki9, *sock1, *sock2, *out;
-	struct runtime *man;      /* manifests runtime (Org2's, and offline) */
-	struct tasks_env env1, env2;
+	const json_t *topo1, *topo2, *topo9;	/* a's documents */
+	struct fabdrv_agents a;   /* Org1's and Org2's; orgs has Org9MSP too */
+	char *pki9;
 };
 
 static void
 ctx_init(struct ctx *c, const char *dir)
 {
-	json_t *o2, *o9;
-	char *p;
+	static const char *const docs[] = { "topo1.json", "topo2.json",
+	    "topo9.json" };
+	json_t *o9;
 
 	memset(c, 0, sizeof(*c));
 	c->dir = dir;
-	p = xasprintf("%s/topo1.json", dir);
-	c->topo1 = fabdrv_load(p);
-	free(p);
-	p = xasprintf("%s/topo2.json", dir);
-	c->topo2 = fabdrv_load(p);
-	free(p);
-	p = xasprintf("%s/topo9.json", dir);
-	c->topo9 = fabdrv_load(p);
-	free(p);
-	c->pki1 = xasprintf("%s/st1/pki", dir);
-	c->pki2 = xasprintf("%s/st2/pki", dir);
+	fabdrv_agents_init(&c->a, dir, docs, 2, 1);
+	c->topo1 = c->a.doc[0];
+	c->topo2 = c->a.doc[1];
+	c->topo9 = c->a.doc[2];
 	c->pki9 = xasprintf("%s/st9/pki", dir);
-	c->sock1 = xasprintf("ipc://%s/st1/signer.sock", dir);
-	c->sock2 = xasprintf("ipc://%s/st2/signer.sock", dir);
-	c->out = xasprintf("%s/out", dir);
-	c->orgs = fabdrv_orgs_of(topology_find_org(c->topo9, "Org1MSP"), c->pki1);
-	o2 = fabdrv_orgs_of(topology_find_org(c->topo9, "Org2MSP"), c->pki2);
 	o9 = fabdrv_orgs_of(topology_find_org(c->topo9, "Org9MSP"), c->pki9);
-	json_object_update(c->orgs, o2);
-	json_object_update(c->orgs, o9);
-	json_decref(o2);
+	json_object_update(c->a.orgs, o9);
 	json_decref(o9);
-	REQUIRE(json_object_size(c->orgs) == 3);
-	c->man = rt_manifests_new(c->out);
-	REQUIRE(c->man != NULL);
-	c->env1.rt = c->man;
-	c->env1.mspid = "Org1MSP";
-	c->env1.domain = "org1.example.com";
-	c->env1.pkidir = c->pki1;
-	c->env1.spec = c->topo2;
-	c->env1.orgs = c->orgs;
-	c->env1.signer_url = c->sock1;
-	c->env1.outdir = c->out;
-	c->env1.statedir = c->pki1;
-	c->env2 = c->env1;
-	c->env2.mspid = "Org2MSP";
-	c->env2.domain = "org2.example.com";
-	c->env2.pkidir = c->pki2;
-	c->env2.signer_url = c->sock2;
+	REQUIRE(json_object_size(c->a.orgs) == 3);
+	REQUIRE(c->a.man != NULL);
 }
 
 static void
 ctx_free(struct ctx *c)
 {
-	runtime_free(c->man);
-	json_decref(c->topo1);
-	json_decref(c->topo2);
-	json_decref(c->topo9);
-	json_decref(c->orgs);
-	free(c->pki1);
-	free(c->pki2);
+	fabdrv_agents_free(&c->a);
 	free(c->pki9);
-	free(c->sock1);
-	free(c->sock2);
-	free(c->out);
-}
-
-/* The update from LIVE adding MSP as DOC declares it: *b64, sha (65). */
-static char *
-add_update(const Common__Config *live, const json_t *doc, const json_t *orgs,
-    const char *msp, char *sha)
-{
-	Common__Config *d = NULL;
-	Common__ConfigUpdate *u;
-	uint8_t *b, md[SHA256_DIGEST_LENGTH];
-	char *cause = NULL, *out;
-	size_t len, i;
-
-	if (tasks_org_config(live, doc, orgs, "trade", TASKS_ADD_ORG, msp, &d,
-	    &cause) != 0 || (u = fupd_compute(live, d, "trade", &cause)) == NULL) {
-		fprintf(stderr, "the update adding %s: %s\n", msp, cause);
-		exit(1);
-	}
-	b = fupd_pack(u, &len);
-	SHA256(b, len, md);
-	for (i = 0; i < sizeof(md); i++)
-		snprintf(sha + 2 * i, 3, "%02x", md[i]);
-	out = b64_encode(b, len, 0);
-	free(b);
-	fupd_free(u);
-	fcfg_free(d);
-	return out;
 }
 
 static json_t *
@@ -202,7 +120,7 @@ static json_t *
 sign_both(struct ctx *c, const char *b64, const char *sha)
 {
 	json_t *t, *r, *sigs = json_array();
-	struct tasks_env *envs[] = { &c->env1, &c->env2 };
+	struct tasks_env *envs[] = { &c->a.env1, &c->a.env2 };
 	struct fupd_sig fs[2];
 	struct fupd_opened op;
 	uint8_t *u, *h[2], *s[2], *cue;
@@ -256,9 +174,10 @@ hostile(struct ctx *c, const Common__Config *live)
 	json_t *t, *r;
 	char sha[65], *b64;
 
-	b64 = add_update(live, c->topo9, c->orgs, "Org9MSP", sha);
+	b64 = fabdrv_change_update(tasks_org_config, live, c->topo9,
+	    c->a.orgs, TASKS_ADD_ORG, "Org9MSP", sha);
 	t = sign_task("Org1MSP", b64, sha);
-	r = fabdrv_run_task(&c->env1, t, RETRIES);
+	r = fabdrv_run_task(&c->a.env1, t, RETRIES);
 	CHECK(strcmp(state_of(r), TASKS_FAILED) == 0 &&
 	    strstr(fabdrv_sget(r, "message"), "the signer refused") != NULL &&
 	    strstr(fabdrv_sget(r, "message"), "Org9MSP") != NULL);
@@ -278,16 +197,17 @@ offline(const char *dir)
 	char sha[65], *b64, *cause = NULL;
 
 	ctx_init(&c, dir);
-	live = fcfg_build_flags(c.topo1, "trade", c.orgs, FCFG_NO_ANCHORS,
+	live = fcfg_build_flags(c.topo1, "trade", c.a.orgs, FCFG_NO_ANCHORS,
 	    &cause);
 	REQUIRE(live != NULL);
-	b64 = add_update(live, c.topo2, c.orgs, "Org2MSP", sha);
+	b64 = fabdrv_change_update(tasks_org_config, live, c.topo2,
+	    c.a.orgs, TASKS_ADD_ORG, "Org2MSP", sha);
 	sigs = sign_both(&c, b64, sha);
 	hostile(&c, live);
 
 	t = json_pack("{s:s, s:s, s:s, s:{s:s}}", "id", "x", "type",
 	    "update-prepare", "channel", "trade", "change", "addOrg", "Org2MSP");
-	r = fabdrv_run_task(&c.env1, t, RETRIES);
+	r = fabdrv_run_task(&c.a.env1, t, RETRIES);
 	CHECK(strcmp(state_of(r), TASKS_RENDERED) == 0);
 	printf("ok - update-prepare under manifests: %s: %s\n", state_of(r),
 	    fabdrv_sget(r, "message"));
@@ -296,7 +216,7 @@ offline(const char *dir)
 	t = json_pack("{s:s, s:s, s:s, s:s, s:O}", "id", "x", "type",
 	    "update-submit", "channel", "trade", "update", b64, "signatures",
 	    sigs);
-	r = fabdrv_run_task(&c.env1, t, RETRIES);
+	r = fabdrv_run_task(&c.a.env1, t, RETRIES);
 	CHECK(strcmp(state_of(r), TASKS_RENDERED) == 0);
 	printf("ok - update-submit under manifests: %s: %s\n", state_of(r),
 	    fabdrv_sget(r, "message"));
@@ -329,11 +249,11 @@ read_config(struct runtime *rt, const struct rt_org *o, struct ctx *c,
 
 	REQUIRE(rt_process_node_info(rt, o, "orderer0", &info, &cause) == 0);
 	tls_crt = xasprintf("%s/users/Admin@org1.example.com/tls/client.crt",
-	    c->pki1);
+	    c->a.pki1);
 	tls_key = xasprintf("%s/users/Admin@org1.example.com/tls/client.key",
-	    c->pki1);
+	    c->a.pki1);
 	p = xasprintf("%s/users/Admin@org1.example.com/msp/signcerts/"
-	    "Admin@org1.example.com-cert.pem", c->pki1);
+	    "Admin@org1.example.com-cert.pem", c->a.pki1);
 	cert = fixture_read_or_exit(p, MAX_FILE, NULL);
 	free(p);
 	memset(&g, 0, sizeof(g));
@@ -344,7 +264,7 @@ read_config(struct runtime *rt, const struct rt_org *o, struct ctx *c,
 	g.key_file = tls_key;
 	id.mspid = "Org1MSP";
 	id.cert_pem = cert;
-	sc = (struct signer_client){ c->sock1, "fabric.channel-read", ctx, 0 };
+	sc = (struct signer_client){ c->a.sock1, "fabric.channel-read", ctx, 0 };
 	s = (struct fops_signer){ &id, signer_client_sign, &sc };
 	if (fops_config_block(&g, "trade", &s, &blk, &blen, number, &res, 10000,
 	    &cause) != 0) {
@@ -372,18 +292,6 @@ app_has(const Common__Config *cfg, const char *msp)
 	return a != NULL && fcfg_group(a, msp) != NULL;
 }
 
-static size_t
-count_lines(const char *path, const char *what)
-{
-	char *text = fixture_read_or_exit(path, MAX_FILE, NULL), *p;
-	size_t n = 0;
-
-	for (p = text; (p = strstr(p, what)) != NULL; p++)
-		n++;
-	free(text);
-	return n;
-}
-
 static int
 live(const char *dir)
 {
@@ -393,51 +301,30 @@ live(const char *dir)
 	Common__Config *cfg;
 	json_t *t, *r, *sigs, *one;
 	const char *fabric_bin = getenv("FABRIC_BIN"), *up;
-	char *b64g, shag[65], *cause = NULL, *logp, *st1, *sha;
-	uint8_t *raw;
-	size_t rlen, before;
+	char *b64g, *logp, *sha;
+	size_t before;
 	uint64_t number = 0;
 	json_int_t bn;
 
 	REQUIRE(fabric_bin != NULL);
 	ctx_init(&c, dir);
-	st1 = xasprintf("%s/st1", dir);
-	if ((rt = rt_process_new(fabric_bin, st1, "127.0.0.1",
-	    &cause)) == NULL) {
-		fprintf(stderr, "rt_process_new: %s\n", cause);
-		return 1;
-	}
-	o.consortium = c.topo1;
-	o.mspid = "Org1MSP";
-	o.pkidir = c.pki1;
-	if (runtime_render(rt, &o, &cause) != 0) {
-		fprintf(stderr, "render: %s\n", cause);
-		return 1;
-	}
-	fabdrv_wait_ready(rt, &o, "orderer0", WAIT_S);
+	rt = fabdrv_start(fabric_bin, c.a.st1, &o, c.topo1, "Org1MSP", c.a.pki1,
+	    WAIT_S);
 	printf("ok - Org1's orderer0 runs (process runtime, real Fabric)\n");
-	c.env1.rt = rt;
-	c.env1.statedir = st1;
+	c.a.env1.rt = rt;
 
 	/* The channel as created: Org1 only (joined as the agent does). */
-	fabdrv_genesis(c.topo1, "trade", c.orgs, &b64g, shag, &raw, &rlen);
-	c.env1.spec = c.topo1;
-	t = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "id",
-	    "create-channel-trade.join-orderer.Org1MSP.orderer0", "type",
-	    "join-orderer", "channel", "trade", "node", "orderer0", "block",
-	    b64g, "blockSha256", shag);
-	r = fabdrv_run_task(&c.env1, t, RETRIES);
+	r = fabdrv_join_genesis(&c.a.env1, c.topo1, c.a.orgs, "trade", RETRIES);
 	CHECK(strcmp(state_of(r), TASKS_DONE) == 0);
 	json_decref(r);
-	json_decref(t);
-	c.env1.spec = c.topo2;
+	c.a.env1.spec = c.topo2;
 
 	/* prepare */
 	t = json_pack("{s:s, s:s, s:s, s:s, s:{s:s}}", "id",
 	    "add-org-trade-Org2MSP.update-prepare.Org1MSP", "workflow",
 	    "add-org-trade-Org2MSP", "type", "update-prepare", "channel",
 	    "trade", "change", "addOrg", "Org2MSP");
-	r = fabdrv_run_task(&c.env1, t, RETRIES);
+	r = fabdrv_run_task(&c.a.env1, t, RETRIES);
 	REQUIRE(strcmp(state_of(r), TASKS_DONE) == 0);
 	up = dget(r, "update");
 	sha = xstrdup(dget(r, "sha256") != NULL ? dget(r, "sha256") : "");
@@ -445,7 +332,6 @@ live(const char *dir)
 	CHECK(json_integer_value(json_object_get(json_object_get(r, "detail"),
 	    "configBlock")) == 0);
 	printf("ok - update-prepare: %s\n", fabdrv_sget(r, "message"));
-	free(b64g);
 	b64g = xstrdup(up);
 	json_decref(r);
 	json_decref(t);
@@ -459,7 +345,7 @@ live(const char *dir)
 	t = json_pack("{s:s, s:s, s:s, s:s, s:o}", "id", "x", "type",
 	    "update-submit", "channel", "trade", "update", b64g, "signatures",
 	    one);
-	r = fabdrv_run_task(&c.env1, t, RETRIES);
+	r = fabdrv_run_task(&c.a.env1, t, RETRIES);
 	CHECK(strcmp(state_of(r), TASKS_FAILED) == 0);
 	printf("ok - update-submit with Org2's signature alone: %s: %s\n",
 	    state_of(r), fabdrv_sget(r, "message"));
@@ -471,7 +357,7 @@ live(const char *dir)
 	    "add-org-trade-Org2MSP.update-submit.Org1MSP", "type",
 	    "update-submit", "channel", "trade", "update", b64g, "signatures",
 	    sigs);
-	r = fabdrv_run_task(&c.env1, t, RETRIES);
+	r = fabdrv_run_task(&c.a.env1, t, RETRIES);
 	CHECK(strcmp(state_of(r), TASKS_DONE) == 0);
 	bn = json_integer_value(json_object_get(json_object_get(r, "detail"),
 	    "blockNumber"));
@@ -490,15 +376,15 @@ live(const char *dir)
 
 	/* Again: done, applied, nothing signed for a submission or sent. */
 	logp = xasprintf("%s/signer1.log", dir);
-	before = count_lines(logp, "signed kind fabric.config-submit");
-	r = fabdrv_run_task(&c.env1, t, RETRIES);
+	before = fabdrv_count(logp, "signed kind fabric.config-submit");
+	r = fabdrv_run_task(&c.a.env1, t, RETRIES);
 	CHECK(strcmp(state_of(r), TASKS_DONE) == 0 &&
 	    json_is_true(json_object_get(json_object_get(r, "detail"),
 	    "applied")));
-	CHECK(count_lines(logp, "signed kind fabric.config-submit") == before);
+	CHECK(fabdrv_count(logp, "signed kind fabric.config-submit") == before);
 	printf("ok - update-submit again: %s: %s (config-submit signatures: "
 	    "%zu before, %zu after)\n", state_of(r), fabdrv_sget(r, "message"),
-	    before, count_lines(logp, "signed kind fabric.config-submit"));
+	    before, fabdrv_count(logp, "signed kind fabric.config-submit"));
 	json_decref(r);
 	json_decref(t);
 
@@ -511,9 +397,7 @@ live(const char *dir)
 	free(sha);
 	json_decref(sigs);
 	free(b64g);
-	free(raw);
 	runtime_free(rt);
-	free(st1);
 	ctx_free(&c);
 	printf("%d checks, %d failed\n", nchecks, nfailures);
 	return nfailures == 0 ? 0 : 1;
@@ -524,19 +408,9 @@ main(int argc, char **argv)
 {
 	static const char *const msps[] = { "Org1MSP", "Org2MSP", "Org9MSP" };
 	static const char *const dirs[] = { "st1", "st2", "st9" };
-	char *p, *d;
-	int rc = 0, i;
 
-	if (argc == 3 && strcmp(argv[1], "pki") == 0) {
-		p = xasprintf("%s/topo9.json", argv[2]);
-		for (i = 0; i < 3 && rc == 0; i++) {
-			d = xasprintf("%s/%s", argv[2], dirs[i]);
-			rc = make_pki(d, p, msps[i]);
-			free(d);
-		}
-		free(p);
-		return rc;
-	}
+	if (argc == 3 && strcmp(argv[1], "pki") == 0)
+		return fabdrv_pki(argv[2], "topo9.json", msps, dirs, 3);
 	if (argc == 3 && strcmp(argv[1], "offline") == 0)
 		return offline(argv[2]);
 	if (argc == 3 && strcmp(argv[1], "live") == 0)

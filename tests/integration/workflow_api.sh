@@ -8,44 +8,13 @@
 # controller takes over after the lease TTL and finishes without rebuilding
 # the block.
 . "$FABFED_SRC/tests/integration/lib.sh"
+. "$FABFED_SRC/tests/integration/helpers/curlagents.sh"
 official="$FABFED_SRC/tests/oracles/node_modules/fabric-protos"
-drv="$FABFED_BUILD/tests/itest_workflow"
-[ -x "$drv" ] || fail "$drv is not built"
 command -v protoc >/dev/null 2>&1 || fail "protoc not found (Debian package protobuf-compiler)"
 [ -f "$official/protos/common/common.proto" ] || { echo "SKIP: $official is absent"; exit 77; }
 
-C=trade-finance
-W=create-channel-trade
-ORD=$W.join-orderer.Org1MSP.orderer0
-P10=$W.join-peer.Org1MSP.peer0
-P20=$W.join-peer.Org2MSP.peer0
-A1=$W.anchor-peers.Org1MSP
-A2=$W.anchor-peers.Org2MSP
-cat >"$T/spec.yaml" <<'EOF'
-apiVersion: fabfed.io/v1alpha1
-kind: Consortium
-metadata: {name: trade-finance}
-spec:
-  orgs:
-    - mspId: Org1MSP
-      domain: org1.example.com
-      cluster: {name: c1, region: r1}
-      peers:
-        - {name: peer0, endpoint: peer0.org1.example.com:7051, anchor: true}
-      orderers:
-        - {name: orderer0, endpoint: orderer0.org1.example.com:7050}
-    - mspId: Org2MSP
-      domain: org2.example.com
-      cluster: {name: c2, region: r2}
-      peers:
-        - {name: peer0, endpoint: peer0.org2.example.com:7051, anchor: true}
-  channels:
-    - name: trade
-      consenters: [Org1MSP/orderer0]
-      members: [Org1MSP, Org2MSP]
-EOF
+wf_spec "Org1MSP, Org2MSP" 2 >"$T/spec.yaml"
 
-json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 ekey() { etcdctl --endpoints "$ETCD_ENDPOINT" get "$1" -w json; }
 
 etcd_start "$T/etcd" >/dev/null
@@ -56,39 +25,6 @@ PID1=$CTRL_PID ADDR1=$CTRL_ADDR
 ctrl_start "$d" ctl2 --etcd "$ETCD_ENDPOINT"
 PID2=$CTRL_PID ADDR2=$CTRL_ADDR
 ADDR=$ADDR1   # the controller the test talks to
-# ac CURLARGS... PATH: as the admin; gc NAME CURLARGS... PATH: as agent NAME.
-ac() {
-	local path=${*: -1}
-	set -- "${@:1:$#-1}"
-	curl -sS --max-time 20 --cacert "$d/ca.crt" --cert "$d/admin.crt" --key "$d/admin.key" \
-		"$@" "https://$ADDR$path"
-}
-gc() {
-	local name=$1
-	shift
-	local path=${*: -1}
-	set -- "${@:1:$#-1}"
-	curl -sS --max-time 20 --cacert "$d/ca.crt" --cert "$T/$name.crt" --key "$T/$name.key" \
-		"$@" "https://$ADDR$path"
-}
-hb() { for o in org1 org2; do gc $o -X POST -o /dev/null /v1/agent/heartbeat; done; }
-wf() { ac "/v1/consortia/$C/workflows/$W"; }
-# wait_for WHAT PYEXPR [SECS]: polls the record until PYEXPR (over d) holds.
-wait_for() {
-	local i n=$(( ${3:-20} * 5 ))
-	for ((i = 0; i < n; i++)); do
-		if wf >"$T/rec" 2>/dev/null && [ "$(json "$2" <"$T/rec" 2>/dev/null)" = True ]; then
-			return 0
-		fi
-		sleep 0.2
-	done
-	fail "$1: the record is $(cat "$T/rec")"
-}
-step_state() { echo "[s['state'] for s in d['steps'] if s['name'] == '$1'][0]"; }
-task_state() { echo "[t for s in d['steps'] for t in s.get('tasks', []) if t['id'] == '$1'][0]['state']"; }
-# answer NAME TASK BODY: prints the HTTP code; the answer is in $T/ans.
-answer() { gc "$1" -X PUT -d "$3" -o "$T/ans" -w '%{http_code}' "/v1/agent/tasks/$2"; }
-desired_tasks() { gc "$1" "/v1/agent/desired?since=0&timeout=0" >"$T/des.$1" && json '" ".join(t["id"] for t in d["tasks"])' <"$T/des.$1"; }
 
 code=$(ac -X PUT --data-binary @"$T/spec.yaml" -o "$T/put" -w '%{http_code}' "/v1/consortia/$C")
 [ "$code" = 201 ] || fail "apply: $code $(cat "$T/put")"
@@ -128,11 +64,8 @@ ok "collect waits for the orgs that have not published, by name; read routes ans
 
 # Both publish real MSP material; no heartbeat yet: the task waits.
 for o in 1 2; do
-	"$drv" publish "$T/spec.yaml" Org${o}MSP "$T/pki$o" >"$T/pub$o" || fail "itest_workflow publish Org${o}MSP"
-	json 'json.dumps(d["msp"])' <"$T/pub$o" >"$T/msp$o"
-	json 'json.dumps(d["endpoints"])' <"$T/pub$o" >"$T/eps$o"
-	[ "$(gc org$o -X PUT --data-binary @"$T/msp$o" -o "$T/o" -w '%{http_code}' /v1/agent/msp)" = 200 ] || fail "msp org$o: $(cat "$T/o")"
-	[ "$(gc org$o -X PUT --data-binary @"$T/eps$o" -o "$T/o" -w '%{http_code}' /v1/agent/endpoints)" = 200 ] || fail "endpoints org$o: $(cat "$T/o")"
+	wf_pki "$T/spec.yaml" $o
+	wf_publish $o
 done
 wait_for "join-orderers with a waiting task" "$(step_state genesis) == 'done' and $(step_state join-orderers) in ('running', 'waiting') and $(task_state "$ORD") == 'waiting'"
 json "[t['message'] for s in d['steps'] for t in s.get('tasks', [])][0]" <"$T/rec" | grep -q "Org1MSP's agent is unreachable" ||

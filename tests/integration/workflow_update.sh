@@ -11,57 +11,20 @@
 # an undeclared Org9MSP whose signers all refuse -> failed, lastError
 # naming each org and its reason.
 . "$FABFED_SRC/tests/integration/lib.sh"
-drv="$FABFED_BUILD/tests/itest_workflow"
-[ -x "$drv" ] || fail "$drv is not built"
+. "$FABFED_SRC/tests/integration/helpers/curlagents.sh"
 
-C=trade-finance
 CW=create-channel-trade
 AW=add-org-trade-Org4MSP
 RW=remove-org-trade-Org2MSP
 HW=add-org-trade-Org9MSP
 P=/fabfed/v1/consortia/$C
-# spec MEMBERS: the document with channel trade's members.
-spec() {
-	cat <<EOS
-apiVersion: fabfed.io/v1alpha1
-kind: Consortium
-metadata: {name: trade-finance}
-spec:
-  orgs:
-    - mspId: Org1MSP
-      domain: org1.example.com
-      cluster: {name: c1, region: r1}
-      peers:
-        - {name: peer0, endpoint: peer0.org1.example.com:7051, anchor: true}
-      orderers:
-        - {name: orderer0, endpoint: orderer0.org1.example.com:7050}
-    - mspId: Org2MSP
-      domain: org2.example.com
-      cluster: {name: c2, region: r2}
-      peers:
-        - {name: peer0, endpoint: peer0.org2.example.com:7051, anchor: true}
-    - mspId: Org3MSP
-      domain: org3.example.com
-      cluster: {name: c3, region: r3}
-      peers:
-        - {name: peer0, endpoint: peer0.org3.example.com:7051, anchor: true}
-    - mspId: Org4MSP
-      domain: org4.example.com
-      cluster: {name: c4, region: r4}
-      peers:
-        - {name: peer0, endpoint: peer0.org4.example.com:7051, anchor: true}
-        - {name: peer1, endpoint: peer1.org4.example.com:7051}
-  channels:
-    - name: trade
-      consenters: [Org1MSP/orderer0]
-      members: [$1]
-EOS
-}
+# spec MEMBERS: the document (four orgs, Org4MSP with two peers) with
+# channel trade's members.
+spec() { wf_spec "$1" 4 "        - {name: peer1, endpoint: peer1.org4.example.com:7051}"; }
 spec "Org1MSP, Org2MSP, Org3MSP" >"$T/spec3.yaml"
 spec "Org1MSP, Org2MSP, Org3MSP, Org4MSP" >"$T/spec4.yaml"
 spec "Org1MSP, Org3MSP, Org4MSP" >"$T/spec5.yaml"
 
-json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 # ekey KEY: the stored JSON value of KEY (empty when absent).
 ekey() {
 	etcdctl --endpoints "$ETCD_ENDPOINT" get "$1" -w json |
@@ -73,39 +36,8 @@ d=$T/ctl
 ctrl_init "$d"
 ctrl_start "$d" ctl1 --etcd "$ETCD_ENDPOINT"
 ADDR=$CTRL_ADDR
-ac() {
-	local path=${*: -1}
-	set -- "${@:1:$#-1}"
-	curl -sS --max-time 20 --cacert "$d/ca.crt" --cert "$d/admin.crt" --key "$d/admin.key" \
-		"$@" "https://$ADDR$path"
-}
-gc() {
-	local name=$1
-	shift
-	local path=${*: -1}
-	set -- "${@:1:$#-1}"
-	curl -sS --max-time 20 --cacert "$d/ca.crt" --cert "$T/$name.crt" --key "$T/$name.key" \
-		"$@" "https://$ADDR$path"
-}
-hb() { for o in org1 org2 org3 org4; do gc $o -X POST -o /dev/null /v1/agent/heartbeat; done; }
-# wait_for WF WHAT PYEXPR [SECS]: polls workflow WF's record until PYEXPR (over d) holds.
-wait_for() {
-	local i n=$(( ${4:-20} * 5 ))
-	for ((i = 0; i < n; i++)); do
-		if ac "/v1/consortia/$C/workflows/$1" >"$T/rec" 2>/dev/null &&
-			[ "$(json "$3" <"$T/rec" 2>/dev/null)" = True ]; then
-			return 0
-		fi
-		(( i % 50 == 49 )) && hb
-		sleep 0.2
-	done
-	fail "$2: the record is $(cat "$T/rec")"
-}
-step_state() { echo "[s['state'] for s in d['steps'] if s['name'] == '$1'][0]"; }
-answer() { gc "$1" -X PUT --data-binary "$3" -o "$T/ans" -w '%{http_code}' "/v1/agent/tasks/$2"; }
+AGENTS="org1 org2 org3 org4" WAIT_HB=1
 must_answer() { [ "$(answer "$@")" = 200 ] || fail "answer $2: $(cat "$T/ans")"; }
-desired() { gc "$1" "/v1/agent/desired?since=0&timeout=0" >"$T/des.$1" || fail "desired $1"; }
-desired_tasks() { desired "$1" && json '" ".join(t["id"] for t in d["tasks"])' <"$T/des.$1"; }
 apply() {
 	local code
 	code=$(ac -X PUT --data-binary @"$1" -o "$T/put" -w '%{http_code}' "/v1/consortia/$C")
@@ -127,31 +59,24 @@ for o in 1 2 3 4; do
 	[ "$(agent_enroll "$d" "$(tok_create "$d" Org${o}MSP)" org$o)" = 200 ] || fail "enroll org$o"
 done
 for o in 1 2 3 4; do
-	"$drv" publish "$T/spec4.yaml" Org${o}MSP "$T/pki$o" >"$T/pub$o" || fail "itest_workflow publish Org${o}MSP"
+	wf_pki "$T/spec4.yaml" $o
 done
 python3 - "$T" >"$T/orgs.json" <<'PY'
 import json, sys
 print(json.dumps({"Org%dMSP" % o: json.load(open("%s/pub%d" % (sys.argv[1], o))) for o in range(1, 5)}))
 PY
-# publish N: org N's agent publishes its MSP and endpoints.
-publish() {
-	json 'json.dumps(d["msp"])' <"$T/pub$1" >"$T/msp$1"
-	json 'json.dumps(d["endpoints"])' <"$T/pub$1" >"$T/eps$1"
-	[ "$(gc org$1 -X PUT --data-binary @"$T/msp$1" -o "$T/o" -w '%{http_code}' /v1/agent/msp)" = 200 ] || fail "msp org$1: $(cat "$T/o")"
-	[ "$(gc org$1 -X PUT --data-binary @"$T/eps$1" -o "$T/o" -w '%{http_code}' /v1/agent/endpoints)" = 200 ] || fail "endpoints org$1: $(cat "$T/o")"
-}
-for o in 1 2 3; do publish $o; done
+for o in 1 2 3; do wf_publish $o; done
 hb
 
 # create-channel with three orgs, answered to the end.
-wait_for $CW "join-orderers" "$(step_state join-orderers) == 'running'"
+wait_in $CW "join-orderers" "$(step_state join-orderers) == 'running'"
 must_answer org1 "$CW.join-orderer.Org1MSP.orderer0" '{"state":"done","message":"joined"}'
-wait_for $CW "join-peers" "$(step_state join-peers) == 'running'"
+wait_in $CW "join-peers" "$(step_state join-peers) == 'running'"
 [ -z "$(ekey $P/channels/trade/members)" ] || fail "members stored before create-channel succeeded"
 for o in 1 2 3; do must_answer org$o "$CW.join-peer.Org${o}MSP.peer0" '{"state":"done","message":"joined"}'; done
-wait_for $CW "anchor-peers" "$(step_state anchor-peers) == 'running'"
+wait_in $CW "anchor-peers" "$(step_state anchor-peers) == 'running'"
 for o in 1 2 3; do must_answer org$o "$CW.anchor-peers.Org${o}MSP" '{"state":"done","message":"set"}'; done
-wait_for $CW "succeeded" "d['state'] == 'succeeded'"
+wait_in $CW "succeeded" "d['state'] == 'succeeded'"
 for ((i = 0; i < 50; i++)); do [ -n "$(ekey $P/channels/trade/members)" ] && break; sleep 0.2; done
 [ "$(ekey $P/channels/trade/members | json 'd["members"], d["revision"]')" = "['Org1MSP', 'Org2MSP', 'Org3MSP'] $CW" ] ||
 	fail "members after create-channel: $(ekey $P/channels/trade/members)"
@@ -162,12 +87,12 @@ ok "create-channel of 3 orgs succeeded; channels/trade/members holds them"
 
 # Org4MSP into the channel: add-org, collect waits for it.
 apply "$T/spec4.yaml"
-wait_for $AW "collect waits for Org4MSP" "d['type'] == 'add-org' and d['org'] == 'Org4MSP' and $(step_state collect) == 'waiting' and d['steps'][0]['waitingFor'] == ['Org4MSP'] and d['members'] == ['Org1MSP', 'Org2MSP', 'Org3MSP']"
+wait_in $AW "collect waits for Org4MSP" "d['type'] == 'add-org' and d['org'] == 'Org4MSP' and $(step_state collect) == 'waiting' and d['steps'][0]['waitingFor'] == ['Org4MSP'] and d['members'] == ['Org1MSP', 'Org2MSP', 'Org3MSP']"
 json '[s["name"] for s in d["steps"]]' <"$T/rec" | grep -qF "['collect', 'prepare', 'sign', 'submit', 'join-peers', 'anchor-peers']" ||
 	fail "add-org steps: $(cat "$T/rec")"
-publish 4
+wf_publish 4
 hb
-wait_for $AW "prepare to Org1MSP" "$(step_state prepare) == 'running' and d['steps'][1]['tasks'][0]['id'] == '$AW.update-prepare.Org1MSP'"
+wait_in $AW "prepare to Org1MSP" "$(step_state prepare) == 'running' and d['steps'][1]['tasks'][0]['id'] == '$AW.update-prepare.Org1MSP'"
 [ "$(desired_tasks org1)" = "$AW.update-prepare.Org1MSP" ] || fail "org1's tasks: $(cat "$T/des.org1")"
 [ "$(json 'd["tasks"][0]["type"], d["tasks"][0]["channel"], d["tasks"][0]["change"]' <"$T/des.org1")" = "update-prepare trade {'addOrg': 'Org4MSP'}" ] ||
 	fail "the prepare task: $(cat "$T/des.org1")"
@@ -177,7 +102,7 @@ ok "add-org: collect waited for Org4MSP; update-prepare to the submitter Org1MSP
 # Org1MSP's agent answers with the real update spec3 -> spec4 (fupd_compute).
 prepared spec3.yaml spec4.yaml 2 >"$T/prep"
 must_answer org1 "$AW.update-prepare.Org1MSP" @"$T/prep"
-wait_for $AW "sign" "$(step_state prepare) == 'done' and $(step_state sign) == 'running'"
+wait_in $AW "sign" "$(step_state prepare) == 'done' and $(step_state sign) == 'running'"
 UPD=$(json 'd["update"]' <"$T/upd")
 SHA=$(json 'd["sha256"]' <"$T/upd")
 stored=$(ekey $P/channels/trade/updates/$AW)
@@ -198,7 +123,7 @@ must_answer org1 "$AW.update-sign.Org1MSP" "$(sig Org1MSP)"
 sleep 0.5
 [ "$(ac "/v1/consortia/$C/workflows/$AW" | json "$(step_state sign)")" = running ] || fail "one signature of three met MAJORITY"
 must_answer org3 "$AW.update-sign.Org3MSP" "$(sig Org3MSP)"
-wait_for $AW "submit" "$(step_state sign) == 'done' and $(step_state submit) == 'running'"
+wait_in $AW "submit" "$(step_state sign) == 'done' and $(step_state submit) == 'running'"
 [ "$(json "[t['state'] for s in d['steps'] if s['name'] == 'sign' for t in s['tasks'] if t['org'] == 'Org2MSP'][0]" <"$T/rec")" = sent ] ||
 	fail "Org2MSP's sign task: $(cat "$T/rec")"
 [ "$(desired_tasks org1)" = "$AW.update-submit.Org1MSP" ] || fail "org1's tasks: $(cat "$T/des.org1")"
@@ -216,7 +141,7 @@ PY
 ok "two of three signatures meet MAJORITY; the submit task to Org1MSP carries both"
 
 must_answer org1 "$AW.update-submit.Org1MSP" '{"state":"done","message":"config block 3 committed","detail":{"blockNumber":3}}'
-wait_for $AW "join-peers" "$(step_state submit) == 'done' and $(step_state join-peers) == 'running'"
+wait_in $AW "join-peers" "$(step_state submit) == 'done' and $(step_state join-peers) == 'running'"
 [ "$(desired_tasks org4)" = "$AW.join-peer.Org4MSP.peer0 $AW.join-peer.Org4MSP.peer1" ] || fail "org4's tasks: $(cat "$T/des.org4")"
 [ "$(desired_tasks org1)$(desired_tasks org2)$(desired_tasks org3)" = "" ] || fail "members have join tasks"
 python3 - "$T/des.org4" "$GEN" <<'PY' || fail "Org4MSP's join-peer block is not the channel's genesis block"
@@ -225,10 +150,10 @@ for t in json.load(open(sys.argv[1]))["tasks"]:
     assert t["type"] == "join-peer" and t["channel"] == "trade" and t["block"] == sys.argv[2], t
 PY
 for n in 0 1; do must_answer org4 "$AW.join-peer.Org4MSP.peer$n" '{"state":"done","message":"joined"}'; done
-wait_for $AW "anchor-peers" "$(step_state anchor-peers) == 'running'"
+wait_in $AW "anchor-peers" "$(step_state anchor-peers) == 'running'"
 [ "$(desired_tasks org4)" = "$AW.anchor-peers.Org4MSP" ] || fail "org4's tasks: $(cat "$T/des.org4")"
 must_answer org4 "$AW.anchor-peers.Org4MSP" '{"state":"done","message":"anchor peers set"}'
-wait_for $AW "succeeded" "d['state'] == 'succeeded' and d['lastError'] is None"
+wait_in $AW "succeeded" "d['state'] == 'succeeded' and d['lastError'] is None"
 [ "$(ekey $P/channels/trade/members | json 'd["members"], d["revision"]')" = "['Org1MSP', 'Org2MSP', 'Org3MSP', 'Org4MSP'] $AW" ] ||
 	fail "members after add-org: $(ekey $P/channels/trade/members)"
 [ "$(etcdctl --endpoints "$ETCD_ENDPOINT" get $P/channels/trade/updates/$AW -w json | json 'd["kvs"][0]["mod_revision"], d["kvs"][0]["version"]')" = "$urev 1" ] ||
@@ -237,12 +162,12 @@ ok "Org4MSP's peers join with the genesis block's bytes, anchor peers set: succe
 
 # Org2MSP out of the channel: remove-org.
 apply "$T/spec5.yaml"
-wait_for $RW "remove-org prepare" "d['type'] == 'remove-org' and [s['name'] for s in d['steps']] == ['prepare', 'sign', 'submit'] and $(step_state prepare) == 'running'"
+wait_in $RW "remove-org prepare" "d['type'] == 'remove-org' and [s['name'] for s in d['steps']] == ['prepare', 'sign', 'submit'] and $(step_state prepare) == 'running'"
 [ "$(desired_tasks org1)" = "$RW.update-prepare.Org1MSP" ] || fail "org1's tasks: $(cat "$T/des.org1")"
 [ "$(json 'd["tasks"][0]["change"]' <"$T/des.org1")" = "{'removeOrg': 'Org2MSP'}" ] || fail "the change: $(cat "$T/des.org1")"
 prepared spec4.yaml spec5.yaml 4 >"$T/prep"
 must_answer org1 "$RW.update-prepare.Org1MSP" @"$T/prep"
-wait_for $RW "sign" "$(step_state sign) == 'running'"
+wait_in $RW "sign" "$(step_state sign) == 'running'"
 for o in 1 2 3 4; do
 	[ "$(desired_tasks org$o)" = "$RW.update-sign.Org${o}MSP" ] || fail "org$o's tasks: $(cat "$T/des.org$o")"
 done
@@ -251,12 +176,12 @@ for o in 1 3; do must_answer org$o "$RW.update-sign.Org${o}MSP" "$(sig Org${o}MS
 sleep 0.5
 [ "$(ac "/v1/consortia/$C/workflows/$RW" | json "$(step_state sign)")" = running ] || fail "two of four met MAJORITY"
 must_answer org4 "$RW.update-sign.Org4MSP" "$(sig Org4MSP)"
-wait_for $RW "submit" "$(step_state submit) == 'running'"
+wait_in $RW "submit" "$(step_state submit) == 'running'"
 [ "$(desired_tasks org1)" = "$RW.update-submit.Org1MSP" ] || fail "org1's tasks: $(cat "$T/des.org1")"
 [ "$(json '[s["org"] for s in d["tasks"][0]["signatures"]]' <"$T/des.org1")" = "['Org1MSP', 'Org3MSP', 'Org4MSP']" ] ||
 	fail "remove-org signatures: $(cat "$T/des.org1")"
 must_answer org1 "$RW.update-submit.Org1MSP" '{"state":"done","message":"config block 5 committed"}'
-wait_for $RW "succeeded" "d['state'] == 'succeeded'"
+wait_in $RW "succeeded" "d['state'] == 'succeeded'"
 [ "$(ekey $P/channels/trade/members | json 'd["members"]')" = "['Org1MSP', 'Org3MSP', 'Org4MSP']" ] ||
 	fail "members after remove-org: $(ekey $P/channels/trade/members)"
 ok "remove-org: prepare, sign (3 of 4), submit; members drop Org2MSP"
@@ -284,14 +209,14 @@ print(json.dumps({"id": w, "type": "add-org", "consortium": c, "channel": "trade
 PY
 etcdctl --endpoints "$ETCD_ENDPOINT" put $P/channels/trade/updates/$HW "$(cat "$T/hupd")" >/dev/null
 etcdctl --endpoints "$ETCD_ENDPOINT" put $P/workflows/$HW "$(cat "$T/hrec")" >/dev/null
-wait_for $HW "the hostile add-org's sign tasks" "$(step_state sign) == 'running' and len(d['steps'][2]['tasks']) == 3"
+wait_in $HW "the hostile add-org's sign tasks" "$(step_state sign) == 'running' and len(d['steps'][2]['tasks']) == 3"
 for o in 1 3 4; do
 	[ "$(desired_tasks org$o)" = "$HW.update-sign.Org${o}MSP" ] || fail "org$o's tasks: $(cat "$T/des.org$o")"
 done
 for o in 1 3 4; do
 	must_answer org$o "$HW.update-sign.Org${o}MSP" "{\"state\":\"failed\",\"message\":\"signer of Org${o}MSP refused: the update adds Org9MSP, which the consortium document does not declare (reason $o)\"}"
 done
-wait_for $HW "failed" "d['state'] == 'failed' and $(step_state sign) == 'failed'"
+wait_in $HW "failed" "d['state'] == 'failed' and $(step_state sign) == 'failed'"
 python3 - "$T/rec" <<'PY' || fail "lastError: $(cat "$T/rec")"
 import json, sys
 d = json.load(open(sys.argv[1]))
@@ -323,14 +248,14 @@ ok "a hostile add-org of undeclared Org9MSP: every signer refused -> failed, las
 # another run, which starts under the next free id.
 XW=add-org-trade-Org2MSP
 apply "$T/spec4.yaml"
-wait_for $XW "re-adding Org2MSP: prepare" "d['org'] == 'Org2MSP' and $(step_state prepare) == 'running'"
+wait_in $XW "re-adding Org2MSP: prepare" "d['org'] == 'Org2MSP' and $(step_state prepare) == 'running'"
 prepared spec5.yaml spec4.yaml 7 >"$T/prep"
 must_answer org1 "$XW.update-prepare.Org1MSP" @"$T/prep"
-wait_for $XW "sign" "$(step_state sign) == 'running'"
+wait_in $XW "sign" "$(step_state sign) == 'running'"
 for o in 1 3 4; do
 	must_answer org$o "$XW.update-sign.Org${o}MSP" "{\"state\":\"failed\",\"message\":\"refused by Org${o}MSP's operator\"}"
 done
-wait_for $XW "failed" "d['state'] == 'failed'"
+wait_in $XW "failed" "d['state'] == 'failed'"
 sleep 1
 ac "/v1/consortia/$C/workflows" >"$T/list"
 [ "$(json "[i['id'] for i in d['items'] if i['id'].startswith('$XW')]" <"$T/list")" = "['$XW']" ] ||
@@ -349,7 +274,7 @@ qrev=$(etcdctl --endpoints "$ETCD_ENDPOINT" get $P/retries/$XW -w json | json 'd
 expect_rc 0 ctl "$d" retry workflow $XW --consortium $C
 [ "$(etcdctl --endpoints "$ETCD_ENDPOINT" get $P/retries/$XW -w json | json 'd["kvs"][0]["mod_revision"]')" = "$qrev" ] ||
 	fail "the retry request was written twice"
-wait_for $XW-2 "the second run of the change" "d['type'] == 'add-org' and d['org'] == 'Org2MSP' and $(step_state prepare) == 'running'"
+wait_in $XW-2 "the second run of the change" "d['type'] == 'add-org' and d['org'] == 'Org2MSP' and $(step_state prepare) == 'running'"
 [ "$(desired_tasks org1)" = "$XW-2.update-prepare.Org1MSP" ] || fail "org1's tasks: $(cat "$T/des.org1")"
 ac "/v1/consortia/$C/workflows/$XW" | json "d['state']" | grep -qx failed || fail "the failed record was rewritten"
 ac "/v1/consortia/$C/workflows" >"$T/list"

@@ -30,19 +30,13 @@
 #include "fabric_update.h"
 #include "msp.h"
 #include "runtime.h"
+#include "taskfx.h"
 #include "tasks.h"
 #include "topology.h"
 #include "xmalloc.h"
 
-
-static const char *const orgs3[] = { "Org1MSP", "Org2MSP", "Org3MSP" };
-
 struct fx {
-	char dir[64];
-	json_t *doc, *pub;
-	char *pkidir, *out;
-	struct runtime *rt;
-	struct tasks_env env;
+	struct taskfx *t;
 	uint8_t *block;
 	size_t blen;
 	char *b64, sha[2 * SHA256_DIGEST_LENGTH + 1];
@@ -66,7 +60,7 @@ make_block(const struct fx *f, uint64_t number, size_t *len)
 	char *cause = NULL;
 	uint8_t *out;
 
-	cfg = fcfg_build_flags(f->doc, "trade", f->pub, FCFG_NO_ANCHORS, &cause);
+	cfg = fcfg_build_flags(f->t->doc, "trade", f->t->pub, FCFG_NO_ANCHORS, &cause);
 	if (cfg == NULL)
 		fail_msg("fcfg_build_flags: %s", cause);
 	b = fblock_genesis(cfg, "trade", 1795430000, NULL, &cause);
@@ -84,59 +78,16 @@ setup(void **state)
 {
 	struct fx *f = xcalloc(1, sizeof(*f));
 	uint8_t md[SHA256_DIGEST_LENGTH];
-	char *cause = NULL;
 
-	snprintf(f->dir, sizeof(f->dir), "/tmp/test_tasks.XXXXXX");
-	if (mkdtemp(f->dir) == NULL) {
+	if ((f->t = taskfx_new("test_tasks", NULL)) == NULL) {
 		free(f);
 		return -1;
 	}
-	if ((f->doc = fixture_load_example()) == NULL) {
-		fprintf(stderr, "examples/consortium.yaml does not load "
-		    "(FABFED_SRC unset?)\n");
-		(void)rmdir(f->dir);
-		free(f);
-		return -1;
-	}
-	f->pub = fixture_publish_all(f->doc, orgs3, 3, f->dir, NULL, &cause);
-	if (f->pub == NULL)
-		fail_msg("%s", cause);
-	f->pkidir = xasprintf("%s/Org1MSP", f->dir);
-	f->out = xasprintf("%s/out", f->dir);
-	f->rt = rt_manifests_new(f->out);
-	f->env.rt = f->rt;
-	f->env.mspid = "Org1MSP";
-	f->env.domain = "org1.example.com";
-	f->env.pkidir = f->pkidir;
-	f->env.spec = f->doc;
-	f->env.orgs = f->pub;
-	f->env.signer_url = "ipc:///nonexistent/signer.sock";
-	f->env.outdir = f->out;
-	f->env.statedir = f->dir;
 	f->block = make_block(f, 0, &f->blen);
 	SHA256(f->block, f->blen, md);
 	hex(md, sizeof(md), f->sha);
 	f->b64 = b64_encode(f->block, f->blen, 0);
 	*state = f;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fx *f = *state;
-
-	if (f == NULL)
-		return 0;
-	(void)fixture_rmtree(f->dir);
-	runtime_free(f->rt);
-	json_decref(f->doc);
-	json_decref(f->pub);
-	free(f->pkidir);
-	free(f->out);
-	free(f->block);
-	free(f->b64);
-	free(f);
 	return 0;
 }
 
@@ -150,25 +101,28 @@ join_task(const struct fx *f, const char *type, const char *channel,
 	    f->b64, "blockSha256", sha != NULL ? sha : f->sha);
 }
 
+static int
+teardown(void **state)
+{
+	struct fx *f = *state;
+
+	if (f == NULL)
+		return 0;
+	taskfx_free(f->t);
+	free(f->block);
+	free(f->b64);
+	free(f);
+	return 0;
+}
+
 /* Runs the task; checks the state and that the message has WANT. */
 static void
 expect(const struct fx *f, json_t *task, const char *state, const char *want)
 {
-	json_t *r = NULL;
-	const char *msg;
+	json_t *r = taskfx_expect(f->t, task, state, want);
 
-	assert_int_equal(tasks_run(&f->env, task, &r), 0);
-	assert_non_null(r);
-	msg = json_string_value(json_object_get(r, "message"));
-	assert_non_null(msg);
-	if (strcmp(json_string_value(json_object_get(r, "state")), state) != 0 ||
-	    strstr(msg, want) == NULL)
-		fail_msg("wanted %s with \"%s\", got %s: %s", state, want,
-		    json_string_value(json_object_get(r, "state")), msg);
 	assert_true(json_is_object(json_object_get(r, "detail")));
-	assert_true(strlen(msg) <= TASKS_MAX_MESSAGE);
 	json_decref(r);
-	json_decref(task);
 }
 
 static void
@@ -205,18 +159,7 @@ test_checks(void **state)
 	free(b64);
 	free(b1);
 	/* Nothing was written for a task that failed its checks. */
-	assert_int_not_equal(access(f->out, F_OK), 0);
-}
-
-static char *
-slurp(const char *path, size_t *len)
-{
-	char *buf, *cause = NULL;
-
-	if ((buf = fixture_read_file(path, FIXTURE_MAX_DOC, len,
-	    &cause)) == NULL)
-		fail_msg("%s is missing: %s", path, cause);
-	return buf;
+	assert_int_not_equal(access(f->t->out, F_OK), 0);
 }
 
 static void
@@ -236,15 +179,15 @@ test_rendered(void **state)
 	    "create-channel-trade", "type", "anchor-peers", "channel", "trade"),
 	    TASKS_RENDERED, "no live orderer");
 
-	path = xasprintf("%s/channels/trade/trade.block", f->out);
-	text = slurp(path, &len);
+	path = xasprintf("%s/channels/trade/trade.block", f->t->out);
+	text = taskfx_read(path, &len);
 	assert_int_equal(len, f->blen);
 	assert_memory_equal(text, f->block, len);
 	free(text);
 	free(path);
 
-	path = xasprintf("%s/channels/trade/join-orderer0.sh", f->out);
-	text = slurp(path, &len);
+	path = xasprintf("%s/channels/trade/join-orderer0.sh", f->t->out);
+	text = taskfx_read(path, &len);
 	assert_int_equal(stat(path, &sb), 0);
 	assert_true(sb.st_mode & S_IXUSR);
 	assert_non_null(strstr(text, "osnadmin channel join --channelID trade"));
@@ -255,8 +198,8 @@ test_rendered(void **state)
 	free(text);
 	free(path);
 
-	path = xasprintf("%s/channels/trade/join-peer0.sh", f->out);
-	text = slurp(path, &len);
+	path = xasprintf("%s/channels/trade/join-peer0.sh", f->t->out);
+	text = taskfx_read(path, &len);
 	assert_non_null(strstr(text, "peer channel join -b \"$here/trade.block\""));
 	assert_non_null(strstr(text, "CORE_PEER_LOCALMSPID=Org1MSP"));
 	assert_non_null(strstr(text, "peer0"));
@@ -292,8 +235,9 @@ test_anchor_only_mine(void **state)
 
 	/* Live: the channel as created (no anchors); want: the topology's,
 	 * where all three orgs declare anchor peers. */
-	live = fcfg_build_flags(f->doc, "trade", f->pub, FCFG_NO_ANCHORS, &cause);
-	want = fcfg_build(f->doc, "trade", f->pub, &cause);
+	live = fcfg_build_flags(f->t->doc, "trade", f->t->pub, FCFG_NO_ANCHORS,
+	    &cause);
+	want = fcfg_build(f->t->doc, "trade", f->t->pub, &cause);
 	assert_non_null(live);
 	assert_non_null(want);
 	desired = tasks_anchor_config(live, want, "Org1MSP", &cause);

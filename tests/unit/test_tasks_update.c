@@ -32,113 +32,21 @@
 #include "fabric_update.h"
 #include "msp.h"
 #include "runtime.h"
+#include "taskfx.h"
 #include "tasks.h"
 #include "topology.h"
 #include "xmalloc.h"
 
-
-static const char *const orgs3[] = { "Org1MSP", "Org2MSP", "Org3MSP" };
-
-struct fx {
-	char dir[64];
-	json_t *doc, *pub;
-	char *pkidir, *out;
-	struct runtime *rt;
-	struct tasks_env env;
-};
-
 static int
 setup(void **state)
 {
-	struct fx *f = xcalloc(1, sizeof(*f));
-	char *cause = NULL;
-
-	snprintf(f->dir, sizeof(f->dir), "/tmp/test_tasks_update.XXXXXX");
-	if (mkdtemp(f->dir) == NULL) {
-		free(f);
-		return -1;
-	}
-	if ((f->doc = fixture_load_example()) == NULL) {
-		fprintf(stderr, "examples/consortium.yaml does not load "
-		    "(FABFED_SRC unset?)\n");
-		(void)rmdir(f->dir);
-		free(f);
-		return -1;
-	}
-	f->pub = fixture_publish_all(f->doc, orgs3, 3, f->dir, NULL, &cause);
-	if (f->pub == NULL)
-		fail_msg("%s", cause);
-	f->pkidir = xasprintf("%s/Org1MSP", f->dir);
-	f->out = xasprintf("%s/out", f->dir);
-	f->rt = rt_manifests_new(f->out);
-	f->env.rt = f->rt;
-	f->env.mspid = "Org1MSP";
-	f->env.domain = "org1.example.com";
-	f->env.pkidir = f->pkidir;
-	f->env.spec = f->doc;
-	f->env.orgs = f->pub;
-	f->env.signer_url = "ipc:///nonexistent/signer.sock";
-	f->env.outdir = f->out;
-	f->env.statedir = f->dir;
-	*state = f;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fx *f = *state;
-
-	if (f == NULL)
-		return 0;
-	(void)fixture_rmtree(f->dir);
-	runtime_free(f->rt);
-	json_decref(f->doc);
-	json_decref(f->pub);
-	free(f->pkidir);
-	free(f->out);
-	free(f);
-	return 0;
-}
-
-
-/* The document with channel trade's members replaced by MEMBERS. */
-static json_t *
-with_members(const json_t *doc, const char *const *members, size_t n)
-{
-	json_t *copy = json_deep_copy(doc), *arr = json_array(), *c;
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		json_array_append_new(arr, json_string(members[i]));
-	c = json_array_get(json_object_get(json_object_get(copy, "spec"),
-	    "channels"), 0);
-	assert_string_equal(json_string_value(json_object_get(c, "name")),
-	    "trade");
-	json_object_set_new(c, "members", arr);
-	return copy;
-}
-
-static Common__Config *
-build(const json_t *doc, const json_t *pub, unsigned flags)
-{
-	Common__Config *c;
-	char *cause = NULL;
-
-	if ((c = fcfg_build_flags(doc, "trade", pub, flags, &cause)) == NULL)
-		fail_msg("fcfg_build: %s", cause);
-	return c;
+	return taskfx_setup(state, "test_tasks_update", NULL);
 }
 
 static Common__ConfigGroup *
 app(const Common__ConfigGroup *channel)
 {
-	Common__ConfigGroup *a;
-
-	assert_non_null(channel);
-	a = fcfg_group(channel, "Application");
-	assert_non_null(a);
-	return a;
+	return taskfx_group(channel, "Application");
 }
 
 /* The group's encoding equals the other's. */
@@ -161,8 +69,8 @@ static void
 test_prepare_add(void **state)
 {
 	static const char *const two[] = { "Org1MSP", "Org2MSP" };
-	struct fx *f = *state;
-	json_t *doc2 = with_members(f->doc, two, 2);
+	struct taskfx *f = *state;
+	json_t *doc2 = taskfx_with(f->doc, "members", two, 2);
 	Common__Config *live, *want, *desired = NULL, *none = NULL;
 	Common__ConfigUpdate *upd;
 	Common__ConfigGroup *wa, *ra;
@@ -171,8 +79,8 @@ test_prepare_add(void **state)
 
 	/* Live: trade with Org1 and Org2 (as created, no anchors); the
 	 * document now declares Org3 a member too. */
-	live = build(doc2, f->pub, FCFG_NO_ANCHORS);
-	want = build(f->doc, f->pub, 0);
+	live = taskfx_build(doc2, f->pub, FCFG_NO_ANCHORS);
+	want = taskfx_build(f->doc, f->pub, 0);
 	assert_int_equal(tasks_org_config(live, f->doc, f->pub, "trade",
 	    TASKS_ADD_ORG, "Org3MSP", &desired, &cause), 0);
 	assert_non_null(desired);
@@ -255,8 +163,8 @@ static void
 test_prepare_remove(void **state)
 {
 	static const char *const two[] = { "Org1MSP", "Org2MSP" };
-	struct fx *f = *state;
-	json_t *doc2 = with_members(f->doc, two, 2);
+	struct taskfx *f = *state;
+	json_t *doc2 = taskfx_with(f->doc, "members", two, 2);
 	Common__Config *live, *want, *desired = NULL, *anchors, *none = NULL;
 	Common__ConfigUpdate *upd;
 	Common__ConfigGroup *wa;
@@ -264,8 +172,8 @@ test_prepare_remove(void **state)
 	size_t i;
 
 	/* Live: all three members; the document lists Org1 and Org2 only. */
-	live = build(f->doc, f->pub, 0);
-	want = build(doc2, f->pub, 0);
+	live = taskfx_build(f->doc, f->pub, 0);
+	want = taskfx_build(doc2, f->pub, 0);
 	assert_int_equal(tasks_org_config(live, doc2, f->pub, "trade",
 	    TASKS_REMOVE_ORG, "Org3MSP", &desired, &cause), 0);
 	assert_null(fcfg_group(app(desired->channel_group), "Org3MSP"));
@@ -297,15 +205,10 @@ test_prepare_remove(void **state)
 
 	/* An update of anything else (anchor peers) is not submit's. */
 	fcfg_free(desired);
-	desired = build(doc2, f->pub, FCFG_NO_ANCHORS);
+	desired = taskfx_build(doc2, f->pub, FCFG_NO_ANCHORS);
 	anchors = tasks_anchor_config(desired, want, "Org1MSP", &cause);
 	assert_non_null(anchors);
-	upd = fupd_compute(desired, anchors, "trade", &cause);
-	assert_non_null(upd);
-	assert_int_equal(tasks_update_applied(upd, desired, NULL, &cause), -1);
-	assert_non_null(strstr(cause, "does not only add or remove"));
-	free(cause);
-	fupd_free(upd);
+	taskfx_not_submits(desired, anchors, "does not only add or remove");
 	fcfg_free(anchors);
 
 	fcfg_free(desired);
@@ -389,33 +292,12 @@ test_sigs_decode(void **state)
 	free(big);
 }
 
-/* Runs the task; checks the state and that the message has WANT. */
-static json_t *
-expect(const struct fx *f, json_t *task, const char *state, const char *want)
-{
-	json_t *r = NULL;
-	const char *msg;
-
-	assert_int_equal(tasks_run(&f->env, task, &r), 0);
-	assert_non_null(r);
-	msg = json_string_value(json_object_get(r, "message"));
-	assert_non_null(msg);
-	if (strcmp(json_string_value(json_object_get(r, "state")), state) != 0 ||
-	    strstr(msg, want) == NULL)
-		fail_msg("wanted %s with \"%s\", got %s: %s", state, want,
-		    json_string_value(json_object_get(r, "state")), msg);
-	assert_true(json_is_object(json_object_get(r, "detail")));
-	assert_true(strlen(msg) <= TASKS_MAX_MESSAGE);
-	json_decref(task);
-	return r;
-}
-
 static void
 test_tasks_manifests(void **state)
 {
 	static const char *const two[] = { "Org1MSP", "Org2MSP" };
-	struct fx *f = *state;
-	json_t *doc2 = with_members(f->doc, two, 2), *t;
+	struct taskfx *f = *state;
+	json_t *doc2 = taskfx_with(f->doc, "members", two, 2);
 	Common__Config *live, *desired = NULL;
 	Common__ConfigUpdate *upd;
 	uint8_t *u, md[SHA256_DIGEST_LENGTH];
@@ -423,7 +305,7 @@ test_tasks_manifests(void **state)
 	size_t ulen, i;
 
 	/* An update adding Org3 (declared by f->doc). */
-	live = build(doc2, f->pub, FCFG_NO_ANCHORS);
+	live = taskfx_build(doc2, f->pub, FCFG_NO_ANCHORS);
 	assert_int_equal(tasks_org_config(live, f->doc, f->pub, "trade",
 	    TASKS_ADD_ORG, "Org3MSP", &desired, &cause), 0);
 	upd = fupd_compute(live, desired, "trade", &cause);
@@ -435,58 +317,52 @@ test_tasks_manifests(void **state)
 		snprintf(hexs + 2 * i, 3, "%02x", md[i]);
 
 	/* prepare and submit need a live orderer: rendered. */
-	json_decref(expect(f, json_pack("{s:s, s:s, s:s, s:{s:s}}", "id",
+	json_decref(taskfx_expect(f, json_pack("{s:s, s:s, s:s, s:{s:s}}", "id",
 	    "add-org-trade-Org3MSP.update-prepare.Org1MSP", "type",
 	    "update-prepare", "channel", "trade", "change", "addOrg", "Org3MSP"),
 	    TASKS_RENDERED, "no live orderer"));
 	/* ... but a change the document does not declare fails first. */
-	json_decref(expect(f, json_pack("{s:s, s:s, s:s, s:{s:s}}", "id", "x",
+	json_decref(taskfx_expect(f, json_pack("{s:s, s:s, s:s, s:{s:s}}", "id", "x",
 	    "type", "update-prepare", "channel", "trade", "change", "addOrg",
 	    "Org9MSP"), TASKS_FAILED, "does not declare Org9MSP a member"));
-	json_decref(expect(f, json_pack("{s:s, s:s, s:s, s:{s:s}}", "id", "x",
+	json_decref(taskfx_expect(f, json_pack("{s:s, s:s, s:s, s:{s:s}}", "id", "x",
 	    "type", "update-prepare", "channel", "trade", "change", "removeOrg",
 	    "Org2MSP"), TASKS_FAILED, "still declares Org2MSP"));
-	json_decref(expect(f, json_pack("{s:s, s:s, s:s, s:{s:s}}", "id", "x",
+	json_decref(taskfx_expect(f, json_pack("{s:s, s:s, s:s, s:{s:s}}", "id", "x",
 	    "type", "update-prepare", "channel", "trade", "change", "moveOrg",
 	    "Org2MSP"), TASKS_FAILED, "{\"addOrg\": MSP}"));
-	json_decref(expect(f, json_pack("{s:s, s:s, s:s, s:{s:s}}", "id", "x",
+	json_decref(taskfx_expect(f, json_pack("{s:s, s:s, s:s, s:{s:s}}", "id", "x",
 	    "type", "update-prepare", "channel", "nochannel", "change", "addOrg",
 	    "Org3MSP"), TASKS_FAILED, "channel \"nochannel\" is not declared"));
 
 	/* sign: the SHA-256 is checked; no signer answers here: retry. */
-	json_decref(expect(f, json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", "x",
+	json_decref(taskfx_expect(f, json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", "x",
 	    "type", "update-sign", "channel", "trade", "update", b64, "sha256",
 	    "00000000000000000000000000000000000000000000000000000000000000ff"),
 	    TASKS_FAILED, "does not match the task's sha256"));
-	json_decref(expect(f, json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", "x",
+	json_decref(taskfx_expect(f, json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", "x",
 	    "type", "update-sign", "channel", "trade", "update", "@@", "sha256",
 	    hexs), TASKS_FAILED, "not canonical base64"));
-	json_decref(expect(f, json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", "x",
+	json_decref(taskfx_expect(f, json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", "x",
 	    "type", "update-sign", "channel", "other", "update", b64, "sha256",
 	    hexs), TASKS_FAILED, "channel \"other\" is not declared"));
-	json_decref(expect(f, json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", "x",
+	json_decref(taskfx_expect(f, json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", "x",
 	    "type", "update-sign", "channel", "trade", "update", b64, "sha256",
 	    hexs), TASKS_RETRY, "no answer from the signer"));
 
 	/* submit: the signatures are checked before anything else. */
-	json_decref(expect(f, json_pack("{s:s, s:s, s:s, s:s, s:[]}", "id", "x",
+	json_decref(taskfx_expect(f, json_pack("{s:s, s:s, s:s, s:s, s:[]}", "id", "x",
 	    "type", "update-submit", "channel", "trade", "update", b64,
 	    "signatures"), TASKS_FAILED, "signatures must be an array of 1"));
-	json_decref(expect(f, json_pack("{s:s, s:s, s:s, s:s, s:[{s:s, s:s, "
+	json_decref(taskfx_expect(f, json_pack("{s:s, s:s, s:s, s:s, s:[{s:s, s:s, "
 	    "s:s}]}", "id", "x", "type", "update-submit", "channel", "trade",
 	    "update", b64, "signatures", "org", "Org1MSP", "signatureHeader",
 	    "AQID", "signature", "MEU="), TASKS_FAILED, "the update's "
 	    "signatures"));
 
 	/* Who waits for the signer. */
-	t = json_pack("{s:s}", "type", "update-sign");
-	assert_true(tasks_needs_signer("manifests", t));
-	assert_true(tasks_needs_signer("process", t));
-	json_object_set_new(t, "type", json_string("update-prepare"));
-	assert_false(tasks_needs_signer("manifests", t));
-	assert_false(tasks_needs_signer("kubernetes", t));
-	assert_true(tasks_needs_signer("process", t));
-	json_decref(t);
+	taskfx_needs_signer("update-sign", "manifests process", NULL);
+	taskfx_needs_signer("update-prepare", "process", "manifests kubernetes");
 
 	free(b64);
 	free(u);
@@ -506,5 +382,5 @@ main(void)
 		cmocka_unit_test(test_tasks_manifests),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, taskfx_teardown);
 }

@@ -12,20 +12,12 @@
 #include <string.h>
 
 #include <cmocka.h>
-#include <openssl/evp.h>
-
-#include "b64.h"
-#include "fabric_update.h"
-#include "topology.h"
 #include "workflow.h"
+#include "wfx.h"
 #include "xmalloc.h"
 
 static const char doc_yaml[] =
-    "apiVersion: fabfed.io/v1alpha1\n"
-    "kind: Consortium\n"
-    "metadata: {name: trade-finance}\n"
-    "spec:\n"
-    "  orgs:\n"
+    WFX_DOC_HEAD
     "    - mspId: Org1MSP\n"
     "      domain: org1.example.com\n"
     "      cluster: {name: c1, region: r1}\n"
@@ -55,25 +47,11 @@ static const char doc_yaml[] =
 #define ADD      "add-consenter-trade-Org4MSP.orderer0"
 #define REM      "remove-consenter-trade-Org1MSP.orderer1"
 
-struct cfix {
-	json_t *published;
-	json_t *live;
-	json_t *members;      /* the channel's members as stored */
-	json_t *consenters;   /* its consenters as stored */
-	json_t *prepared;     /* a valid prepare result's detail */
-};
-
 static json_t *
 load_doc(const char *consenters, const char *members)
 {
-	struct topo_diags d;
-	char *text = xasprintf(doc_yaml, consenters, members);
-	json_t *t;
+	json_t *t = wfx_doc(doc_yaml, consenters, members);
 
-	topo_diags_init(&d);
-	t = topology_load(text, strlen(text), &d);
-	topo_diags_free(&d);
-	free(text);
 	assert_non_null(t);
 	return t;
 }
@@ -81,121 +59,87 @@ load_doc(const char *consenters, const char *members)
 static int
 setup(void **state)
 {
-	struct cfix *f = xcalloc(1, sizeof(*f));
-	Common__ConfigUpdate cu = COMMON__CONFIG_UPDATE__INIT;
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0, i;
-	char hex[65], *b64;
-	uint8_t *bytes;
-	size_t len;
+	struct wfx *f = xcalloc(1, sizeof(*f));
 
-	f->published = json_object();
-	for (i = 1; i <= 4; i++) {
-		char *m = xasprintf("Org%uMSP", i);
-
-		json_object_set_new(f->published, m, json_pack("{s:{s:s}, s:{s:[]}}",
-		    "msp", "mspId", m, "endpoints", "orderers"));
-		free(m);
-	}
-	f->live = json_pack("{s:b, s:b, s:b, s:b}", "Org1MSP", 1, "Org2MSP", 1,
-	    "Org3MSP", 1, "Org4MSP", 1);
+	f->published = wfx_published(4, "orderers");
+	f->live = wfx_live(4);
 	f->members = json_pack("[s, s, s]", "Org1MSP", "Org2MSP", "Org3MSP");
 	f->consenters = json_pack("[s, s, s, s]", "Org1MSP/orderer0",
 	    "Org1MSP/orderer1", "Org2MSP/orderer0", "Org3MSP/orderer0");
-	cu.channel_id = (char *)"trade";
-	bytes = fupd_pack(&cu, &len);
-	assert_int_equal(EVP_Digest(bytes, len, md, &mdlen, EVP_sha256(), NULL), 1);
-	for (i = 0; i < mdlen; i++)
-		snprintf(hex + 2 * i, 3, "%02x", md[i]);
-	b64 = b64_encode(bytes, len, 0);
-	f->prepared = json_pack("{s:s, s:s, s:i}", "update", b64, "sha256", hex,
-	    "configBlock", 5);
-	free(b64);
-	free(bytes);
+	f->prepared = wfx_prepared("trade", 5);
+	assert_non_null(f->prepared);
 	*state = f;
 	return 0;
 }
 
-static int
-teardown(void **state)
-{
-	struct cfix *f = *state;
-
-	json_decref(f->published);
-	json_decref(f->live);
-	json_decref(f->members);
-	json_decref(f->consenters);
-	json_decref(f->prepared);
-	free(f);
-	return 0;
-}
-
-static const char *
-sget(const json_t *o, const char *k)
-{
-	return json_string_value(json_object_get(o, k));
-}
-
-static const json_t *
-step_named(const json_t *rec, const char *name)
-{
-	const json_t *s;
-	size_t i;
-
-	json_array_foreach(json_object_get(rec, "steps"), i, s)
-		if (sget(s, "name") != NULL && strcmp(sget(s, "name"), name) == 0)
-			return s;
-	return NULL;
-}
-
-static const char *
-nstate(const json_t *rec, const char *name)
-{
-	const char *s = sget(step_named(rec, name), "state");
-
-	return s != NULL ? s : "(none)";
-}
-
+/* RESULTS[ID]: STATE (its message too), with DETAIL (taken, may be NULL). */
 static void
 result(json_t *results, const char *id, const char *state, json_t *detail)
 {
-	json_object_set_new(results, id, json_pack("{s:s, s:s, s:o*}", "state", state,
-	    "message", state, "detail", detail));
+	wfx_result(results, id, state, state, detail);
 }
 
 /*
- * One step: evaluates RECORD (NULL: a new TYPE of SUBJECT) against TOPO
- * and RESULTS, stores a prepared update as workflow.c would, and gives
- * the new record (caller decrefs) and OUT.
+ * One run of a change through its steps: the document, the record, the
+ * results stored, the update stored, and the scratch list of open tasks.
  */
-static json_t *
-step(struct cfix *f, const json_t *topo, const char *type, const char *subject,
-    json_t *record, const json_t *results, json_t **update, struct wf_output *out)
+struct run {
+	json_t *topo, *rec, *results, *upd, *tasks;
+};
+
+static void
+run_open(struct run *r, const char *consenters, const char *members)
+{
+	r->topo = load_doc(consenters, members);
+	r->rec = NULL;
+	r->results = json_object();
+	r->upd = NULL;
+	r->tasks = json_array();
+}
+
+static void
+run_close(struct run *r)
+{
+	json_decref(r->rec);
+	json_decref(r->upd);
+	json_decref(r->results);
+	json_decref(r->tasks);
+	json_decref(r->topo);
+}
+
+/*
+ * One step: evaluates R's record (NULL: a new TYPE of SUBJECT) against its
+ * document and results, stores a prepared update as workflow.c would, and
+ * gives the new record (in R) and OUT.
+ */
+static void
+step(struct wfx *f, struct run *r, const char *type, const char *subject,
+    struct wf_output *out)
 {
 	struct wf_input in;
 	char *cause = NULL;
 
 	memset(&in, 0, sizeof(in));
-	in.record = record;
-	in.topo = topo;
+	in.record = r->rec;
+	in.topo = r->topo;
 	in.channel = "trade";
 	in.orgs = f->published;
 	in.live = f->live;
-	in.results = results;
+	in.results = r->results;
 	in.type = type;
 	in.org = subject;
 	in.members = f->members;
 	in.consenters = f->consenters;
-	in.update = *update;
+	in.update = r->upd;
 	in.now = 1795430100;
 	assert_int_equal(wf_update_org_step(&in, out, &cause), 0);
 	assert_non_null(out->record);
 	if (out->store_update != NULL) {
-		json_decref(*update);
-		*update = json_incref(out->store_update);
+		json_decref(r->upd);
+		r->upd = json_incref(out->store_update);
 	}
-	json_decref(record);
-	return json_incref(out->record);
+	json_decref(r->rec);
+	r->rec = json_incref(out->record);
 }
 
 static void
@@ -208,77 +152,101 @@ out_clear(struct wf_output *out)
 	memset(out, 0, sizeof(*out));
 }
 
-/* The open task of MSP in REC whose type is TYPE, or NULL (TASKS keeps it). */
+/* R's RESULTS[ID]: a done update-sign with its signature. */
+static void
+signed_result(struct run *r, const char *id)
+{
+	result(r->results, id, "done", json_pack("{s:s, s:s}",
+	    "signatureHeader", "aGVhZGVy", "signature", "c2ln"));
+}
+
+/* One step of R (a new TYPE of SUBJECT when it has no record yet), its
+ * output cleared. */
+static void
+advance(struct wfx *f, struct run *r, const char *type, const char *subject)
+{
+	struct wf_output out;
+
+	step(f, r, type, subject, &out);
+	out_clear(&out);
+}
+
+/* The open task of MSP in R's record whose type is TYPE, or NULL (R's
+ * tasks keep it). */
 static const json_t *
-open_task(const json_t *rec, const char *msp, const json_t *results, const char *type,
-    json_t *tasks)
+open_task(struct run *r, const char *msp, const char *type)
 {
 	const json_t *t;
 	size_t i;
 
-	json_array_clear(tasks);
-	wf_open_tasks(rec, msp, results, NULL, tasks);
-	json_array_foreach(tasks, i, t)
-		if (strcmp(sget(t, "type"), type) == 0)
+	json_array_clear(r->tasks);
+	wf_open_tasks(r->rec, msp, r->results, NULL, r->tasks);
+	json_array_foreach(r->tasks, i, t)
+		if (strcmp(wfx_sget(t, "type"), type) == 0)
 			return t;
 	return NULL;
+}
+
+/*
+ * wf_update_org_next over TOPO, MEMBERS, CONS and RECORDS returns WANT; 1
+ * with TYPE, SUBJECT and ID as given (each checked unless NULL), 0 with
+ * nothing.
+ */
+static void
+next_is(const json_t *topo, const json_t *members, const json_t *cons,
+    const json_t *records, int want, const char *wtype, const char *wsubject,
+    const char *wid)
+{
+	char *type = NULL, *subject = NULL, *id = NULL;
+
+	assert_int_equal(wf_update_org_next(topo, "trade", members, cons,
+	    records, &type, &subject, &id), want);
+	if (want == 0) {
+		assert_null(type);
+		assert_null(id);
+	}
+	if (wtype != NULL)
+		assert_string_equal(type, wtype);
+	if (wsubject != NULL)
+		assert_string_equal(subject, wsubject);
+	if (wid != NULL)
+		assert_string_equal(id, wid);
+	free(type);
+	free(subject);
+	free(id);
 }
 
 static void
 t_next_order(void **state)
 {
-	struct cfix *f = *state;
+	struct wfx *f = *state;
 	json_t *topo, *records = json_object(), *members = json_deep_copy(f->members);
 	json_t *cons = json_deep_copy(f->consenters);
-	char *type = NULL, *subject = NULL, *id = NULL;
 
 	/* Org4's orderer to add, Org1's orderer1 to remove, Org4 to add as a
 	 * member: add-org first, then add-consenter, then remove-consenter. */
 	topo = load_doc("Org1MSP/orderer0, Org2MSP/orderer0, Org3MSP/orderer0, "
 	    "Org4MSP/orderer0", "Org1MSP, Org2MSP, Org3MSP, Org4MSP");
-	assert_int_equal(wf_update_org_next(topo, "trade", members, cons,
-	    records, &type, &subject, &id), 1);
-	assert_string_equal(type, "add-org");
-	assert_string_equal(subject, "Org4MSP");
-	free(type);
-	free(subject);
-	free(id);
+	next_is(topo, members, cons, records, 1, "add-org", "Org4MSP", NULL);
 	/* Once Org4MSP is a member: */
 	json_array_append_new(members, json_string("Org4MSP"));
-	assert_int_equal(wf_update_org_next(topo, "trade", members, cons,
-	    records, &type, &subject, &id), 1);
-	assert_string_equal(type, "add-consenter");
-	assert_string_equal(subject, "Org4MSP/orderer0");
-	free(type);
-	free(subject);
-	free(id);
+	next_is(topo, members, cons, records, 1, "add-consenter",
+	    "Org4MSP/orderer0", NULL);
 	/* Once Org4MSP/orderer0 is a consenter: */
 	json_array_append_new(cons, json_string("Org4MSP/orderer0"));
-	assert_int_equal(wf_update_org_next(topo, "trade", members, cons,
-	    records, &type, &subject, &id), 1);
-	assert_string_equal(type, "remove-consenter");
-	assert_string_equal(subject, "Org1MSP/orderer1");
-	free(type);
-	free(subject);
-	free(id);
+	next_is(topo, members, cons, records, 1, "remove-consenter",
+	    "Org1MSP/orderer1", NULL);
 	/* A running consenter change holds the channel: nothing else starts. */
 	json_object_set_new(records, REM, json_pack("{s:s, s:s, s:s, s:s, s:s}", "type",
 	    "remove-consenter", "channel", "trade", "org", "Org1MSP", "consenter",
 	    "Org1MSP/orderer1", "state", "running"));
-	assert_int_equal(wf_update_org_next(topo, "trade", members, cons,
-	    records, &type, &subject, &id), 1);
-	assert_string_equal(subject, "Org1MSP/orderer1");
-	free(type);
-	free(subject);
-	free(id);
+	next_is(topo, members, cons, records, 1, NULL, "Org1MSP/orderer1", NULL);
 	/* Without stored consenters, consenters are not compared. */
 	json_object_clear(records);
 	json_decref(topo);
 	topo = load_doc("Org1MSP/orderer0, Org4MSP/orderer0", "Org1MSP, Org2MSP, "
 	    "Org3MSP");
-	assert_int_equal(wf_update_org_next(topo, "trade", f->members, NULL, records,
-	    &type, &subject, &id), 0);
-	assert_null(type);
+	next_is(topo, f->members, NULL, records, 0, NULL, NULL, NULL);
 	json_decref(topo);
 	json_decref(records);
 	json_decref(members);
@@ -288,9 +256,8 @@ t_next_order(void **state)
 static void
 t_generations(void **state)
 {
-	struct cfix *f = *state;
+	struct wfx *f = *state;
 	json_t *topo, *records = json_object();
-	char *type = NULL, *subject = NULL, *id = NULL;
 
 	topo = load_doc("Org1MSP/orderer0, Org1MSP/orderer1, Org2MSP/orderer0, "
 	    "Org3MSP/orderer0", "Org1MSP, Org2MSP, Org3MSP, Org4MSP");
@@ -298,29 +265,19 @@ t_generations(void **state)
 	json_object_set_new(records, "add-org-trade-Org4MSP", json_pack("{s:s, s:s, "
 	    "s:s, s:s, s:s}", "id", "add-org-trade-Org4MSP", "type", "add-org",
 	    "channel", "trade", "org", "Org4MSP", "state", "succeeded"));
-	assert_int_equal(wf_update_org_next(topo, "trade", f->members, f->consenters,
-	    records, &type, &subject, &id), 1);
-	assert_string_equal(id, "add-org-trade-Org4MSP-2");
-	free(type);
-	free(subject);
-	free(id);
+	next_is(topo, f->members, f->consenters, records, 1, NULL, NULL,
+	    "add-org-trade-Org4MSP-2");
 	/* An id another change bears is passed over. */
 	json_object_set_new(records, "add-org-trade-Org4MSP-2", json_pack("{s:s, s:s, "
 	    "s:s, s:s}", "type", "add-org", "channel", "trade", "org", "Org4MSP-2",
 	    "state", "failed"));
-	assert_int_equal(wf_update_org_next(topo, "trade", f->members, f->consenters,
-	    records, &type, &subject, &id), 1);
-	assert_string_equal(id, "add-org-trade-Org4MSP-3");
-	free(type);
-	free(subject);
-	free(id);
+	next_is(topo, f->members, f->consenters, records, 1, NULL, NULL,
+	    "add-org-trade-Org4MSP-3");
 	/* A failed run is not tried again by itself: nothing else to do. */
 	json_object_set_new(records, "add-org-trade-Org4MSP-3", json_pack("{s:s, s:s, "
 	    "s:s, s:s}", "type", "add-org", "channel", "trade", "org", "Org4MSP",
 	    "state", "failed"));
-	assert_int_equal(wf_update_org_next(topo, "trade", f->members, f->consenters,
-	    records, &type, &subject, &id), 0);
-	assert_null(id);
+	next_is(topo, f->members, f->consenters, records, 0, NULL, NULL, NULL);
 	json_decref(records);
 	json_decref(topo);
 }
@@ -328,85 +285,78 @@ t_generations(void **state)
 static void
 t_add_consenter(void **state)
 {
-	struct cfix *f = *state;
+	struct wfx *f = *state;
 	struct wf_output out;
-	json_t *topo, *rec = NULL, *results = json_object(), *upd = NULL;
-	json_t *tasks = json_array();
+	struct run r;
 	const json_t *t, *sign;
 
-	topo = load_doc("Org1MSP/orderer0, Org1MSP/orderer1, Org2MSP/orderer0, "
+	run_open(&r, "Org1MSP/orderer0, Org1MSP/orderer1, Org2MSP/orderer0, "
 	    "Org3MSP/orderer0, Org4MSP/orderer0", "Org1MSP, Org2MSP, Org3MSP");
-	rec = step(f, topo, WF_ADD_CONSENTER, "Org4MSP/orderer0", rec, results, &upd, &out);
-	out_clear(&out);
-	assert_string_equal(sget(rec, "id"), ADD);
-	assert_string_equal(sget(rec, "org"), "Org4MSP");
-	assert_string_equal(sget(rec, "consenter"), "Org4MSP/orderer0");
-	assert_string_equal(sget(rec, "node"), "orderer0");
+	advance(f, &r, WF_ADD_CONSENTER, "Org4MSP/orderer0");
+	assert_string_equal(wfx_sget(r.rec, "id"), ADD);
+	assert_string_equal(wfx_sget(r.rec, "org"), "Org4MSP");
+	assert_string_equal(wfx_sget(r.rec, "consenter"), "Org4MSP/orderer0");
+	assert_string_equal(wfx_sget(r.rec, "node"), "orderer0");
 	/* The signers: the orgs owning the consenters before, once each. */
-	assert_int_equal(json_array_size(json_object_get(rec, "members")), 3);
-	assert_int_equal(json_array_size(json_object_get(rec, "consenters")), 4);
-	assert_string_equal(nstate(rec, "collect"), "done");
-	assert_string_equal(nstate(rec, "prepare"), "running");
-	assert_null(step_named(rec, "join-peers"));
-	assert_string_equal(nstate(rec, "join-orderer"), "pending");
+	assert_int_equal(json_array_size(json_object_get(r.rec, "members")), 3);
+	assert_int_equal(json_array_size(json_object_get(r.rec, "consenters")), 4);
+	assert_string_equal(wfx_nstate(r.rec, "collect"), "done");
+	assert_string_equal(wfx_nstate(r.rec, "prepare"), "running");
+	assert_null(wfx_step_named(r.rec, "join-peers"));
+	assert_string_equal(wfx_nstate(r.rec, "join-orderer"), "pending");
 	/* Org1 prepares, told the change and where to fetch the config. */
-	t = open_task(rec, "Org1MSP", results, "update-prepare", tasks);
+	t = open_task(&r, "Org1MSP", "update-prepare");
 	assert_non_null(t);
-	assert_string_equal(sget(t, "id"), ADD ".update-prepare.Org1MSP");
-	assert_string_equal(sget(json_object_get(t, "change"), "addConsenter"),
+	assert_string_equal(wfx_sget(t, "id"), ADD ".update-prepare.Org1MSP");
+	assert_string_equal(wfx_sget(json_object_get(t, "change"), "addConsenter"),
 	    "Org4MSP/orderer0");
 	assert_int_equal(json_array_size(json_object_get(t, "orderers")), 4);
-	assert_null(open_task(rec, "Org4MSP", results, "update-prepare", tasks));
+	assert_null(open_task(&r, "Org4MSP", "update-prepare"));
 
-	result(results, ADD ".update-prepare.Org1MSP", "done",
+	result(r.results, ADD ".update-prepare.Org1MSP", "done",
 	    json_deep_copy(f->prepared));
-	rec = step(f, topo, NULL, NULL, rec, results, &upd, &out);
+	step(f, &r, NULL, NULL, &out);
 	assert_non_null(out.store_update);
 	out_clear(&out);
-	sign = step_named(rec, "sign");
-	assert_string_equal(sget(sign, "state"), "running");
-	assert_string_equal(sget(sign, "policy"), "MAJORITY");
+	sign = wfx_step_named(r.rec, "sign");
+	assert_string_equal(wfx_sget(sign, "state"), "running");
+	assert_string_equal(wfx_sget(sign, "policy"), "MAJORITY");
 	assert_int_equal(json_integer_value(json_object_get(sign, "required")), 2);
 	/* Org4 is not an orderer org yet: it need not sign. */
 	assert_int_equal(json_array_size(json_object_get(sign, "mustSign")), 0);
 	assert_int_equal(json_array_size(json_object_get(sign, "tasks")), 3);
-	t = open_task(rec, "Org3MSP", results, "update-sign", tasks);
+	t = open_task(&r, "Org3MSP", "update-sign");
 	assert_non_null(t);
-	assert_string_equal(sget(json_object_get(t, "change"), "addConsenter"),
+	assert_string_equal(wfx_sget(json_object_get(t, "change"), "addConsenter"),
 	    "Org4MSP/orderer0");
-	assert_non_null(sget(t, "update"));
+	assert_non_null(wfx_sget(t, "update"));
 
-	result(results, ADD ".update-sign.Org2MSP", "done", json_pack("{s:s, s:s}",
-	    "signatureHeader", "aGVhZGVy", "signature", "c2ln"));
-	rec = step(f, topo, NULL, NULL, rec, results, &upd, &out);
-	out_clear(&out);
-	assert_string_equal(nstate(rec, "sign"), "running");
-	result(results, ADD ".update-sign.Org3MSP", "done", json_pack("{s:s, s:s}",
-	    "signatureHeader", "aGVhZGVy", "signature", "c2ln"));
-	rec = step(f, topo, NULL, NULL, rec, results, &upd, &out);
-	out_clear(&out);
-	assert_string_equal(nstate(rec, "sign"), "done");
-	t = open_task(rec, "Org1MSP", results, "update-submit", tasks);
+	signed_result(&r, ADD ".update-sign.Org2MSP");
+	advance(f, &r, NULL, NULL);
+	assert_string_equal(wfx_nstate(r.rec, "sign"), "running");
+	signed_result(&r, ADD ".update-sign.Org3MSP");
+	advance(f, &r, NULL, NULL);
+	assert_string_equal(wfx_nstate(r.rec, "sign"), "done");
+	t = open_task(&r, "Org1MSP", "update-submit");
 	assert_non_null(t);
 	assert_int_equal(json_array_size(json_object_get(t, "signatures")), 2);
 
-	result(results, ADD ".update-submit.Org1MSP", "done", json_pack("{s:i}",
+	result(r.results, ADD ".update-submit.Org1MSP", "done", json_pack("{s:i}",
 	    "blockNumber", 6));
-	rec = step(f, topo, NULL, NULL, rec, results, &upd, &out);
-	out_clear(&out);
-	assert_string_equal(nstate(rec, "join-orderer"), "running");
+	advance(f, &r, NULL, NULL);
+	assert_string_equal(wfx_nstate(r.rec, "join-orderer"), "running");
 	/* Org4 joins its orderer with the channel's newest config block. */
-	t = open_task(rec, "Org4MSP", results, "join-orderer", tasks);
+	t = open_task(&r, "Org4MSP", "join-orderer");
 	assert_non_null(t);
-	assert_string_equal(sget(t, "id"), ADD ".join-orderer.Org4MSP.orderer0");
-	assert_string_equal(sget(t, "node"), "orderer0");
-	assert_string_equal(sget(t, "blockFrom"), "channel");
+	assert_string_equal(wfx_sget(t, "id"), ADD ".join-orderer.Org4MSP.orderer0");
+	assert_string_equal(wfx_sget(t, "node"), "orderer0");
+	assert_string_equal(wfx_sget(t, "blockFrom"), "channel");
 	assert_null(json_object_get(t, "block"));
 	assert_int_equal(json_array_size(json_object_get(t, "orderers")), 4);
 
-	result(results, ADD ".join-orderer.Org4MSP.orderer0", "done", NULL);
-	rec = step(f, topo, NULL, NULL, rec, results, &upd, &out);
-	assert_string_equal(sget(rec, "state"), "succeeded");
+	result(r.results, ADD ".join-orderer.Org4MSP.orderer0", "done", NULL);
+	step(f, &r, NULL, NULL, &out);
+	assert_string_equal(wfx_sget(r.rec, "state"), "succeeded");
 	assert_null(out.members);
 	assert_non_null(out.consenters);
 	assert_int_equal(json_array_size(out.consenters), 5);
@@ -414,39 +364,31 @@ t_add_consenter(void **state)
 	    "Org4MSP/orderer0");
 	out_clear(&out);
 	/* Once over, the same inputs change nothing. */
-	rec = step(f, topo, NULL, NULL, rec, results, &upd, &out);
+	step(f, &r, NULL, NULL, &out);
 	assert_int_equal(out.changed, 0);
 	out_clear(&out);
-	json_decref(rec);
-	json_decref(upd);
-	json_decref(results);
-	json_decref(tasks);
-	json_decref(topo);
+	run_close(&r);
 }
 
 static void
 t_remove_consenter_owner_must_sign(void **state)
 {
-	struct cfix *f = *state;
-	struct wf_output out;
-	json_t *topo, *rec = NULL, *results = json_object(), *upd = NULL;
-	json_t *tasks = json_array();
+	struct wfx *f = *state;
+	struct run r;
 	const json_t *t, *sign, *o;
 	size_t i;
 	int seen = 0;
 
-	topo = load_doc("Org1MSP/orderer0, Org2MSP/orderer0, Org3MSP/orderer0",
+	run_open(&r, "Org1MSP/orderer0, Org2MSP/orderer0, Org3MSP/orderer0",
 	    "Org1MSP, Org2MSP, Org3MSP");
-	rec = step(f, topo, WF_REMOVE_CONSENTER, "Org1MSP/orderer1", rec, results, &upd,
-	    &out);
-	out_clear(&out);
-	assert_string_equal(sget(rec, "id"), REM);
-	assert_null(step_named(rec, "collect"));
-	assert_string_equal(nstate(rec, "leave-orderer"), "pending");
+	advance(f, &r, WF_REMOVE_CONSENTER, "Org1MSP/orderer1");
+	assert_string_equal(wfx_sget(r.rec, "id"), REM);
+	assert_null(wfx_step_named(r.rec, "collect"));
+	assert_string_equal(wfx_nstate(r.rec, "leave-orderer"), "pending");
 	/* The owner of the consenter removed does not prepare. */
-	t = open_task(rec, "Org2MSP", results, "update-prepare", tasks);
+	t = open_task(&r, "Org2MSP", "update-prepare");
 	assert_non_null(t);
-	assert_string_equal(sget(json_object_get(t, "change"), "removeConsenter"),
+	assert_string_equal(wfx_sget(json_object_get(t, "change"), "removeConsenter"),
 	    "Org1MSP/orderer1");
 	/* Nor is the consenter removed a place to fetch from. */
 	assert_int_equal(json_array_size(json_object_get(t, "orderers")), 3);
@@ -455,83 +397,64 @@ t_remove_consenter_owner_must_sign(void **state)
 			seen = 1;
 	assert_int_equal(seen, 0);
 
-	result(results, REM ".update-prepare.Org2MSP", "done",
+	result(r.results, REM ".update-prepare.Org2MSP", "done",
 	    json_deep_copy(f->prepared));
-	rec = step(f, topo, NULL, NULL, rec, results, &upd, &out);
-	out_clear(&out);
-	sign = step_named(rec, "sign");
+	advance(f, &r, NULL, NULL);
+	sign = wfx_step_named(r.rec, "sign");
 	/* Org1 keeps orderer0: its Endpoints change, it must sign. */
 	assert_string_equal(json_string_value(json_array_get(json_object_get(sign,
 	    "mustSign"), 0)), "Org1MSP");
-	result(results, REM ".update-sign.Org2MSP", "done", json_pack("{s:s, s:s}",
-	    "signatureHeader", "aGVhZGVy", "signature", "c2ln"));
-	result(results, REM ".update-sign.Org3MSP", "done", json_pack("{s:s, s:s}",
-	    "signatureHeader", "aGVhZGVy", "signature", "c2ln"));
-	rec = step(f, topo, NULL, NULL, rec, results, &upd, &out);
-	out_clear(&out);
+	signed_result(&r, REM ".update-sign.Org2MSP");
+	signed_result(&r, REM ".update-sign.Org3MSP");
+	advance(f, &r, NULL, NULL);
 	/* A majority signed, but not the owner: still running. */
-	assert_string_equal(nstate(rec, "sign"), "running");
-	result(results, REM ".update-sign.Org1MSP", "failed", NULL);
-	rec = step(f, topo, NULL, NULL, rec, results, &upd, &out);
-	out_clear(&out);
-	assert_string_equal(nstate(rec, "sign"), "failed");
-	assert_string_equal(sget(rec, "state"), "failed");
-	assert_non_null(strstr(sget(rec, "lastError"), "Org1MSP must sign"));
-	json_decref(rec);
-	json_decref(upd);
-	json_decref(results);
-	json_decref(tasks);
-	json_decref(topo);
+	assert_string_equal(wfx_nstate(r.rec, "sign"), "running");
+	result(r.results, REM ".update-sign.Org1MSP", "failed", NULL);
+	advance(f, &r, NULL, NULL);
+	assert_string_equal(wfx_nstate(r.rec, "sign"), "failed");
+	assert_string_equal(wfx_sget(r.rec, "state"), "failed");
+	assert_non_null(strstr(wfx_sget(r.rec, "lastError"), "Org1MSP must sign"));
+	run_close(&r);
 }
 
 static void
 t_remove_consenter_leave(void **state)
 {
-	struct cfix *f = *state;
+	struct wfx *f = *state;
 	struct wf_output out;
-	json_t *topo, *rec = NULL, *results = json_object(), *upd = NULL;
-	json_t *tasks = json_array();
+	struct run r;
 	const json_t *t;
 
 	/* Org3's only consenter goes: its Orderer group goes, no mustSign. */
-	topo = load_doc("Org1MSP/orderer0, Org1MSP/orderer1, Org2MSP/orderer0",
+	run_open(&r, "Org1MSP/orderer0, Org1MSP/orderer1, Org2MSP/orderer0",
 	    "Org1MSP, Org2MSP, Org3MSP");
-	rec = step(f, topo, WF_REMOVE_CONSENTER, "Org3MSP/orderer0", rec, results, &upd,
-	    &out);
-	out_clear(&out);
-	result(results, "remove-consenter-trade-Org3MSP.orderer0.update-prepare.Org1MSP",
-	    "done", json_deep_copy(f->prepared));
-	rec = step(f, topo, NULL, NULL, rec, results, &upd, &out);
-	out_clear(&out);
-	assert_int_equal(json_array_size(json_object_get(step_named(rec, "sign"),
+	advance(f, &r, WF_REMOVE_CONSENTER, "Org3MSP/orderer0");
+	result(r.results,
+	    "remove-consenter-trade-Org3MSP.orderer0.update-prepare.Org1MSP", "done",
+	    json_deep_copy(f->prepared));
+	advance(f, &r, NULL, NULL);
+	assert_int_equal(json_array_size(json_object_get(wfx_step_named(r.rec, "sign"),
 	    "mustSign")), 0);
-	result(results, "remove-consenter-trade-Org3MSP.orderer0.update-sign.Org1MSP",
-	    "done", json_pack("{s:s, s:s}", "signatureHeader", "aGVhZGVy", "signature",
-	    "c2ln"));
-	result(results, "remove-consenter-trade-Org3MSP.orderer0.update-sign.Org2MSP",
-	    "done", json_pack("{s:s, s:s}", "signatureHeader", "aGVhZGVy", "signature",
-	    "c2ln"));
-	rec = step(f, topo, NULL, NULL, rec, results, &upd, &out);
-	out_clear(&out);
-	result(results, "remove-consenter-trade-Org3MSP.orderer0.update-submit.Org1MSP",
-	    "done", NULL);
-	rec = step(f, topo, NULL, NULL, rec, results, &upd, &out);
-	out_clear(&out);
-	t = open_task(rec, "Org3MSP", results, "leave-orderer", tasks);
+	signed_result(&r,
+	    "remove-consenter-trade-Org3MSP.orderer0.update-sign.Org1MSP");
+	signed_result(&r,
+	    "remove-consenter-trade-Org3MSP.orderer0.update-sign.Org2MSP");
+	advance(f, &r, NULL, NULL);
+	result(r.results,
+	    "remove-consenter-trade-Org3MSP.orderer0.update-submit.Org1MSP", "done",
+	    NULL);
+	advance(f, &r, NULL, NULL);
+	t = open_task(&r, "Org3MSP", "leave-orderer");
 	assert_non_null(t);
-	assert_string_equal(sget(t, "node"), "orderer0");
-	assert_string_equal(sget(t, "id"),
+	assert_string_equal(wfx_sget(t, "node"), "orderer0");
+	assert_string_equal(wfx_sget(t, "id"),
 	    "remove-consenter-trade-Org3MSP.orderer0.leave-orderer.Org3MSP.orderer0");
-	result(results, sget(t, "id"), "done", NULL);
-	rec = step(f, topo, NULL, NULL, rec, results, &upd, &out);
-	assert_string_equal(sget(rec, "state"), "succeeded");
+	result(r.results, wfx_sget(t, "id"), "done", NULL);
+	step(f, &r, NULL, NULL, &out);
+	assert_string_equal(wfx_sget(r.rec, "state"), "succeeded");
 	assert_int_equal(json_array_size(out.consenters), 3);
 	out_clear(&out);
-	json_decref(rec);
-	json_decref(upd);
-	json_decref(results);
-	json_decref(tasks);
-	json_decref(topo);
+	run_close(&r);
 }
 
 static void
@@ -556,12 +479,12 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(t_next_order, setup, teardown),
-		cmocka_unit_test_setup_teardown(t_generations, setup, teardown),
-		cmocka_unit_test_setup_teardown(t_add_consenter, setup, teardown),
+		cmocka_unit_test_setup_teardown(t_next_order, setup, wfx_teardown),
+		cmocka_unit_test_setup_teardown(t_generations, setup, wfx_teardown),
+		cmocka_unit_test_setup_teardown(t_add_consenter, setup, wfx_teardown),
 		cmocka_unit_test_setup_teardown(t_remove_consenter_owner_must_sign, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(t_remove_consenter_leave, setup, teardown),
+		    wfx_teardown),
+		cmocka_unit_test_setup_teardown(t_remove_consenter_leave, setup, wfx_teardown),
 		cmocka_unit_test(t_channel_consenters),
 	};
 

@@ -12,21 +12,16 @@
 #include <string.h>
 
 #include <cmocka.h>
-#include <openssl/evp.h>
 
 #include "api.h"
 #include "b64.h"
-#include "fabric_update.h"
 #include "topology.h"
+#include "wfx.h"
 #include "workflow.h"
 #include "xmalloc.h"
 
 static const char doc_yaml[] =
-    "apiVersion: fabfed.io/v1alpha1\n"
-    "kind: Consortium\n"
-    "metadata: {name: trade-finance}\n"
-    "spec:\n"
-    "  orgs:\n"
+    WFX_DOC_HEAD
     "    - mspId: Org1MSP\n"
     "      domain: org1.example.com\n"
     "      cluster: {name: c1, region: r1}\n"
@@ -543,11 +538,7 @@ t_result_parse_limits(void **state)
 /* ---- add-org / remove-org (wf_update_org.c) ---- */
 
 static const char doc4_yaml[] =
-    "apiVersion: fabfed.io/v1alpha1\n"
-    "kind: Consortium\n"
-    "metadata: {name: trade-finance}\n"
-    "spec:\n"
-    "  orgs:\n"
+    WFX_DOC_HEAD
     "    - mspId: Org1MSP\n"
     "      domain: org1.example.com\n"
     "      cluster: {name: c1, region: r1}\n"
@@ -587,27 +578,11 @@ static const char doc4_yaml[] =
 #define AW_P41   AW ".join-peer.Org4MSP.peer1"
 #define AW_A4    AW ".anchor-peers.Org4MSP"
 
-struct ufix {
-	json_t *topo;
-	json_t *published;
-	json_t *live;       /* Org1..Org4 */
-	json_t *members;    /* Org1..Org3 */
-	json_t *genesis;
-	json_t *prepared;   /* a valid prepare result's detail */
-	json_t *update;     /* the stored value made from it */
-};
-
 static json_t *
 load_doc4(const char *policy)
 {
-	struct topo_diags d;
-	char *text = xasprintf(doc4_yaml, policy);
-	json_t *t;
+	json_t *t = wfx_doc(doc4_yaml, policy);
 
-	topo_diags_init(&d);
-	t = topology_load(text, strlen(text), &d);
-	topo_diags_free(&d);
-	free(text);
 	assert_non_null(t);
 	return t;
 }
@@ -615,64 +590,27 @@ load_doc4(const char *policy)
 static int
 usetup(void **state)
 {
-	struct ufix *f = xcalloc(1, sizeof(*f));
-	Common__ConfigUpdate cu = COMMON__CONFIG_UPDATE__INIT;
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0, i;
-	char hex[65], *b64;
-	uint8_t *bytes;
-	size_t len;
+	struct wfx *f = xcalloc(1, sizeof(*f));
 
 	f->topo = load_doc4("MAJORITY");
-	f->published = json_object();
-	for (i = 1; i <= 4; i++) {
-		char *m = xasprintf("Org%uMSP", i);
-
-		json_object_set_new(f->published, m, json_pack("{s:{s:s}, s:{s:[]}}", "msp",
-		    "mspId", m, "endpoints", "peers"));
-		free(m);
-	}
-	f->live = json_pack("{s:b, s:b, s:b, s:b}", "Org1MSP", 1, "Org2MSP", 1,
-	    "Org3MSP", 1, "Org4MSP", 1);
+	f->published = wfx_published(4, "peers");
+	f->live = wfx_live(4);
 	f->members = json_pack("[s, s, s]", "Org3MSP", "Org1MSP", "Org2MSP");
 	f->genesis = json_pack("{s:s, s:s, s:s}", "block", "AAECAwQF",
 	    "sha256", "3f2a00", "workflow", "create-channel-trade");
-	cu.channel_id = (char *)"trade";
-	bytes = fupd_pack(&cu, &len);
-	assert_non_null(bytes);
-	assert_int_equal(EVP_Digest(bytes, len, md, &mdlen, EVP_sha256(), NULL), 1);
-	for (i = 0; i < mdlen; i++)
-		snprintf(hex + 2 * i, 3, "%02x", md[i]);
-	b64 = b64_encode(bytes, len, 0);
-	f->prepared = json_pack("{s:s, s:s, s:i}", "update", b64, "sha256", hex,
+	f->prepared = wfx_prepared("trade", 3);
+	assert_non_null(f->prepared);
+	f->update = json_pack("{s:O, s:O, s:s, s:i}", "update",
+	    json_object_get(f->prepared, "update"), "sha256",
+	    json_object_get(f->prepared, "sha256"), "preparedBy", "Org1MSP",
 	    "configBlock", 3);
-	f->update = json_pack("{s:s, s:s, s:s, s:i}", "update", b64, "sha256", hex,
-	    "preparedBy", "Org1MSP", "configBlock", 3);
-	free(b64);
-	free(bytes);
 	*state = f;
-	return 0;
-}
-
-static int
-uteardown(void **state)
-{
-	struct ufix *f = *state;
-
-	json_decref(f->topo);
-	json_decref(f->published);
-	json_decref(f->live);
-	json_decref(f->members);
-	json_decref(f->genesis);
-	json_decref(f->prepared);
-	json_decref(f->update);
-	free(f);
 	return 0;
 }
 
 /* One add-org / remove-org step; OUT's record, store_update and members are the caller's. */
 static void
-ustep(const struct ufix *f, const json_t *topo, const char *type, const char *org,
+ustep(const struct wfx *f, const json_t *topo, const char *type, const char *org,
     const json_t *record, const json_t *live, const json_t *results,
     const json_t *update, struct wf_output *out)
 {
@@ -706,44 +644,15 @@ out_clear(struct wf_output *out)
 }
 
 static const json_t *
-step_named(const json_t *rec, const char *name)
-{
-	const json_t *s;
-	size_t i;
-
-	json_array_foreach(json_object_get(rec, "steps"), i, s)
-		if (strcmp(json_string_value(json_object_get(s, "name")), name) == 0)
-			return s;
-	return NULL;
-}
-
-static const char *
-nstate(const json_t *rec, const char *name)
-{
-	return json_string_value(json_object_get(step_named(rec, name), "state"));
-}
-
-static const json_t *
 ntask(const json_t *rec, const char *name, const char *id)
 {
 	const json_t *t;
 	size_t i;
 
-	json_array_foreach(json_object_get(step_named(rec, name), "tasks"), i, t)
+	json_array_foreach(json_object_get(wfx_step_named(rec, name), "tasks"), i, t)
 		if (strcmp(json_string_value(json_object_get(t, "id")), id) == 0)
 			return t;
 	return NULL;
-}
-
-/* {"<id>": {"state": ST, "message": MSG, "detail": DETAIL}} added to R. */
-static void
-result_add(json_t *r, const char *id, const char *st, const char *msg, json_t *detail)
-{
-	json_t *v = json_pack("{s:s, s:s}", "state", st, "message", msg);
-
-	if (detail != NULL)
-		json_object_set_new(v, "detail", detail);
-	json_object_set_new(r, id, v);
 }
 
 static json_t *
@@ -758,12 +667,12 @@ sig_detail(const char *tag)
 
 /* The record at its sign step: prepared by Org1MSP, update stored. */
 static json_t *
-at_sign(const struct ufix *f, const json_t *topo, json_t *results)
+at_sign(const struct wfx *f, const json_t *topo, json_t *results)
 {
 	struct wf_output out;
 	json_t *rec;
 
-	result_add(results, AW_PREP, "done", "prepared", json_deep_copy(f->prepared));
+	wfx_result(results, AW_PREP, "done", "prepared", json_deep_copy(f->prepared));
 	ustep(f, topo, WF_ADD_ORG, "Org4MSP", NULL, NULL, results, NULL, &out);
 	assert_non_null(out.store_update);
 	rec = json_incref(out.record);
@@ -774,7 +683,7 @@ at_sign(const struct ufix *f, const json_t *topo, json_t *results)
 static void
 t_add_collect_waits(void **state)
 {
-	struct ufix *f = *state;
+	struct wfx *f = *state;
 	struct wf_output out;
 	json_t *pub = json_deep_copy(f->published);
 	const json_t *c;
@@ -801,9 +710,9 @@ t_add_collect_waits(void **state)
 	assert_string_equal(sget(out.record, "org"), "Org4MSP");
 	assert_string_equal(sget(out.record, "state"), "running");
 	assert_int_equal(json_array_size(json_object_get(out.record, "steps")), 6);
-	assert_string_equal(nstate(out.record, "collect"), "waiting");
-	assert_string_equal(nstate(out.record, "prepare"), "pending");
-	c = json_object_get(step_named(out.record, "collect"), "waitingFor");
+	assert_string_equal(wfx_nstate(out.record, "collect"), "waiting");
+	assert_string_equal(wfx_nstate(out.record, "prepare"), "pending");
+	c = json_object_get(wfx_step_named(out.record, "collect"), "waitingFor");
 	assert_int_equal(json_array_size(c), 1);
 	assert_string_equal(json_string_value(json_array_get(c, 0)), "Org4MSP");
 	/* The signers are frozen, sorted. */
@@ -818,7 +727,7 @@ t_add_collect_waits(void **state)
 static void
 t_add_prepare_submitter(void **state)
 {
-	struct ufix *f = *state;
+	struct wfx *f = *state;
 	struct wf_output out;
 	json_t *live = json_pack("{s:b, s:b, s:b}", "Org2MSP", 1, "Org3MSP", 1,
 	    "Org4MSP", 1), *tasks = json_array(), *none = json_object();
@@ -826,9 +735,9 @@ t_add_prepare_submitter(void **state)
 
 	/* Org1MSP unreachable: Org2MSP prepares. */
 	ustep(f, NULL, WF_ADD_ORG, "Org4MSP", NULL, live, NULL, NULL, &out);
-	assert_string_equal(nstate(out.record, "collect"), "done");
-	assert_string_equal(nstate(out.record, "prepare"), "running");
-	assert_int_equal(json_array_size(json_object_get(step_named(out.record, "prepare"),
+	assert_string_equal(wfx_nstate(out.record, "collect"), "done");
+	assert_string_equal(wfx_nstate(out.record, "prepare"), "running");
+	assert_int_equal(json_array_size(json_object_get(wfx_step_named(out.record, "prepare"),
 	    "tasks")), 1);
 	t = ntask(out.record, "prepare", AW ".update-prepare.Org2MSP");
 	assert_non_null(t);
@@ -849,8 +758,8 @@ t_add_prepare_submitter(void **state)
 	out_clear(&out);
 	/* None reachable: waiting for all of them. */
 	ustep(f, NULL, WF_ADD_ORG, "Org4MSP", NULL, none, NULL, NULL, &out);
-	assert_string_equal(nstate(out.record, "prepare"), "waiting");
-	assert_int_equal(json_array_size(json_object_get(step_named(out.record, "prepare"),
+	assert_string_equal(wfx_nstate(out.record, "prepare"), "waiting");
+	assert_int_equal(json_array_size(json_object_get(wfx_step_named(out.record, "prepare"),
 	    "waitingFor")), 3);
 	out_clear(&out);
 	json_decref(live);
@@ -861,14 +770,14 @@ t_add_prepare_submitter(void **state)
 static void
 t_add_prepared_sign_sent(void **state)
 {
-	struct ufix *f = *state;
+	struct wfx *f = *state;
 	struct wf_output out;
 	json_t *results = json_object(), *rec, *tasks = json_array(), *bad;
 	const json_t *t;
 	const char *m[] = { "Org1MSP", "Org2MSP", "Org3MSP" };
 	size_t i;
 
-	result_add(results, AW_PREP, "done", "prepared", json_deep_copy(f->prepared));
+	wfx_result(results, AW_PREP, "done", "prepared", json_deep_copy(f->prepared));
 	ustep(f, NULL, WF_ADD_ORG, "Org4MSP", NULL, NULL, results, NULL, &out);
 	assert_true(out.changed);
 	assert_non_null(out.store_update);
@@ -876,14 +785,14 @@ t_add_prepared_sign_sent(void **state)
 	assert_string_equal(sget(out.store_update, "preparedBy"), "Org1MSP");
 	assert_int_equal(json_integer_value(json_object_get(out.store_update,
 	    "configBlock")), 3);
-	assert_string_equal(nstate(out.record, "prepare"), "done");
-	assert_string_equal(nstate(out.record, "sign"), "running");
-	assert_string_equal(nstate(out.record, "submit"), "pending");
-	assert_string_equal(sget(step_named(out.record, "sign"), "policy"), "MAJORITY");
-	assert_int_equal(json_integer_value(json_object_get(step_named(out.record, "sign"),
+	assert_string_equal(wfx_nstate(out.record, "prepare"), "done");
+	assert_string_equal(wfx_nstate(out.record, "sign"), "running");
+	assert_string_equal(wfx_nstate(out.record, "submit"), "pending");
+	assert_string_equal(sget(wfx_step_named(out.record, "sign"), "policy"), "MAJORITY");
+	assert_int_equal(json_integer_value(json_object_get(wfx_step_named(out.record, "sign"),
 	    "required")), 2);
 	/* Every current member at once, not the new org. */
-	assert_int_equal(json_array_size(json_object_get(step_named(out.record, "sign"),
+	assert_int_equal(json_array_size(json_object_get(wfx_step_named(out.record, "sign"),
 	    "tasks")), 3);
 	rec = json_incref(out.record);
 	out_clear(&out);
@@ -912,7 +821,7 @@ t_add_prepared_sign_sent(void **state)
 	/* A prepared update whose SHA-256 is not its bytes' fails prepare. */
 	bad = json_deep_copy(f->prepared);
 	json_object_set_new(bad, "sha256", json_string("00"));
-	result_add(results, AW_PREP, "done", "prepared", bad);
+	wfx_result(results, AW_PREP, "done", "prepared", bad);
 	ustep(f, NULL, WF_ADD_ORG, "Org4MSP", NULL, NULL, results, NULL, &out);
 	assert_null(out.store_update);
 	assert_string_equal(sget(out.record, "state"), "failed");
@@ -926,23 +835,23 @@ t_add_prepared_sign_sent(void **state)
 static void
 t_sign_majority(void **state)
 {
-	struct ufix *f = *state;
+	struct wfx *f = *state;
 	struct wf_output out;
 	json_t *results = json_object(), *rec, *tasks = json_array();
 	const json_t *t, *sigs;
 
 	rec = at_sign(f, NULL, results);
-	result_add(results, AW_S1, "done", "signed", sig_detail("h1"));
+	wfx_result(results, AW_S1, "done", "signed", sig_detail("h1"));
 	ustep(f, NULL, NULL, NULL, rec, NULL, results, f->update, &out);
-	assert_string_equal(nstate(out.record, "sign"), "running");
+	assert_string_equal(wfx_nstate(out.record, "sign"), "running");
 	assert_string_equal(sget(ntask(out.record, "sign", AW_S1), "state"), "done");
 	out_clear(&out);
-	result_add(results, AW_S3, "done", "signed", sig_detail("h3"));
+	wfx_result(results, AW_S3, "done", "signed", sig_detail("h3"));
 	ustep(f, NULL, NULL, NULL, rec, NULL, results, f->update, &out);
 	/* 2 of 3 meet MAJORITY while Org2MSP's task is still sent. */
-	assert_string_equal(nstate(out.record, "sign"), "done");
+	assert_string_equal(wfx_nstate(out.record, "sign"), "done");
 	assert_string_equal(sget(ntask(out.record, "sign", AW_S2), "state"), "sent");
-	assert_string_equal(nstate(out.record, "submit"), "running");
+	assert_string_equal(wfx_nstate(out.record, "submit"), "running");
 	t = ntask(out.record, "submit", AW_SUB);
 	assert_non_null(t);
 	assert_string_equal(sget(t, "org"), "Org1MSP");
@@ -964,7 +873,7 @@ t_sign_majority(void **state)
 	wf_open_tasks(rec, "Org2MSP", NULL, f->genesis, tasks);
 	assert_int_equal(json_array_size(tasks), 0);
 	/* A later signature is used too. */
-	result_add(results, AW_S2, "done", "signed", sig_detail("h2"));
+	wfx_result(results, AW_S2, "done", "signed", sig_detail("h2"));
 	ustep(f, NULL, NULL, NULL, rec, NULL, results, f->update, &out);
 	assert_int_equal(json_array_size(json_object_get(ntask(out.record, "submit",
 	    AW_SUB), "signatures")), 3);
@@ -977,27 +886,27 @@ t_sign_majority(void **state)
 static void
 t_sign_all(void **state)
 {
-	struct ufix *f = *state;
+	struct wfx *f = *state;
 	struct wf_output out;
 	json_t *topo = load_doc4("ALL"), *results = json_object(), *rec;
 
 	rec = at_sign(f, topo, results);
-	assert_string_equal(sget(step_named(rec, "sign"), "policy"), "ALL");
-	result_add(results, AW_S1, "done", "signed", sig_detail("h1"));
-	result_add(results, AW_S2, "done", "signed", sig_detail("h2"));
+	assert_string_equal(sget(wfx_step_named(rec, "sign"), "policy"), "ALL");
+	wfx_result(results, AW_S1, "done", "signed", sig_detail("h1"));
+	wfx_result(results, AW_S2, "done", "signed", sig_detail("h2"));
 	ustep(f, topo, NULL, NULL, rec, NULL, results, f->update, &out);
-	assert_string_equal(nstate(out.record, "sign"), "running");
-	assert_string_equal(nstate(out.record, "submit"), "pending");
+	assert_string_equal(wfx_nstate(out.record, "sign"), "running");
+	assert_string_equal(wfx_nstate(out.record, "submit"), "pending");
 	out_clear(&out);
 	/* A done result without a signature does not count. */
-	result_add(results, AW_S3, "done", "signed", json_object());
+	wfx_result(results, AW_S3, "done", "signed", json_object());
 	ustep(f, topo, NULL, NULL, rec, NULL, results, f->update, &out);
-	assert_string_equal(nstate(out.record, "sign"), "failed");
+	assert_string_equal(wfx_nstate(out.record, "sign"), "failed");
 	out_clear(&out);
-	result_add(results, AW_S3, "done", "signed", sig_detail("h3"));
+	wfx_result(results, AW_S3, "done", "signed", sig_detail("h3"));
 	ustep(f, topo, NULL, NULL, rec, NULL, results, f->update, &out);
-	assert_string_equal(nstate(out.record, "sign"), "done");
-	assert_int_equal(json_integer_value(json_object_get(step_named(out.record, "sign"),
+	assert_string_equal(wfx_nstate(out.record, "sign"), "done");
+	assert_int_equal(json_integer_value(json_object_get(wfx_step_named(out.record, "sign"),
 	    "required")), 3);
 	out_clear(&out);
 	json_decref(rec);
@@ -1006,9 +915,9 @@ t_sign_all(void **state)
 	topo = load_doc4("ANY");
 	json_object_clear(results);
 	rec = at_sign(f, topo, results);
-	result_add(results, AW_S2, "done", "signed", sig_detail("h2"));
+	wfx_result(results, AW_S2, "done", "signed", sig_detail("h2"));
 	ustep(f, topo, NULL, NULL, rec, NULL, results, f->update, &out);
-	assert_string_equal(nstate(out.record, "sign"), "done");
+	assert_string_equal(wfx_nstate(out.record, "sign"), "done");
 	out_clear(&out);
 	json_decref(rec);
 	json_decref(topo);
@@ -1018,25 +927,25 @@ t_sign_all(void **state)
 static void
 t_sign_refused(void **state)
 {
-	struct ufix *f = *state;
+	struct wfx *f = *state;
 	struct wf_output out;
 	json_t *results = json_object(), *rec, *tasks = json_array();
 	const char *le;
 
 	rec = at_sign(f, NULL, results);
-	result_add(results, AW_S1, "failed", "the signer refused: Org9MSP is not "
+	wfx_result(results, AW_S1, "failed", "the signer refused: Org9MSP is not "
 	    "declared in the consortium", NULL);
 	ustep(f, NULL, NULL, NULL, rec, NULL, results, f->update, &out);
 	/* One refusal of 3: MAJORITY can still be met. */
 	assert_string_equal(sget(out.record, "state"), "running");
-	assert_string_equal(nstate(out.record, "sign"), "running");
+	assert_string_equal(wfx_nstate(out.record, "sign"), "running");
 	out_clear(&out);
-	result_add(results, AW_S3, "failed", "the signer refused: the update adds an "
+	wfx_result(results, AW_S3, "failed", "the signer refused: the update adds an "
 	    "org the document does not declare", NULL);
 	ustep(f, NULL, NULL, NULL, rec, NULL, results, f->update, &out);
 	assert_string_equal(sget(out.record, "state"), "failed");
-	assert_string_equal(nstate(out.record, "sign"), "failed");
-	assert_string_equal(nstate(out.record, "submit"), "pending");
+	assert_string_equal(wfx_nstate(out.record, "sign"), "failed");
+	assert_string_equal(wfx_nstate(out.record, "submit"), "pending");
 	le = sget(out.record, "lastError");
 	assert_non_null(le);
 	assert_non_null(strstr(le, "MAJORITY"));
@@ -1050,7 +959,7 @@ t_sign_refused(void **state)
 	json_decref(rec);
 	rec = json_incref(out.record);
 	out_clear(&out);
-	result_add(results, AW_S2, "done", "signed", sig_detail("h2"));
+	wfx_result(results, AW_S2, "done", "signed", sig_detail("h2"));
 	ustep(f, NULL, NULL, NULL, rec, NULL, results, f->update, &out);
 	assert_false(out.changed);
 	assert_ptr_equal(out.record, rec);
@@ -1063,22 +972,22 @@ t_sign_refused(void **state)
 static void
 t_applied_skips(void **state)
 {
-	struct ufix *f = *state;
+	struct wfx *f = *state;
 	struct wf_output out;
 	json_t *results = json_object(), *tasks = json_array();
 	const json_t *t;
 
-	result_add(results, AW_PREP, "done", "already applied", json_pack("{s:b}",
+	wfx_result(results, AW_PREP, "done", "already applied", json_pack("{s:b}",
 	    "applied", 1));
 	ustep(f, NULL, WF_ADD_ORG, "Org4MSP", NULL, NULL, results, NULL, &out);
 	assert_null(out.store_update);
-	assert_string_equal(nstate(out.record, "prepare"), "done");
-	assert_string_equal(nstate(out.record, "sign"), "done");
-	assert_string_equal(nstate(out.record, "submit"), "done");
-	assert_null(json_object_get(step_named(out.record, "sign"), "tasks"));
-	assert_string_equal(nstate(out.record, "join-peers"), "running");
+	assert_string_equal(wfx_nstate(out.record, "prepare"), "done");
+	assert_string_equal(wfx_nstate(out.record, "sign"), "done");
+	assert_string_equal(wfx_nstate(out.record, "submit"), "done");
+	assert_null(json_object_get(wfx_step_named(out.record, "sign"), "tasks"));
+	assert_string_equal(wfx_nstate(out.record, "join-peers"), "running");
 	/* The new org's peers only, with the channel's genesis block. */
-	assert_int_equal(json_array_size(json_object_get(step_named(out.record,
+	assert_int_equal(json_array_size(json_object_get(wfx_step_named(out.record,
 	    "join-peers"), "tasks")), 2);
 	assert_non_null(ntask(out.record, "join-peers", AW_P40));
 	assert_non_null(ntask(out.record, "join-peers", AW_P41));
@@ -1100,32 +1009,32 @@ t_applied_skips(void **state)
 static void
 t_add_succeeds_members(void **state)
 {
-	struct ufix *f = *state;
+	struct wfx *f = *state;
 	struct wf_output out;
 	json_t *results = json_object(), *rec;
 	const json_t *m;
 
 	rec = at_sign(f, NULL, results);
-	result_add(results, AW_S1, "done", "signed", sig_detail("h1"));
-	result_add(results, AW_S2, "done", "signed", sig_detail("h2"));
-	result_add(results, AW_SUB, "done", "submitted: block 4", json_pack("{s:i}",
+	wfx_result(results, AW_S1, "done", "signed", sig_detail("h1"));
+	wfx_result(results, AW_S2, "done", "signed", sig_detail("h2"));
+	wfx_result(results, AW_SUB, "done", "submitted: block 4", json_pack("{s:i}",
 	    "blockNumber", 4));
 	ustep(f, NULL, NULL, NULL, rec, NULL, results, f->update, &out);
-	assert_string_equal(nstate(out.record, "submit"), "done");
-	assert_string_equal(nstate(out.record, "join-peers"), "running");
+	assert_string_equal(wfx_nstate(out.record, "submit"), "done");
+	assert_string_equal(wfx_nstate(out.record, "join-peers"), "running");
 	assert_null(out.members);
 	json_decref(rec);
 	rec = json_incref(out.record);
 	out_clear(&out);
-	result_add(results, AW_P40, "done", "joined", NULL);
-	result_add(results, AW_P41, "done", "joined", NULL);
+	wfx_result(results, AW_P40, "done", "joined", NULL);
+	wfx_result(results, AW_P41, "done", "joined", NULL);
 	ustep(f, NULL, NULL, NULL, rec, NULL, results, f->update, &out);
-	assert_string_equal(nstate(out.record, "anchor-peers"), "running");
+	assert_string_equal(wfx_nstate(out.record, "anchor-peers"), "running");
 	assert_non_null(ntask(out.record, "anchor-peers", AW_A4));
 	json_decref(rec);
 	rec = json_incref(out.record);
 	out_clear(&out);
-	result_add(results, AW_A4, "done", "anchor peers set", NULL);
+	wfx_result(results, AW_A4, "done", "anchor peers set", NULL);
 	ustep(f, NULL, NULL, NULL, rec, NULL, results, f->update, &out);
 	assert_string_equal(sget(out.record, "state"), "succeeded");
 	assert_true(json_is_null(json_object_get(out.record, "lastError")));
@@ -1141,7 +1050,7 @@ t_add_succeeds_members(void **state)
 static void
 t_remove_org(void **state)
 {
-	struct ufix *f = *state;
+	struct wfx *f = *state;
 	struct wf_output out;
 	json_t *live = json_pack("{s:b, s:b}", "Org2MSP", 1, "Org3MSP", 1);
 	json_t *results = json_object(), *rec;
@@ -1152,10 +1061,10 @@ t_remove_org(void **state)
 	assert_string_equal(sget(out.record, "id"), "remove-org-trade-Org2MSP");
 	steps = json_object_get(out.record, "steps");
 	assert_int_equal(json_array_size(steps), 3);
-	assert_null(step_named(out.record, "collect"));
-	assert_null(step_named(out.record, "join-peers"));
-	assert_null(step_named(out.record, "anchor-peers"));
-	assert_string_equal(nstate(out.record, "prepare"), "running");
+	assert_null(wfx_step_named(out.record, "collect"));
+	assert_null(wfx_step_named(out.record, "join-peers"));
+	assert_null(wfx_step_named(out.record, "anchor-peers"));
+	assert_string_equal(wfx_nstate(out.record, "prepare"), "running");
 	assert_non_null(ntask(out.record, "prepare",
 	    "remove-org-trade-Org2MSP.update-prepare.Org3MSP"));
 	rec = json_incref(out.record);
@@ -1171,19 +1080,19 @@ t_remove_org(void **state)
 	}
 	json_decref(rec);
 	/* All live: Org1MSP prepares and submits; signers are all three. */
-	result_add(results, "remove-org-trade-Org2MSP.update-prepare.Org1MSP", "done",
+	wfx_result(results, "remove-org-trade-Org2MSP.update-prepare.Org1MSP", "done",
 	    "prepared", json_deep_copy(f->prepared));
 	ustep(f, NULL, WF_REMOVE_ORG, "Org2MSP", NULL, NULL, results, NULL, &out);
 	assert_non_null(out.store_update);
-	assert_int_equal(json_array_size(json_object_get(step_named(out.record, "sign"),
+	assert_int_equal(json_array_size(json_object_get(wfx_step_named(out.record, "sign"),
 	    "tasks")), 3);
 	rec = json_incref(out.record);
 	out_clear(&out);
-	result_add(results, "remove-org-trade-Org2MSP.update-sign.Org1MSP", "done", "s",
+	wfx_result(results, "remove-org-trade-Org2MSP.update-sign.Org1MSP", "done", "s",
 	    sig_detail("h1"));
-	result_add(results, "remove-org-trade-Org2MSP.update-sign.Org3MSP", "done", "s",
+	wfx_result(results, "remove-org-trade-Org2MSP.update-sign.Org3MSP", "done", "s",
 	    sig_detail("h3"));
-	result_add(results, "remove-org-trade-Org2MSP.update-submit.Org1MSP", "done",
+	wfx_result(results, "remove-org-trade-Org2MSP.update-submit.Org1MSP", "done",
 	    "submitted", NULL);
 	ustep(f, NULL, NULL, NULL, rec, NULL, results, f->update, &out);
 	assert_string_equal(sget(out.record, "state"), "succeeded");
@@ -1199,7 +1108,7 @@ t_remove_org(void **state)
 static void
 t_update_next(void **state)
 {
-	struct ufix *f = *state;
+	struct wfx *f = *state;
 	json_t *records = json_object(), *members;
 	char *type = NULL, *msp = NULL, *id = NULL;
 
@@ -1281,16 +1190,16 @@ main(void)
 		cmocka_unit_test_setup_teardown(t_unknown_channel, setup, teardown),
 		cmocka_unit_test(t_result_parse),
 		cmocka_unit_test(t_result_parse_limits),
-		cmocka_unit_test_setup_teardown(t_add_collect_waits, usetup, uteardown),
-		cmocka_unit_test_setup_teardown(t_add_prepare_submitter, usetup, uteardown),
-		cmocka_unit_test_setup_teardown(t_add_prepared_sign_sent, usetup, uteardown),
-		cmocka_unit_test_setup_teardown(t_sign_majority, usetup, uteardown),
-		cmocka_unit_test_setup_teardown(t_sign_all, usetup, uteardown),
-		cmocka_unit_test_setup_teardown(t_sign_refused, usetup, uteardown),
-		cmocka_unit_test_setup_teardown(t_applied_skips, usetup, uteardown),
-		cmocka_unit_test_setup_teardown(t_add_succeeds_members, usetup, uteardown),
-		cmocka_unit_test_setup_teardown(t_remove_org, usetup, uteardown),
-		cmocka_unit_test_setup_teardown(t_update_next, usetup, uteardown),
+		cmocka_unit_test_setup_teardown(t_add_collect_waits, usetup, wfx_teardown),
+		cmocka_unit_test_setup_teardown(t_add_prepare_submitter, usetup, wfx_teardown),
+		cmocka_unit_test_setup_teardown(t_add_prepared_sign_sent, usetup, wfx_teardown),
+		cmocka_unit_test_setup_teardown(t_sign_majority, usetup, wfx_teardown),
+		cmocka_unit_test_setup_teardown(t_sign_all, usetup, wfx_teardown),
+		cmocka_unit_test_setup_teardown(t_sign_refused, usetup, wfx_teardown),
+		cmocka_unit_test_setup_teardown(t_applied_skips, usetup, wfx_teardown),
+		cmocka_unit_test_setup_teardown(t_add_succeeds_members, usetup, wfx_teardown),
+		cmocka_unit_test_setup_teardown(t_remove_org, usetup, wfx_teardown),
+		cmocka_unit_test_setup_teardown(t_update_next, usetup, wfx_teardown),
 		cmocka_unit_test(t_channel_members),
 	};
 
