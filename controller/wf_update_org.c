@@ -1121,7 +1121,7 @@ wf_update_org_open_tasks(const json_t *record, const char *msp, const json_t *re
 			    uo_types[s])) == NULL)
 				continue;
 			if ((s == UO_PREPARE || s == UO_SIGN || s == UO_SUBMIT ||
-			    s == UO_JOIN_ORD) && orderers != NULL)
+			    s == UO_JOIN_ORD || s == UO_ANCHORS) && orderers != NULL)
 				json_object_set(task, "orderers", orderers);
 			switch (s) {
 			case UO_PREPARE:

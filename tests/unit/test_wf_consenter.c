@@ -457,6 +457,45 @@ t_remove_consenter_leave(void **state)
 	run_close(&r);
 }
 
+/* An add-org's tasks that reach an orderer carry the consenters as
+ * carried out: a consenter the document declares but has not joined yet
+ * is no place to fetch a config from. */
+static void
+t_add_org_orderers(void **state)
+{
+	struct wfx *f = *state;
+	struct run r;
+	json_t *saved = f->members;
+	const json_t *t;
+
+#define AO "add-org-trade-Org3MSP"
+	f->members = json_pack("[s, s]", "Org1MSP", "Org2MSP");
+	run_open(&r, "Org1MSP/orderer0, Org1MSP/orderer1, Org2MSP/orderer0, "
+	    "Org3MSP/orderer0", "Org1MSP, Org2MSP, Org3MSP");
+	advance(f, &r, WF_ADD_ORG, "Org3MSP");
+	t = open_task(&r, "Org1MSP", "update-prepare");
+	assert_non_null(t);
+	assert_int_equal(json_array_size(json_object_get(t, "orderers")), 4);
+	result(r.results, AO ".update-prepare.Org1MSP", "done",
+	    json_deep_copy(f->prepared));
+	advance(f, &r, NULL, NULL);
+	signed_result(&r, AO ".update-sign.Org1MSP");
+	signed_result(&r, AO ".update-sign.Org2MSP");
+	advance(f, &r, NULL, NULL);
+	result(r.results, AO ".update-submit.Org1MSP", "done", NULL);
+	advance(f, &r, NULL, NULL);
+	result(r.results, AO ".join-peer.Org3MSP.peer0", "done", NULL);
+	advance(f, &r, NULL, NULL);
+	t = open_task(&r, "Org3MSP", "anchor-peers");
+	assert_non_null(t);
+	assert_int_equal(json_array_size(json_object_get(t, "orderers")), 4);
+	assert_null(open_task(&r, "Org3MSP", "join-peer"));
+#undef AO
+	json_decref(f->members);
+	f->members = saved;
+	run_close(&r);
+}
+
 static void
 t_channel_consenters(void **state)
 {
@@ -485,6 +524,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(t_remove_consenter_owner_must_sign, setup,
 		    wfx_teardown),
 		cmocka_unit_test_setup_teardown(t_remove_consenter_leave, setup, wfx_teardown),
+		cmocka_unit_test_setup_teardown(t_add_org_orderers, setup, wfx_teardown),
 		cmocka_unit_test(t_channel_consenters),
 	};
 
