@@ -15,6 +15,9 @@
 
 #include "common/common.pb-c.h"
 #include "common/configtx.pb-c.h"
+#include "common/configuration.pb-c.h"
+#include "orderer/configuration.pb-c.h"
+#include "orderer/etcdraft/configuration.pb-c.h"
 
 #include "fabric_config.h"
 #include "fabric_update.h"
@@ -647,6 +650,46 @@ read_sound(const Common__ConfigGroup *r, const char *path, int depth,
 	return ret;
 }
 
+/* Whether a write set entry only names its element (a reference). */
+static int
+group_is_ref(const Common__ConfigGroup *w, const Common__ConfigGroup *r)
+{
+	return r != NULL && r->version == w->version && w->n_groups == 0 &&
+	    w->n_values == 0 && w->n_policies == 0 &&
+	    *str_or_empty(w->mod_policy) == '\0';
+}
+
+static int
+value_is_ref(const Common__ConfigValue *w, const Common__ConfigValue *r)
+{
+	return r != NULL && r->version == w->version && w->value.len == 0 &&
+	    *str_or_empty(w->mod_policy) == '\0';
+}
+
+static int
+policy_is_ref(const Common__ConfigPolicy *w, const Common__ConfigPolicy *r)
+{
+	return r != NULL && r->version == w->version && w->policy == NULL &&
+	    *str_or_empty(w->mod_policy) == '\0';
+}
+
+/* A changed group's mod_policy is D's. */
+static int
+check_group_mod(const Common__ConfigGroup *w, const Common__ConfigGroup *d,
+    const char *path, char **reason)
+{
+	char *m;
+
+	if (str_eq(w->mod_policy, d->mod_policy))
+		return 0;
+	m = fupd_safe(w->mod_policy);
+	*reason = xasprintf("the update sets the mod_policy of %s to \"%s\", "
+	    "but the topology has \"%s\"", path, m,
+	    str_or_empty(d->mod_policy));
+	free(m);
+	return -1;
+}
+
 /*
  * A group W of the write set that changes (R is its read set entry or
  * NULL): its keys must be exactly D's, and its mod_policy D's.
@@ -717,29 +760,354 @@ check_members(const Common__ConfigGroup *w, const Common__ConfigGroup *r,
 			    d->policies[i]->key, path);
 			return -1;
 		}
-	if (!str_eq(w->mod_policy, d->mod_policy)) {
-		char *m = fupd_safe(w->mod_policy);
+	return check_group_mod(w, d, path, reason);
+}
 
-		*reason = xasprintf("the update sets the mod_policy of %s to "
-		    "\"%s\", but the topology has \"%s\"", path, m,
-		    str_or_empty(d->mod_policy));
-		free(m);
-		return -1;
+/*
+ * check_members against the live group L (NULL: the live config has no
+ * such group) of a group W that exists (R, its read set entry, is not
+ * NULL): every key W has and L lacks is one D declares (added), every key
+ * L has and W lacks is one D does not declare (removed); keys of D in
+ * neither are changes still to come. What W keeps of L and D lacks is
+ * left, as a reference, to check_group.
+ */
+static int
+check_members_live(const Common__ConfigGroup *w, const Common__ConfigGroup *d,
+    const Common__ConfigGroup *l, const char *path, char **reason)
+{
+	size_t i;
+	const char *k;
+
+	for (i = 0; i < w->n_groups; i++) {
+		k = w->groups[i]->key;
+		if (fcfg_group(d, k) == NULL && fcfg_group(l, k) == NULL) {
+			*reason = xasprintf("the update adds %s to %s, which "
+			    "the consortium does not declare", k, path);
+			return -1;
+		}
 	}
+	for (i = 0; i < w->n_values; i++) {
+		k = w->values[i]->key;
+		if (fcfg_value(d, k) == NULL && fcfg_value(l, k) == NULL) {
+			*reason = xasprintf("the update adds value %s to %s, "
+			    "which the topology does not declare", k, path);
+			return -1;
+		}
+	}
+	for (i = 0; i < w->n_policies; i++) {
+		k = w->policies[i]->key;
+		if (fcfg_policy(d, k) == NULL && fcfg_policy(l, k) == NULL) {
+			*reason = xasprintf("the update adds policy %s to %s, "
+			    "which the topology does not declare", k, path);
+			return -1;
+		}
+	}
+	for (i = 0; l != NULL && i < l->n_groups; i++) {
+		k = l->groups[i]->key;
+		if (fcfg_group(w, k) == NULL && fcfg_group(d, k) != NULL) {
+			*reason = xasprintf("the update removes %s from %s, "
+			    "which the consortium still declares", k, path);
+			return -1;
+		}
+	}
+	for (i = 0; l != NULL && i < l->n_values; i++) {
+		k = l->values[i]->key;
+		if (fcfg_value(w, k) == NULL && fcfg_value(d, k) != NULL) {
+			*reason = xasprintf("the update removes value %s from "
+			    "%s, which the topology still declares", k, path);
+			return -1;
+		}
+	}
+	for (i = 0; l != NULL && i < l->n_policies; i++) {
+		k = l->policies[i]->key;
+		if (fcfg_policy(w, k) == NULL && fcfg_policy(d, k) != NULL) {
+			*reason = xasprintf("the update removes policy %s from "
+			    "%s, which the topology still declares", k, path);
+			return -1;
+		}
+	}
+	return check_group_mod(w, d, path, reason);
+}
+
+/* Two messages with the same encoding. */
+static int
+msg_eq(const ProtobufCMessage *a, const ProtobufCMessage *b)
+{
+	uint8_t *pa, *pb;
+	size_t la, lb;
+	int eq;
+
+	pa = fupd_msg(a, &la);
+	pb = fupd_msg(b, &lb);
+	eq = la == lb && memcmp(pa, pb, la) == 0;
+	free(pa);
+	free(pb);
+	return eq;
+}
+
+/* Whether MD (may be NULL) lists a consenter encoded as C. */
+static int
+raft_lists(const Etcdraft__ConfigMetadata *md, const Etcdraft__Consenter *c)
+{
+	size_t i;
+
+	for (i = 0; md != NULL && i < md->n_consenters; i++)
+		if (md->consenters[i] != NULL &&
+		    msg_eq(&md->consenters[i]->base, &c->base))
+			return 1;
 	return 0;
 }
 
+/*
+ * An Orderer/ConsensusType value of type etcdraft: *ct and *md (free both
+ * with their free_unpacked), or -1.
+ */
+static int
+raft_decode(const ProtobufCBinaryData *b, Orderer__ConsensusType **ct,
+    Etcdraft__ConfigMetadata **md)
+{
+	size_t i;
+
+	*md = NULL;
+	if ((*ct = orderer__consensus_type__unpack(NULL, b->len,
+	    b->data)) == NULL)
+		return -1;
+	if ((*ct)->type == NULL || strcmp((*ct)->type, "etcdraft") != 0 ||
+	    (*md = etcdraft__config_metadata__unpack(NULL,
+	    (*ct)->metadata.len, (*ct)->metadata.data)) == NULL) {
+		orderer__consensus_type__free_unpacked(*ct, NULL);
+		*ct = NULL;
+		return -1;
+	}
+	for (i = 0; i < (*md)->n_consenters; i++)
+		if ((*md)->consenters[i] == NULL) {
+			etcdraft__config_metadata__free_unpacked(*md, NULL);
+			orderer__consensus_type__free_unpacked(*ct, NULL);
+			*ct = NULL;
+			*md = NULL;
+			return -1;
+		}
+	return 0;
+}
+
+/*
+ * Channel/Orderer/ConsensusType against the live config: the consenters
+ * W writes that L lacks are D's, those of L that W drops are not D's, and
+ * everything else (type, state, Raft options, the encoding) is D's. W is
+ * a change whose bytes differ from D's; L may be NULL.
+ */
+static int
+check_consensus(const Common__ConfigValue *wv, const Common__ConfigValue *dv,
+    const Common__ConfigValue *lv, const char *path, char **reason)
+{
+	Orderer__ConsensusType *wt = NULL, *dt = NULL, *lt = NULL, want;
+	Etcdraft__ConfigMetadata *wm = NULL, *dm = NULL, *lm = NULL, wantm;
+	const Etcdraft__Consenter *c;
+	uint8_t *b = NULL;
+	char *h;
+	size_t i, j, len;
+	int ret = -1;
+
+	memset(&want, 0, sizeof(want));
+	if (raft_decode(&wv->value, &wt, &wm) == -1) {
+		*reason = xasprintf("the update sets %s/ConsensusType to a "
+		    "value that is not etcdraft consensus with its metadata",
+		    path);
+		goto done;
+	}
+	if (raft_decode(&dv->value, &dt, &dm) == -1) {
+		*reason = xasprintf("the update sets %s/ConsensusType to a "
+		    "value the topology does not declare", path);
+		goto done;
+	}
+	if (lv != NULL && raft_decode(&lv->value, &lt, &lm) == -1) {
+		*reason = xasprintf("the live config's %s/ConsensusType is not "
+		    "etcdraft consensus with its metadata", path);
+		goto done;
+	}
+	for (i = 0; i < wm->n_consenters; i++) {
+		c = wm->consenters[i];
+		for (j = 0; j < i; j++)
+			if (msg_eq(&wm->consenters[j]->base, &c->base))
+				break;
+		if (j < i || (!raft_lists(lm, c) && !raft_lists(dm, c))) {
+			h = fupd_safe(c->host);
+			*reason = xasprintf(j < i ? "the update lists consenter "
+			    "%s:%u twice in %s/ConsensusType" : "the update adds "
+			    "consenter %s:%u to %s/ConsensusType, which the "
+			    "consortium does not declare", h, (unsigned)c->port,
+			    path);
+			free(h);
+			goto done;
+		}
+	}
+	for (i = 0; lm != NULL && i < lm->n_consenters; i++) {
+		c = lm->consenters[i];
+		if (!raft_lists(wm, c) && raft_lists(dm, c)) {
+			h = fupd_safe(c->host);
+			*reason = xasprintf("the update removes consenter %s:%u "
+			    "from %s/ConsensusType, which the consortium still "
+			    "declares", h, (unsigned)c->port, path);
+			free(h);
+			goto done;
+		}
+	}
+	/* D's value with W's consenters must be W's very bytes. */
+	wantm = *dm;
+	wantm.n_consenters = wm->n_consenters;
+	wantm.consenters = wm->consenters;
+	want = *dt;
+	want.metadata.data = fupd_msg(&wantm.base, &want.metadata.len);
+	b = fupd_msg(&want.base, &len);
+	if (len != wv->value.len || memcmp(b, wv->value.data, len) != 0) {
+		*reason = xasprintf("the update sets %s/ConsensusType to a "
+		    "value the topology does not declare: its type, state or "
+		    "Raft options differ from the topology's, or it is not in "
+		    "canonical form", path);
+		goto done;
+	}
+	ret = 0;
+done:
+	free(want.metadata.data);
+	free(b);
+	if (wm != NULL)
+		etcdraft__config_metadata__free_unpacked(wm, NULL);
+	if (dm != NULL)
+		etcdraft__config_metadata__free_unpacked(dm, NULL);
+	if (lm != NULL)
+		etcdraft__config_metadata__free_unpacked(lm, NULL);
+	if (wt != NULL)
+		orderer__consensus_type__free_unpacked(wt, NULL);
+	if (dt != NULL)
+		orderer__consensus_type__free_unpacked(dt, NULL);
+	if (lt != NULL)
+		orderer__consensus_type__free_unpacked(lt, NULL);
+	return ret;
+}
+
+static int
+addrs_has(const Common__OrdererAddresses *a, const char *s)
+{
+	size_t i;
+
+	for (i = 0; a != NULL && i < a->n_addresses; i++)
+		if (str_eq(a->addresses[i], s))
+			return 1;
+	return 0;
+}
+
+/*
+ * An orderer org's Endpoints against the live config, as check_consensus
+ * does for consenters: addresses W adds are D's, those it drops are not,
+ * and the encoding is canonical. L may be NULL.
+ */
+static int
+check_endpoints(const Common__ConfigValue *wv, const Common__ConfigValue *dv,
+    const Common__ConfigValue *lv, const char *path, char **reason)
+{
+	Common__OrdererAddresses *wa = NULL, *da = NULL, *la = NULL;
+	Common__OrdererAddresses want = COMMON__ORDERER_ADDRESSES__INIT;
+	uint8_t *b = NULL;
+	char *a;
+	size_t i, j, len;
+	int ret = -1;
+
+	if ((wa = common__orderer_addresses__unpack(NULL, wv->value.len,
+	    wv->value.data)) == NULL ||
+	    (da = common__orderer_addresses__unpack(NULL, dv->value.len,
+	    dv->value.data)) == NULL) {
+		*reason = xasprintf("the update sets %s/Endpoints to a value "
+		    "the topology does not declare", path);
+		goto done;
+	}
+	if (lv != NULL && (la = common__orderer_addresses__unpack(NULL,
+	    lv->value.len, lv->value.data)) == NULL) {
+		*reason = xasprintf("the live config's %s/Endpoints is not a "
+		    "list of orderer addresses", path);
+		goto done;
+	}
+	for (i = 0; i < wa->n_addresses; i++) {
+		for (j = 0; j < i; j++)
+			if (str_eq(wa->addresses[j], wa->addresses[i]))
+				break;
+		if (j < i || (!addrs_has(la, wa->addresses[i]) &&
+		    !addrs_has(da, wa->addresses[i]))) {
+			a = fupd_safe(wa->addresses[i]);
+			*reason = xasprintf(j < i ? "the update lists orderer "
+			    "address %s twice in %s/Endpoints" : "the update "
+			    "adds orderer address %s to %s/Endpoints, which the "
+			    "consortium does not declare", a, path);
+			free(a);
+			goto done;
+		}
+	}
+	for (i = 0; la != NULL && i < la->n_addresses; i++)
+		if (!addrs_has(wa, la->addresses[i]) &&
+		    addrs_has(da, la->addresses[i])) {
+			a = fupd_safe(la->addresses[i]);
+			*reason = xasprintf("the update removes orderer address "
+			    "%s from %s/Endpoints, which the consortium still "
+			    "declares", a, path);
+			free(a);
+			goto done;
+		}
+	want.n_addresses = wa->n_addresses;
+	want.addresses = wa->addresses;
+	b = fupd_msg(&want.base, &len);
+	if (len != wv->value.len || memcmp(b, wv->value.data, len) != 0) {
+		*reason = xasprintf("the update sets %s/Endpoints to a value "
+		    "that is not in canonical form", path);
+		goto done;
+	}
+	ret = 0;
+done:
+	free(b);
+	if (wa != NULL)
+		common__orderer_addresses__free_unpacked(wa, NULL);
+	if (da != NULL)
+		common__orderer_addresses__free_unpacked(da, NULL);
+	if (la != NULL)
+		common__orderer_addresses__free_unpacked(la, NULL);
+	return ret;
+}
+
+/*
+ * Whether value K of the group at PATH is one whose declared content is a
+ * set that a change of consenters moves one element at a time: 1 for
+ * Channel/Orderer/ConsensusType, 2 for Channel/Orderer/<org>/Endpoints.
+ */
+static int
+set_valued(const char *path, const char *k)
+{
+	static const char og[] = "Channel/Orderer";
+
+	if (strncmp(path, og, sizeof(og) - 1) != 0)
+		return 0;
+	if (path[sizeof(og) - 1] == '\0')
+		return strcmp(k, "ConsensusType") == 0 ? 1 : 0;
+	if (path[sizeof(og) - 1] == '/' &&
+	    strchr(path + sizeof(og), '/') == NULL)
+		return strcmp(k, "Endpoints") == 0 ? 2 : 0;
+	return 0;
+}
+
+/*
+ * Checks the write set group W (R: its read set entry, D: the desired
+ * group, L: the live group or NULL) at PATH. LIVE: whether a live config
+ * was given (fupd_check_live); without it L is NULL throughout.
+ */
 static int
 check_group(const Common__ConfigGroup *w, const Common__ConfigGroup *r,
-    const Common__ConfigGroup *d, const char *path, int depth, char **reason)
+    const Common__ConfigGroup *d, const Common__ConfigGroup *l, int live,
+    const char *path, int depth, char **reason)
 {
-	const Common__ConfigValue *wv, *rv, *dv;
+	const Common__ConfigValue *wv, *rv, *dv, *lv;
 	const Common__ConfigPolicy *wp, *rp, *dp;
-	const Common__ConfigGroup *wg, *rg, *dg;
+	const Common__ConfigGroup *wg, *rg, *dg, *lg;
 	const char *k;
 	char *sub = NULL;
 	size_t i;
-	int ret = -1;
+	int ret = -1, set;
 
 	if (depth > FUPD_MAX_DEPTH) {
 		*reason = xasprintf("the update nests deeper than %d groups",
@@ -748,29 +1116,46 @@ check_group(const Common__ConfigGroup *w, const Common__ConfigGroup *r,
 	}
 	if (group_sound(w, path, "write set", reason) == -1)
 		return -1;
-	if ((r == NULL || r->version != w->version) &&
-	    check_members(w, r, d, path, reason) == -1)
-		return -1;
+	if (r == NULL || r->version != w->version) {
+		if (live && r != NULL) {
+			if (check_members_live(w, d, l, path, reason) == -1)
+				return -1;
+		} else if (check_members(w, r, d, path, reason) == -1)
+			return -1;
+	}
 
 	for (i = 0; i < w->n_values; i++) {
 		k = w->values[i]->key;
 		wv = w->values[i]->value;
 		rv = fcfg_value(r, k);
+		lv = fcfg_value(l, k);
 		if ((dv = fcfg_value(d, k)) == NULL) {
+			/* Kept as it is while the document removes it. */
+			if (live && lv != NULL && value_is_ref(wv, rv))
+				continue;
 			*reason = xasprintf("the update %s value %s %s %s, "
 			    "which the topology does not declare",
 			    rv != NULL ? "names" : "adds", k,
 			    rv != NULL ? "in" : "to", path);
 			return -1;
 		}
-		if ((rv != NULL && rv->version == wv->version) &&
-		    wv->value.len == 0 && *str_or_empty(wv->mod_policy) == '\0')
+		if (value_is_ref(wv, rv))
 			continue;	/* a reference, not a change */
 		if (wv->value.len != dv->value.len || (wv->value.len > 0 &&
 		    memcmp(wv->value.data, dv->value.data, wv->value.len) != 0)) {
-			*reason = xasprintf("the update sets %s/%s to a value "
-			    "the topology does not declare", path, k);
-			return -1;
+			set = live ? set_valued(path, k) : 0;
+			if (set == 1 && check_consensus(wv, dv, lv, path,
+			    reason) == -1)
+				return -1;
+			if (set == 2 && check_endpoints(wv, dv, lv, path,
+			    reason) == -1)
+				return -1;
+			if (set == 0) {
+				*reason = xasprintf("the update sets %s/%s to a "
+				    "value the topology does not declare", path,
+				    k);
+				return -1;
+			}
 		}
 		if (!str_eq(wv->mod_policy, dv->mod_policy)) {
 			char *m = fupd_safe(wv->mod_policy);
@@ -788,14 +1173,16 @@ check_group(const Common__ConfigGroup *w, const Common__ConfigGroup *r,
 		wp = w->policies[i]->value;
 		rp = fcfg_policy(r, k);
 		if ((dp = fcfg_policy(d, k)) == NULL) {
+			if (live && fcfg_policy(l, k) != NULL &&
+			    policy_is_ref(wp, rp))
+				continue;
 			*reason = xasprintf("the update %s policy %s %s %s, "
 			    "which the topology does not declare",
 			    rp != NULL ? "names" : "adds", k,
 			    rp != NULL ? "in" : "to", path);
 			return -1;
 		}
-		if ((rp != NULL && rp->version == wp->version) &&
-		    wp->policy == NULL && *str_or_empty(wp->mod_policy) == '\0')
+		if (policy_is_ref(wp, rp))
 			continue;
 		if (!policy_eq(wp->policy, dp->policy)) {
 			*reason = xasprintf("the update sets policy %s/%s to a "
@@ -817,7 +1204,10 @@ check_group(const Common__ConfigGroup *w, const Common__ConfigGroup *r,
 		k = w->groups[i]->key;
 		wg = w->groups[i]->value;
 		rg = fcfg_group(r, k);
+		lg = fcfg_group(l, k);
 		if ((dg = fcfg_group(d, k)) == NULL) {
+			if (live && lg != NULL && group_is_ref(wg, rg))
+				continue;
 			*reason = xasprintf("the update %s %s %s %s, which the "
 			    "consortium does not declare",
 			    rg != NULL ? "names" : "adds", k,
@@ -825,7 +1215,8 @@ check_group(const Common__ConfigGroup *w, const Common__ConfigGroup *r,
 			return -1;
 		}
 		sub = xasprintf("%s/%s", path, k);
-		if (check_group(wg, rg, dg, sub, depth + 1, reason) == -1)
+		if (check_group(wg, rg, dg, lg, live, sub, depth + 1,
+		    reason) == -1)
 			goto done;
 		free(sub);
 		sub = NULL;
@@ -837,13 +1228,18 @@ done:
 }
 
 int
-fupd_check(const Common__ConfigUpdate *cu, const Common__Config *desired,
-    char **reason)
+fupd_check_live(const Common__ConfigUpdate *cu, const Common__Config *desired,
+    const Common__Config *live, char **reason)
 {
 	*reason = NULL;
 	if (desired == NULL || desired->channel_group == NULL) {
 		*reason = xstrdup("there is no desired config to check the "
 		    "update against");
+		return -1;
+	}
+	if (live != NULL && live->channel_group == NULL) {
+		*reason = xstrdup("the live config to check the update against "
+		    "has no channel group");
 		return -1;
 	}
 	if (cu == NULL || cu->write_set == NULL) {
@@ -859,7 +1255,92 @@ fupd_check(const Common__ConfigUpdate *cu, const Common__Config *desired,
 	if (read_sound(cu->read_set, "Channel", 1, reason) == -1)
 		return -1;
 	return check_group(cu->write_set, cu->read_set, desired->channel_group,
-	    "Channel", 1, reason);
+	    live != NULL ? live->channel_group : NULL, live != NULL, "Channel",
+	    1, reason);
+}
+
+int
+fupd_check(const Common__ConfigUpdate *cu, const Common__Config *desired,
+    char **reason)
+{
+	return fupd_check_live(cu, desired, NULL, reason);
+}
+
+/* A ConfigValue or Policy the live check does not read: its content goes. */
+static int
+outline_group(Common__ConfigGroup *g, int depth)
+{
+	Common__ConfigValue *v;
+	Common__ConfigPolicy *p;
+	size_t i;
+
+	if (depth > FUPD_MAX_DEPTH)
+		return -1;
+	for (i = 0; i < g->n_values; i++) {
+		v = g->values[i]->value;
+		if (v == NULL || strcmp(g->values[i]->key, "ConsensusType") == 0 ||
+		    strcmp(g->values[i]->key, "Endpoints") == 0)
+			continue;
+		free(v->value.data);
+		v->value.data = NULL;
+		v->value.len = 0;
+	}
+	for (i = 0; i < g->n_policies; i++) {
+		p = g->policies[i]->value;
+		if (p != NULL && p->policy != NULL) {
+			common__policy__free_unpacked(p->policy, NULL);
+			p->policy = NULL;
+		}
+	}
+	for (i = 0; i < g->n_groups; i++)
+		if (g->groups[i]->value != NULL &&
+		    outline_group(g->groups[i]->value, depth + 1) == -1)
+			return -1;
+	return 0;
+}
+
+uint8_t *
+fupd_live_outline(const Common__Config *live, size_t *len)
+{
+	Common__Config *c;
+	uint8_t *b = NULL;
+
+	if (live == NULL || live->channel_group == NULL ||
+	    (c = fcfg_msg_copy(&live->base)) == NULL)
+		return NULL;
+	if (outline_group(c->channel_group, 1) == 0)
+		b = fupd_msg(&c->base, len);
+	fcfg_free(c);
+	return b;
+}
+
+Common__Config *
+fupd_decode_config(const uint8_t *data, size_t len, char **cause)
+{
+	Common__Config *c;
+
+	*cause = NULL;
+	if (len > FUPD_MAX_UPDATE) {
+		*cause = xasprintf("the config is %zu bytes, more than the %d "
+		    "this side reads", len, FUPD_MAX_UPDATE);
+		return NULL;
+	}
+	/* Config: its channel_group (field 2) is a group. */
+	if (wire_walk(data, len, 0, 2, wire_group) == -1) {
+		*cause = xasprintf("the config is not a Config whose groups "
+		    "nest at most %d deep", FUPD_MAX_DEPTH);
+		return NULL;
+	}
+	if ((c = common__config__unpack(NULL, len, data)) == NULL) {
+		*cause = xstrdup("the config does not decode as a Config");
+		return NULL;
+	}
+	if (c->channel_group == NULL) {
+		*cause = xstrdup("the config has no channel group");
+		fcfg_free(c);
+		return NULL;
+	}
+	return c;
 }
 
 Common__Config *

@@ -13,6 +13,8 @@
  *    verified (low-S) against its creator's certificate.
  *  - fupd_check: whether everything an update writes is what the desired
  *    config (fcfg_build of the topology) holds; the signer's rule.
+ *    fupd_check_live: the same, knowing the live config, so that one of
+ *    several declared changes of a membership can be made at a time.
  *
  * The check rule, and why. The orderer applies an update as follows
  * (common/configtx/update.go): every element of the write set that is not
@@ -144,6 +146,46 @@ void fupd_opened_clear(struct fupd_opened *);
  */
 int fupd_check(const Common__ConfigUpdate *update,
     const Common__Config *desired, char **reason);
+
+/*
+ * fupd_check made against the channel's live config too: LIVE NULL is
+ * exactly fupd_check. With LIVE, a group the update rewrites (a change of
+ * membership) need not have all of DESIRED's keys: what it writes and
+ * LIVE's group lacks must be declared (and is then checked against
+ * DESIRED as fupd_check does), what LIVE's group has and the update drops
+ * must not be declared, and a declared key in neither is a change still
+ * to come (the document declares several; they are made one after the
+ * other). What the update keeps of LIVE that DESIRED no longer declares
+ * may stay only as a reference. Orderer/ConsensusType (etcdraft) and each
+ * orderer org's Endpoints follow the same rule for their consenters and
+ * addresses (byte-equal elements), with everything else in them DESIRED's
+ * (type, state, Raft options) and their encoding canonical; every other
+ * element the update changes is byte-equal to DESIRED's, as in
+ * fupd_check. LIVE is borrowed and only its keys and those two values are
+ * read, so fupd_live_outline's form of it is enough.
+ */
+int fupd_check_live(const Common__ConfigUpdate *update,
+    const Common__Config *desired, const Common__Config *live,
+    char **reason);
+
+/*
+ * LIVE as fupd_check_live reads it, marshalled: every value's bytes
+ * except ConsensusType and Endpoints, and every policy's rule, left out
+ * (the MSPs are most of a config's size). Caller frees; *len gets the
+ * size. NULL when LIVE has no channel group or nests deeper than
+ * FUPD_MAX_DEPTH.
+ */
+uint8_t *fupd_live_outline(const Common__Config *live, size_t *len);
+
+/*
+ * Decodes LEN bytes (at most FUPD_MAX_UPDATE) of a marshalled Config from
+ * outside (a live config): groups nested at most FUPD_MAX_DEPTH deep
+ * (checked on the wire first), a channel group present. Not required to
+ * be canonical (Fabric marshals maps in random order). Returns a config
+ * (fcfg_free) or NULL and *cause.
+ */
+Common__Config *fupd_decode_config(const uint8_t *data, size_t len,
+    char **cause);
 
 /*
  * The desired config of channel CHANNEL: fcfg_build(TOPO, CHANNEL, ORGS).

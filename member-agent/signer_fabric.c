@@ -14,12 +14,15 @@
  *  - the context's topology is a valid consortium document declaring that
  *    channel, with this org a member or the owner of one of its consenters;
  *  - fupd_check finds that everything the update writes is what
- *    fcfg_build(topology, channel, orgs) holds.
+ *    fcfg_build(topology, channel, orgs) holds; when the context carries
+ *    "liveConfig" (the channel's config as the agent read it from an
+ *    orderer, base64), fupd_check_live, so that one of several changes
+ *    the document declares may be signed while the others wait.
  * "fabric.config-submit": the payload is the Payload an Envelope's
  * signature covers; it must be of header type CONFIG_UPDATE for the
  * context's channel, its signature header's creator this signer, and the
  * config update inside its ConfigUpdateEnvelope must pass the same checks
- * (context: {"channel", "topology", "orgs"}). So the submitter's signature
+ * (context: {"channel", "topology", "orgs"}, "liveConfig" optional). So the submitter's signature
  * too goes only on updates the topology declares.
  * Every refusal is a sentence for the requester.
  */
@@ -33,6 +36,7 @@
 #include "common/configtx.pb-c.h"
 #include "msp/identities.pb-c.h"
 
+#include "b64.h"
 #include "fabric_config.h"
 #include "fabric_update.h"
 #include "signer.h"
@@ -218,10 +222,47 @@ sf_in_channel(const json_t *c, const char *mspid)
 }
 
 /*
+ * The context's "liveConfig", when there is one: standard base64 of a
+ * marshalled Config of at most FUPD_MAX_UPDATE bytes. 0 with *live (NULL
+ * when absent; fcfg_free), or -1 with *reason.
+ */
+static int
+sf_live(const json_t *context, Common__Config **live, char **reason)
+{
+	const json_t *j = json_object_get(context, "liveConfig");
+	const char *s;
+	unsigned char *b;
+	size_t len = 0, slen;
+	char *cause = NULL;
+
+	*live = NULL;
+	if (j == NULL)
+		return 0;
+	if ((s = json_string_value(j)) == NULL ||
+	    (slen = json_string_length(j)) == 0 ||
+	    slen > b64_encoded_len(FUPD_MAX_UPDATE, 0) ||
+	    (b = b64_decode(s, slen, 0, FUPD_MAX_UPDATE, &len)) == NULL) {
+		*reason = xasprintf("the context's \"liveConfig\" is not "
+		    "standard base64 of 1 to %d bytes", FUPD_MAX_UPDATE);
+		return -1;
+	}
+	*live = fupd_decode_config(b, len, &cause);
+	free(b);
+	if (*live == NULL) {
+		*reason = xasprintf("the context's \"liveConfig\" is not a "
+		    "channel config: %s", cause);
+		free(cause);
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * The checks shared by both kinds, once the creator is known to be this
  * signer: the update (UB, ULEN bytes) decodes, is for the context's
  * channel, the topology declares that channel with this org in it, and
- * fupd_check accepts the update against the desired config.
+ * fupd_check (fupd_check_live with the context's "liveConfig") accepts
+ * the update against the desired config.
  */
 static int
 sf_update(const json_t *context, const char *channel, const uint8_t *ub,
@@ -230,12 +271,14 @@ sf_update(const json_t *context, const char *channel, const uint8_t *ub,
 	const json_t *orgs, *c = NULL, *j;
 	const char *s;
 	Common__ConfigUpdate *cu = NULL;
-	Common__Config *desired = NULL;
+	Common__Config *desired = NULL, *live = NULL;
 	json_t *topo = NULL;
 	char *cause = NULL;
 	size_t i;
 	int ret = -1;
 
+	if (sf_live(context, &live, reason) == -1)
+		goto done;
 	if ((cu = fupd_decode(ub, ulen, &cause)) == NULL) {
 		*reason = xasprintf("%s", cause);
 		goto done;
@@ -278,11 +321,12 @@ sf_update(const json_t *context, const char *channel, const uint8_t *ub,
 		    "built: %s", channel, cause);
 		goto done;
 	}
-	if (fupd_check(cu, desired, reason) == -1)
+	if (fupd_check_live(cu, desired, live, reason) == -1)
 		goto done;
 	ret = 0;
 done:
 	free(cause);
+	fcfg_free(live);
 	fcfg_free(desired);
 	fupd_free(cu);
 	json_decref(topo);
@@ -311,8 +355,8 @@ sf_context(const json_t *context, const char *const *known,
 			*reason = xasprintf("unknown context field \"%s\" "
 			    "(known: %s)", m, known[1] != NULL &&
 			    strcmp(known[1], "headerLength") == 0 ?
-			    "channel, headerLength, topology, orgs" :
-			    "channel, topology, orgs");
+			    "channel, headerLength, topology, orgs, "
+			    "liveConfig" : "channel, topology, orgs, liveConfig");
 			free(m);
 			return -1;
 		}
@@ -332,7 +376,7 @@ signer_fabric_config_update(const json_t *context,
     const unsigned char *payload, size_t len, char **reason)
 {
 	static const char *const known[] = { "channel", "headerLength",
-	    "topology", "orgs", NULL };
+	    "topology", "orgs", "liveConfig", NULL };
 	const json_t *jhl;
 	const char *channel;
 	json_int_t hl;
@@ -364,7 +408,7 @@ signer_fabric_config_submit(const json_t *context,
     const unsigned char *payload, size_t len, char **reason)
 {
 	static const char *const known[] = { "channel", "topology", "orgs",
-	    NULL };
+	    "liveConfig", NULL };
 	Common__Payload *pl = NULL;
 	Common__ChannelHeader *chh = NULL;
 	Common__ConfigUpdateEnvelope *cue = NULL;

@@ -15,6 +15,7 @@
 
 #include <jansson.h>
 
+#include "b64.h"
 #include "fabric_config.h"
 #include "fabric_decode.h"
 #include "fabric_ops.h"
@@ -356,11 +357,27 @@ done:
 	return r;
 }
 
+void
+tasks_ctx_live(json_t *ctx, const Common__Config *live)
+{
+	uint8_t *b;
+	char *s;
+	size_t len = 0;
+
+	if (live == NULL || (b = fupd_live_outline(live, &len)) == NULL)
+		return;
+	s = b64_encode(b, len, 0);
+	json_object_set_new(ctx, "liveConfig", json_string(s));
+	free(s);
+	free(b);
+}
+
 /* This org's ConfigSignature of an update; NULL or the result. */
 json_t *
 tasks_sign_update(const struct tasks_env *env, const struct task *t,
-    const char *cert_pem, const uint8_t *ubytes, size_t ulen, uint8_t **hdr,
-    size_t *hlen, uint8_t **sig, size_t *siglen)
+    const char *cert_pem, const uint8_t *ubytes, size_t ulen,
+    const Common__Config *live, uint8_t **hdr, size_t *hlen, uint8_t **sig,
+    size_t *siglen)
 {
 	struct signer_client sc;
 	struct fops_result res;
@@ -377,6 +394,7 @@ tasks_sign_update(const struct tasks_env *env, const struct task *t,
 	ctx = json_pack("{s:s, s:I, s:O, s:O}", "channel", t->channel,
 	    "headerLength", (json_int_t)*hlen, "topology", env->spec, "orgs",
 	    env->orgs != NULL ? env->orgs : json_null());
+	tasks_ctx_live(ctx, live);
 	sc = (struct signer_client){ env->signer_url, "fabric.config-update",
 	    ctx, 0 };
 	if (signer_client_sign(&sc, sb, sblen, sig, siglen, &cause) != 0) {
@@ -394,7 +412,7 @@ tasks_sign_update(const struct tasks_env *env, const struct task *t,
 json_t *
 tasks_submit_envelope(const struct tasks_env *env, const struct task *t,
     const struct ftx_identity *id, const uint8_t *cue, size_t cuelen,
-    uint8_t **env_out, size_t *elen)
+    const Common__Config *live, uint8_t **env_out, size_t *elen)
 {
 	struct signer_client sc;
 	struct fops_result res;
@@ -403,6 +421,7 @@ tasks_submit_envelope(const struct tasks_env *env, const struct task *t,
 
 	ctx = json_pack("{s:s, s:O, s:O}", "channel", t->channel, "topology",
 	    env->spec, "orgs", env->orgs != NULL ? env->orgs : json_null());
+	tasks_ctx_live(ctx, live);
 	sc = (struct signer_client){ env->signer_url, "fabric.config-submit",
 	    ctx, 0 };
 	if ((*env_out = ftx_envelope(FTX_HDR_CONFIG_UPDATE, t->channel, cue,
@@ -502,13 +521,13 @@ tasks_anchor_peers(const struct tasks_env *env, const struct task *t,
 
 	/* Its ConfigSignature, then the CONFIG_UPDATE envelope, by the signer. */
 	ubytes = fupd_pack(upd, &ulen);
-	if ((r = tasks_sign_update(env, t, o.id.cert_pem, ubytes, ulen, &hdr,
-	    &hlen, &sig, &siglen)) != NULL)
+	if ((r = tasks_sign_update(env, t, o.id.cert_pem, ubytes, ulen, live,
+	    &hdr, &hlen, &sig, &siglen)) != NULL)
 		goto done;
 	fs = (struct fupd_sig){ hdr, hlen, sig, siglen };
 	cue = fupd_envelope(ubytes, ulen, &fs, 1, &cuelen);
-	if ((r = tasks_submit_envelope(env, t, &o.id, cue, cuelen, &envb,
-	    &elen)) != NULL)
+	if ((r = tasks_submit_envelope(env, t, &o.id, cue, cuelen, live,
+	    &envb, &elen)) != NULL)
 		goto done;
 	switch (tasks_broadcast(&o.target, envb, elen, d, &r, &cause)) {
 	case 0:

@@ -6,12 +6,15 @@
  *   tasks_consenter_config   the config an add-consenter or
  *                            remove-consenter update aims at: the live
  *                            config with Orderer/ConsensusType as the
- *                            document declares it and the owner's
- *                            Orderer/<msp> group added, its Endpoints
- *                            set, or removed; nothing else. Raft takes
- *                            one consenter change per config update, so
- *                            the consenter sets must differ by exactly
- *                            the one of the change
+ *                            document declares it but with the live
+ *                            consenters plus or minus the one of the
+ *                            change, and the owner's Orderer/<msp>
+ *                            group added, its Endpoints changed by that
+ *                            consenter's address, or removed; nothing
+ *                            else. Raft takes one consenter change per
+ *                            config update: a document declaring several
+ *                            gets them in as many updates, one after the
+ *                            other
  *   tasks_consenter_applied  update-submit's check that such an update is
  *                            in the live config (read from its write set)
  *   tasks_join_from_channel  join-orderer with "blockFrom": "channel": the
@@ -304,17 +307,149 @@ done:
 	return out;
 }
 
+/* "host:port" of consenter C, IPv6 hosts in brackets. Caller frees. */
+static char *
+consenter_addr(const Etcdraft__Consenter *c)
+{
+	return xasprintf(strchr(str0(c->host), ':') != NULL ? "[%s]:%u" :
+	    "%s:%u", str0(c->host), (unsigned)c->port);
+}
+
+/*
+ * The ConsensusType value of WANT (the declared config) with the
+ * consenters CONS (N of them): type, state and Raft options as declared.
+ * A value the caller frees (common__config_value__free_unpacked), or NULL.
+ */
+static Common__ConfigValue *
+consensus_with(const Common__ConfigValue *dv, Etcdraft__Consenter **cons,
+    size_t n)
+{
+	Orderer__ConsensusType *ct = NULL;
+	Etcdraft__ConfigMetadata *md = NULL, m;
+	Common__ConfigValue v, *out = NULL;
+	uint8_t *mb = NULL, *cb = NULL;
+	ProtobufCBinaryData keep;
+	size_t len;
+
+	if (dv == NULL || (ct = orderer__consensus_type__unpack(NULL,
+	    dv->value.len, dv->value.data)) == NULL ||
+	    (md = etcdraft__config_metadata__unpack(NULL, ct->metadata.len,
+	    ct->metadata.data)) == NULL)
+		goto done;
+	m = *md;
+	m.n_consenters = n;
+	m.consenters = cons;
+	len = protobuf_c_message_get_packed_size(&m.base);
+	mb = xmalloc(len + 1);
+	(void)protobuf_c_message_pack(&m.base, mb);
+	keep = ct->metadata;
+	ct->metadata.data = mb;
+	ct->metadata.len = len;
+	len = protobuf_c_message_get_packed_size(&ct->base);
+	cb = xmalloc(len + 1);
+	(void)protobuf_c_message_pack(&ct->base, cb);
+	ct->metadata = keep;
+	v = *dv;
+	v.value.data = cb;
+	v.value.len = len;
+	out = fcfg_msg_copy(&v.base);
+done:
+	free(mb);
+	free(cb);
+	if (md != NULL)
+		etcdraft__config_metadata__free_unpacked(md, NULL);
+	if (ct != NULL)
+		orderer__consensus_type__free_unpacked(ct, NULL);
+	return out;
+}
+
+/*
+ * An Endpoints value like DV (its mod_policy) listing the addresses of
+ * LV (may be NULL) with ADDR added (ADD) or taken out, those DV lists in
+ * its order first. *left gets how many it lists. Caller frees
+ * (common__config_value__free_unpacked), or NULL.
+ */
+static Common__ConfigValue *
+endpoints_with(const Common__ConfigValue *dv, const Common__ConfigValue *lv,
+    const char *addr, int add, size_t *left)
+{
+	Common__OrdererAddresses *la = NULL, *da = NULL;
+	Common__OrdererAddresses a = COMMON__ORDERER_ADDRESSES__INIT;
+	Common__ConfigValue v, *out = NULL;
+	uint8_t *b = NULL, *used = NULL;
+	char **sel;
+	size_t i, j, n = 0, ns = 0, len;
+	int there = 0;
+
+	if ((lv != NULL && (la = common__orderer_addresses__unpack(NULL,
+	    lv->value.len, lv->value.data)) == NULL) ||
+	    (dv != NULL && (da = common__orderer_addresses__unpack(NULL,
+	    dv->value.len, dv->value.data)) == NULL)) {
+		if (la != NULL)
+			common__orderer_addresses__free_unpacked(la, NULL);
+		return NULL;
+	}
+	sel = xcalloc((la != NULL ? la->n_addresses : 0) + 1, sizeof(*sel));
+	for (i = 0; la != NULL && i < la->n_addresses; i++) {
+		if (strcmp(str0(la->addresses[i]), addr) == 0) {
+			there = 1;
+			if (!add)
+				continue;
+		}
+		sel[ns++] = la->addresses[i];
+	}
+	if (add && !there)
+		sel[ns++] = (char *)addr;
+	used = xcalloc(ns + 1, 1);
+	a.addresses = xcalloc(ns + 1, sizeof(*a.addresses));
+	for (i = 0; da != NULL && i < da->n_addresses; i++)
+		for (j = 0; j < ns; j++)
+			if (!used[j] && strcmp(str0(sel[j]),
+			    str0(da->addresses[i])) == 0) {
+				used[j] = 1;
+				a.addresses[n++] = sel[j];
+				break;
+			}
+	for (j = 0; j < ns; j++)
+		if (!used[j])
+			a.addresses[n++] = sel[j];
+	a.n_addresses = n;
+	*left = n;
+	len = protobuf_c_message_get_packed_size(&a.base);
+	b = xmalloc(len + 1);
+	(void)protobuf_c_message_pack(&a.base, b);
+	common__config_value__init(&v);
+	v.mod_policy = dv != NULL ? dv->mod_policy : lv != NULL ?
+	    lv->mod_policy : (char *)"Admins";
+	v.value.data = b;
+	v.value.len = len;
+	out = fcfg_msg_copy(&v.base);
+	free(b);
+	free(a.addresses);
+	free(sel);
+	free(used);
+	if (la != NULL)
+		common__orderer_addresses__free_unpacked(la, NULL);
+	if (da != NULL)
+		common__orderer_addresses__free_unpacked(da, NULL);
+	return out;
+}
+
 int
 tasks_consenter_config(const Common__Config *live, const json_t *spec,
     const json_t *orgs, const char *channel, enum tasks_org_change op,
     const char *ref, Common__Config **out, char **cause)
 {
 	Common__Config *copy = NULL, *want = NULL;
-	Common__ConfigGroup *og, *wog, *wg, *g;
+	Common__ConfigGroup *og, *wog, *wg, *g, *ng = NULL;
+	Common__ConfigValue *ct = NULL, *ep = NULL;
 	Etcdraft__ConfigMetadata *lmd = NULL, *dmd = NULL;
-	Etcdraft__Consenter *x = NULL;
-	char *msp = NULL, *xcause = NULL, *adds = NULL, *drops = NULL, *err = NULL;
-	size_t n;
+	Etcdraft__Consenter *x = NULL, **cons = NULL, **sel = NULL;
+	const Etcdraft__Consenter *which = NULL;
+	char *msp = NULL, *xcause = NULL, *adds = NULL, *drops = NULL,
+	    *err = NULL, *addr = NULL;
+	uint8_t *used = NULL;
+	size_t i, j, n = 0, ns = 0, left = 0;
 	int ret = -1, add = op == TASKS_ADD_CONSENTER;
 
 	*out = NULL;
@@ -338,7 +473,8 @@ tasks_consenter_config(const Common__Config *live, const json_t *spec,
 		goto done;
 	}
 	/* Which live consenter REF is: for a removal, the document may no
-	 * longer let it be built (its org gone); then it is the one removed. */
+	 * longer let it be built (its org gone); then it is the one live
+	 * consenter the document drops. */
 	if ((x = declared_consenter(spec, orgs, channel, ref, &xcause)) == NULL &&
 	    add) {
 		*cause = xcause;
@@ -349,52 +485,98 @@ tasks_consenter_config(const Common__Config *live, const json_t *spec,
 		ret = 1;	/* in / gone already */
 		goto done;
 	}
-	n = raft_diff(lmd, dmd, &adds, &drops);
-	if (n == 0 && x == NULL) {
-		ret = 1;
+	if (add && !raft_has(dmd, x)) {
+		*cause = xasprintf("the document does not add consenter %s to "
+		    "%s", ref, channel);
 		goto done;
 	}
-	if (n > 1) {
-		*cause = xasprintf("the document changes %zu consenters of %s at "
-		    "once (%s%s%s%s%s); Raft takes one at a time: declare one "
-		    "change, apply, wait, then the next", n, channel,
-		    adds != NULL ? "adds " : "", str0(adds),
-		    adds != NULL && drops != NULL ? "; " : "",
-		    drops != NULL ? "removes " : "", str0(drops));
+	if (!add && x != NULL && raft_has(dmd, x)) {
+		*cause = xasprintf("the document still declares consenter %s "
+		    "of %s", ref, channel);
 		goto done;
 	}
-	if (n == 0) {
-		*cause = xasprintf("the document does not change consenter %s of "
-		    "%s: its consenters are already the channel's", ref,
+	if (!add && x == NULL) {
+		if (raft_diff(lmd, dmd, &adds, &drops) == 0 || drops == NULL) {
+			ret = 1;
+			goto done;
+		}
+		for (i = 0; i < lmd->n_consenters; i++)
+			if (!raft_has(dmd, lmd->consenters[i])) {
+				if (which != NULL) {
+					*cause = xasprintf("consenter %s can no "
+					    "longer be built from the document "
+					    "and it removes several consenters "
+					    "of %s (%s): which one is %s cannot "
+					    "be told", ref, channel, drops, ref);
+					goto done;
+				}
+				which = lmd->consenters[i];
+			}
+	} else
+		which = x;
+
+	/* The consenters: the live ones with only REF's change (Raft takes
+	 * one per update; other declared changes come in later updates),
+	 * those the document declares in its order first, so that the last
+	 * change makes the value the document's. */
+	sel = xcalloc(lmd->n_consenters + 1, sizeof(*sel));
+	for (i = 0; i < lmd->n_consenters; i++)
+		if (add || !consenter_eq(lmd->consenters[i], which))
+			sel[ns++] = lmd->consenters[i];
+	if (add)
+		sel[ns++] = x;
+	used = xcalloc(ns + 1, 1);
+	cons = xcalloc(ns + 1, sizeof(*cons));
+	for (i = 0; i < dmd->n_consenters; i++)
+		for (j = 0; j < ns; j++)
+			if (!used[j] && consenter_eq(sel[j], dmd->consenters[i])) {
+				used[j] = 1;
+				cons[n++] = sel[j];
+				break;
+			}
+	for (j = 0; j < ns; j++)
+		if (!used[j])
+			cons[n++] = sel[j];
+	wog = orderer_group(want);
+	copy = fcfg_msg_copy(&live->base);
+	if (copy == NULL || (og = orderer_group(copy)) == NULL || wog == NULL ||
+	    (ct = consensus_with(fcfg_value(wog, "ConsensusType"), cons,
+	    n)) == NULL) {
+		*cause = xasprintf("cannot make the orderer config of channel %s",
 		    channel);
 		goto done;
 	}
-	if ((add && (adds == NULL || !raft_has(dmd, x))) ||
-	    (!add && (drops == NULL || (x != NULL && raft_has(dmd, x))))) {
-		*cause = xasprintf("the document does not change consenter %s of "
-		    "%s: it %s consenter %s", ref, channel, adds != NULL ?
-		    "adds" : "removes", adds != NULL ? adds : str0(drops));
-		goto done;
-	}
-
-	/* LIVE with the declared ConsensusType and the owner's group. */
-	copy = fcfg_msg_copy(&live->base);
-	wog = orderer_group(want);
-	if (copy == NULL || (og = orderer_group(copy)) == NULL || wog == NULL) {
-		*cause = xasprintf("cannot copy the config of channel %s", channel);
-		goto done;
-	}
-	if (fcfg_set_value(og, "ConsensusType", fcfg_value(wog,
-	    "ConsensusType")) != 0)
+	if (fcfg_set_value(og, "ConsensusType", ct) != 0)
 		goto nocopy;
+
+	/* The owner's group: its Endpoints with only REF's address changed;
+	 * added whole (as declared) when new, dropped when it has no
+	 * consenter left and the document no longer declares it. */
+	addr = consenter_addr(which);
 	wg = fcfg_group(wog, msp);
 	g = fcfg_group(og, msp);
-	if (wg != NULL && g != NULL) {
-		if (fcfg_set_value(g, "Endpoints", fcfg_value(wg,
-		    "Endpoints")) != 0)
+	if (add && wg == NULL) {
+		*cause = xasprintf("the declared config of %s has no orderer "
+		    "org %s", channel, msp);
+		goto done;
+	}
+	if (g == NULL && add) {
+		if ((ng = fcfg_msg_copy(&wg->base)) == NULL ||
+		    (ep = endpoints_with(fcfg_value(wg, "Endpoints"), NULL,
+		    addr, 1, &left)) == NULL ||
+		    fcfg_set_value(ng, "Endpoints", ep) != 0 ||
+		    fcfg_set_group(og, msp, ng) != 0)
 			goto nocopy;
-	} else if (fcfg_set_group(og, msp, wg) != 0)
-		goto nocopy;
+	} else if (g != NULL) {
+		if ((ep = endpoints_with(wg != NULL ? fcfg_value(wg,
+		    "Endpoints") : NULL, fcfg_value(g, "Endpoints"), addr, add,
+		    &left)) == NULL)
+			goto nocopy;
+		if (!add && left == 0 && wg == NULL)
+			(void)fcfg_set_group(og, msp, NULL);
+		else if (fcfg_set_value(g, "Endpoints", ep) != 0)
+			goto nocopy;
+	}
 	*out = copy;
 	copy = NULL;
 	ret = 0;
@@ -409,6 +591,15 @@ done:
 		etcdraft__config_metadata__free_unpacked(dmd, NULL);
 	if (x != NULL)
 		etcdraft__consenter__free_unpacked(x, NULL);
+	if (ct != NULL)
+		common__config_value__free_unpacked(ct, NULL);
+	if (ep != NULL)
+		common__config_value__free_unpacked(ep, NULL);
+	if (ng != NULL)
+		common__config_group__free_unpacked(ng, NULL);
+	free(cons);
+	free(sel);
+	free(used);
 	fcfg_free(copy);
 	fcfg_free(want);
 	free(msp);
@@ -416,6 +607,7 @@ done:
 	free(adds);
 	free(drops);
 	free(err);
+	free(addr);
 	return ret;
 }
 

@@ -132,17 +132,23 @@ json_t *tasks_ord_config(struct tasks_ord *o, const struct task *,
  * This org's ConfigSignature of the packed update UBYTES by the signer
  * (fabric.config-update), with the admin certificate CERT_PEM: NULL with
  * the signature header *hdr and signature *sig (caller frees both, also
- * after a result), or the result.
+ * after a result), or the result. LIVE (may be NULL) is the channel's
+ * config as read from an orderer: the signer then checks the update with
+ * fupd_check_live (context "liveConfig", fupd_live_outline's form).
  */
 json_t *tasks_sign_update(const struct tasks_env *, const struct task *,
-    const char *cert_pem, const uint8_t *ubytes, size_t ulen, uint8_t **hdr,
-    size_t *hlen, uint8_t **sig, size_t *siglen);
+    const char *cert_pem, const uint8_t *ubytes, size_t ulen,
+    const Common__Config *live, uint8_t **hdr, size_t *hlen, uint8_t **sig,
+    size_t *siglen);
 /* The CONFIG_UPDATE envelope of the ConfigUpdateEnvelope CUE, signed by
- * this org's signer (fabric.config-submit): NULL with *env_out (caller
- * frees), or the result. */
+ * this org's signer (fabric.config-submit), with LIVE as in
+ * tasks_sign_update: NULL with *env_out (caller frees), or the result. */
 json_t *tasks_submit_envelope(const struct tasks_env *, const struct task *,
     const struct ftx_identity *, const uint8_t *cue, size_t cuelen,
-    uint8_t **env_out, size_t *elen);
+    const Common__Config *live, uint8_t **env_out, size_t *elen);
+/* The signer context CTX gets "liveConfig": LIVE's outline in base64
+ * (nothing when LIVE is NULL). */
+void tasks_ctx_live(json_t *ctx, const Common__Config *live);
 /*
  * Broadcasts ENV to ORD, again while the refusal may pass (a Raft channel
  * without a leader yet answers 503) and D leaves time. Returns 0 when

@@ -8,10 +8,16 @@
  *                   channel; the desired config = that config with only
  *                   the change (the org's Application group as fcfg_build
  *                   of the document has it, or the group dropped); the
- *                   update between them (fupd_compute)
+ *                   update between them (fupd_compute), checked as the
+ *                   signers will (fupd_check_live)
  *   update-sign     the update's ConfigSignature by the signer
  *                   (fabric.config-update), which checks it against the
- *                   document; a refusal is "failed" with its reason
+ *                   document and the live config read here from an
+ *                   orderer (fupd_check_live); a refusal is "failed" with
+ *                   its reason. When no orderer answers, the signer checks
+ *                   against the document alone (stricter: an update that
+ *                   makes one of several declared changes is refused) and
+ *                   a refusal is "retry"
  *   update-submit   the signatures checked (fupd_open), the live config
  *                   read again (a change already in it is done: nothing is
  *                   sent twice), the CONFIG_UPDATE envelope signed by the
@@ -39,6 +45,7 @@
 #include "runtime.h"
 #include "signer_client.h"
 #include "tasks.h"
+#include "log.h"
 #include "tasks_int.h"
 #include "xmalloc.h"
 
@@ -494,15 +501,17 @@ update_prepare(const struct tasks_env *env, const struct task *t,
 			    change_verb(op), msp, cause);
 		goto done;
 	}
-	/* What every member's signer will check: refused here, it would be
-	 * refused there, with the same words. */
+	/* What every member's signer will check (against the live config
+	 * its agent reads): refused here, it would be refused there, with the
+	 * same words. The document may declare more changes than this one:
+	 * they come in later updates. */
 	if ((want = fupd_desired(env->spec, t->channel, env->orgs,
 	    &cause)) == NULL) {
 		r = tasks_result(TASKS_FAILED, NULL, "the declared config of %s: "
 		    "%s", t->channel, cause);
 		goto done;
 	}
-	if (fupd_check(upd, want, &cause) != 0) {
+	if (fupd_check_live(upd, want, live, &cause) != 0) {
 		r = tasks_result(TASKS_FAILED, NULL, "the update %s %s would be "
 		    "refused by the signers: %s", change_verb(op), msp, cause);
 		goto done;
@@ -530,12 +539,38 @@ done:
 	return r;
 }
 
+/*
+ * The channel's live config for the signer's check, or NULL: then *why
+ * says why it could not be read (the signer checks against the document
+ * alone, which is stricter).
+ */
+static Common__Config *
+sign_live(const struct tasks_env *env, const struct task *t,
+    const struct deadline *d, json_t **why)
+{
+	struct tasks_ord o;
+	Common__Config *live = NULL;
+	uint64_t number = 0;
+
+	*why = tasks_ord_open(env, t, &o);
+	if (*why == NULL)
+		*why = tasks_ord_config(&o, t, d, &live, &number);
+	tasks_ord_close(&o);
+	if (*why != NULL) {
+		fcfg_free(live);
+		return NULL;
+	}
+	return live;
+}
+
 static json_t *
-update_sign(const struct tasks_env *env, const struct task *t)
+update_sign(const struct tasks_env *env, const struct task *t,
+    const struct deadline *d, int live_rt)
 {
 	struct admin_files af;
 	struct fupd_opened op;
 	struct fupd_sig fs;
+	Common__Config *live = NULL;
 	Common__ConfigUpdate *upd = NULL;
 	uint8_t *ubytes = NULL, *hdr = NULL, *sig = NULL, *cue = NULL,
 	    md[SHA256_DIGEST_LENGTH];
@@ -543,7 +578,7 @@ update_sign(const struct tasks_env *env, const struct task *t)
 	char hex[2 * SHA256_DIGEST_LENGTH + 1], *cause = NULL, *hb64 = NULL,
 	    *sb64 = NULL;
 	const char *sha;
-	json_t *r = NULL;
+	json_t *r = NULL, *why = NULL, *r2;
 
 	memset(&af, 0, sizeof(af));
 	memset(&op, 0, sizeof(op));
@@ -565,9 +600,26 @@ update_sign(const struct tasks_env *env, const struct task *t)
 		r = tasks_result(TASKS_FAILED, NULL, "%s", cause);
 		goto done;
 	}
-	if ((r = tasks_sign_update(env, t, af.cert_pem, ubytes, ulen, &hdr,
-	    &hlen, &sig, &siglen)) != NULL)
+	/* The signer checks the update against the live config too, so that
+	 * one of several declared changes passes; without it (no orderer
+	 * answers, or a runtime without one) against the document alone. */
+	if (live_rt && (live = sign_live(env, t, d, &why)) == NULL)
+		log_warnx("update-sign on %s: %s; the signer checks the update "
+		    "against the document alone", t->channel,
+		    tasks_sget(why, "message"));
+	if ((r = tasks_sign_update(env, t, af.cert_pem, ubytes, ulen, live,
+	    &hdr, &hlen, &sig, &siglen)) != NULL) {
+		if (why != NULL) {
+			r2 = tasks_result(TASKS_RETRY, NULL, "%s (the live config "
+			    "of %s could not be read, so the signer checked the "
+			    "update against the document alone: %s)",
+			    tasks_sget(r, "message"), t->channel,
+			    tasks_sget(why, "message"));
+			json_decref(r);
+			r = r2;
+		}
 		goto done;
+	}
 	/* What goes back is checked as the submitter will check it. */
 	fs = (struct fupd_sig){ hdr, hlen, sig, siglen };
 	cue = fupd_envelope(ubytes, ulen, &fs, 1, &cuelen);
@@ -582,6 +634,8 @@ update_sign(const struct tasks_env *env, const struct task *t)
 	    hb64, "signature", sb64), "%s's admin signed the update of channel "
 	    "%s (%zu bytes, sha256 %.16s…)", env->mspid, t->channel, ulen, hex);
 done:
+	json_decref(why);
+	fcfg_free(live);
 	fupd_opened_clear(&op);
 	tasks_admin_clear(&af);
 	fupd_free(upd);
@@ -748,8 +802,8 @@ update_submit(const struct tasks_env *env, const struct task *t,
 	}
 
 	/* The CONFIG_UPDATE envelope, signed by this org's signer. */
-	if ((r = tasks_submit_envelope(env, t, &o.id, cue, cuelen, &envb,
-	    &elen)) != NULL)
+	if ((r = tasks_submit_envelope(env, t, &o.id, cue, cuelen, live,
+	    &envb, &elen)) != NULL)
 		goto done;
 	if ((rc = tasks_broadcast(&o.target, envb, elen, d, &r, &cause)) < 0 &&
 	    (!quorum_refusal(r) || (rc = broadcast_elsewhere(env, t, d, envb,
@@ -818,6 +872,6 @@ tasks_update_run(const struct tasks_env *env, const struct task *t,
 	if (strcmp(t->type, "update-prepare") == 0)
 		return update_prepare(env, t, d, live);
 	if (strcmp(t->type, "update-sign") == 0)
-		return update_sign(env, t);
+		return update_sign(env, t, d, live);
 	return update_submit(env, t, d, live);
 }

@@ -5,7 +5,11 @@
  * The whole input is tried as
  *  - a ConfigUpdate (fupd_decode): what decodes packs back to the same
  *    bytes, and fupd_check against a small desired tree either accepts or
- *    refuses with a sentence;
+ *    refuses with a sentence; so does fupd_check_live against it and a
+ *    small live tree, and it accepts whatever fupd_check accepts (the live
+ *    check is never the stricter);
+ *  - a Config (fupd_decode_config), outlined (fupd_live_outline) when it
+ *    decodes;
  *  - a ConfigUpdateEnvelope (fupd_open): opened or refused with a cause;
  * and, after a 2-byte big-endian header length, as the signer's payload
  * (signature_header || config_update) under the "fabric.config-update"
@@ -41,7 +45,7 @@ static const char topo_json[] =
     "\"channels\":[{\"name\":\"trade\",\"consenters\":[\"Org1MSP/orderer0\"],"
     "\"members\":[\"Org1MSP\"]}]}}";
 
-static Common__Config *desired;
+static Common__Config *desired, *live;
 static json_t *context;
 
 static Common__ConfigGroup *
@@ -124,6 +128,24 @@ init(void)
 	add_grp(ch, "Orderer", ord);
 	add_val(ch, "HashingAlgorithm", "sha");
 	desired->channel_group = ch;
+
+	/* Live: Channel{Application{Org1MSP{MSP}, Org2MSP{MSP}}, Orderer}. */
+	ch = grp();
+	app = grp();
+	ord = grp();
+	live = xcalloc(1, sizeof(*live));
+	common__config__init(live);
+	org = grp();
+	add_val(org, "MSP", "msp");
+	add_grp(app, "Org1MSP", org);
+	org = grp();
+	add_val(org, "MSP", "msp2");
+	add_grp(app, "Org2MSP", org);
+	add_pol(app, "Admins", 3);
+	add_val(ord, "BatchSize", "old");
+	add_grp(ch, "Application", app);
+	add_grp(ch, "Orderer", ord);
+	live->channel_group = ch;
 	context = json_pack("{s:s, s:i, s:o, s:{}}", "channel", "trade",
 	    "headerLength", 1, "topology", json_loads(topo_json, 0, NULL),
 	    "orgs");
@@ -159,11 +181,12 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	Common__ConfigUpdate *cu;
+	Common__Config *cfg;
 	struct fupd_opened op;
 	uint8_t *again;
 	size_t alen, hl;
 	char *cause = NULL, *reason = NULL;
-	int r;
+	int r, rl;
 
 	if (desired == NULL)
 		init();
@@ -180,7 +203,23 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		free(reason);
 		reason = NULL;
+		rl = fupd_check_live(cu, desired, live, &reason);
+		if ((rl == 0) != (reason == NULL) || (rl != 0 && rl != -1) ||
+		    (r == 0 && rl != 0))
+			abort();
+		free(reason);
+		reason = NULL;
 		fupd_free(cu);
+	} else if (cause == NULL)
+		abort();
+	free(cause);
+	cause = NULL;
+
+	if ((cfg = fupd_decode_config(data, size, &cause)) != NULL) {
+		if (cause != NULL || cfg->channel_group == NULL)
+			abort();
+		free(fupd_live_outline(cfg, &alen));
+		fcfg_free(cfg);
 	} else if (cause == NULL)
 		abort();
 	free(cause);

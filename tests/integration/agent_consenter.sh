@@ -13,8 +13,10 @@
 # With FABRIC_BIN (Fabric 2.5's orderer, peer and osnadmin, and its sample
 # config): each org's orderer under its own process runtime; trade created
 # with Org1's orderer as its only consenter; Org2MSP/orderer0 added
-# (update-prepare, update-sign, update-submit by Org1; join-orderer from
-# the channel by Org2), checked with Fabric's osnadmin (a consenter at
+# (update-prepare, update-sign, update-submit by Org1, while Org1's
+# document declares a second new consenter, Org1MSP/orderer1, too: the
+# signer checks against the live config; join-orderer from the channel by
+# Org2), checked with Fabric's osnadmin (a consenter at
 # Org1's height); Org1MSP/orderer0 removed (prepared and submitted by Org2
 # through its own orderer, signed by both orderer orgs; Org2's signature
 # alone refused), Org1's leave-orderer, checked with osnadmin, and a
@@ -28,7 +30,9 @@
 P_ORD1=$(free_port)
 P_ORD2=$(free_port)
 P_PEER2=$(free_port)
-# topo CONSENTERS: the consortium with trade's consenters.
+P_ORD1B=$(free_port)	# Org1MSP/orderer1: declared in topoX only, never run
+# topo CONSENTERS [ORG1_EXTRA_ORDERER]: the consortium with trade's
+# consenters.
 topo() {
 	cat <<JSON
 {"apiVersion": "fabfed.io/v1alpha1", "kind": "Consortium",
@@ -36,7 +40,7 @@ topo() {
  "spec": {"orgs": [
   {"mspId": "Org1MSP", "domain": "org1.example.com",
    "cluster": {"name": "one", "region": "local"},
-   "orderers": [{"name": "orderer0", "endpoint": "127.0.0.1:$P_ORD1"}]},
+   "orderers": [{"name": "orderer0", "endpoint": "127.0.0.1:$P_ORD1"}${2:-}]},
   {"mspId": "Org2MSP", "domain": "org2.example.com",
    "cluster": {"name": "two", "region": "local"},
    "peers": [{"name": "peer0", "endpoint": "127.0.0.1:$P_PEER2", "anchor": true}],
@@ -48,6 +52,8 @@ JSON
 topo '"Org1MSP/orderer0"' >"$T/topoA.json"
 topo '"Org1MSP/orderer0", "Org2MSP/orderer0"' >"$T/topoB.json"
 topo '"Org2MSP/orderer0"' >"$T/topoC.json"
+topo '"Org1MSP/orderer0", "Org2MSP/orderer0", "Org1MSP/orderer1"' \
+    ', {"name": "orderer1", "endpoint": "127.0.0.1:'$P_ORD1B'"}' >"$T/topoX.json"
 agentdrv_pki itest_agent_consenter 1 2
 
 agentdrv_signer 1 org1.example.com Org1MSP

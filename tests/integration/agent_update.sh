@@ -10,10 +10,15 @@
 #
 # With FABRIC_BIN (Fabric 2.5's peer and orderer and its sample config):
 # Org1's orderer and peer under the process runtime, channel trade created
-# with Org1 only; update-prepare, update-sign by both signers,
+# with Org1 only; Org1's document declares TWO new members (Org2MSP and
+# Org9MSP): update-prepare of the first (Org2MSP), update-sign by Org1's
+# signer (checked against the live config its agent read) and by Org2's
+# (whose agent reads none: its strict check refuses the update under the
+# two-org document, and signs it under one declaring Org2MSP only),
 # update-submit (Org2's signature alone refused, both accepted), the new
 # config block decoded (Org2MSP in Application), update-submit again
-# (applied, nothing signed or sent), the hostile update refused.
+# (applied, nothing signed or sent), the hostile update refused; then the
+# second (Org9MSP) prepared, signed by both members and accepted.
 # Everything listens on 127.0.0.1; the signers are stopped by their PIDs,
 # the Fabric nodes by the driver's runtime.
 : "${FABFED_SRC:?}" "${FABFED_BUILD:?}" "${FABFED_BIN:?}"
@@ -49,6 +54,7 @@ ORG9=',
 topo '"Org1MSP"' >"$T/topo1.json"
 topo '"Org1MSP", "Org2MSP"' >"$T/topo2.json"
 topo '"Org1MSP", "Org9MSP"' "$ORG9" >"$T/topo9.json"
+topo '"Org1MSP", "Org2MSP", "Org9MSP"' "$ORG9" >"$T/topo29.json"
 agentdrv_pki itest_agent_update 1 2 9
 
 agentdrv_signer 1 org1.example.com Org1MSP
@@ -62,5 +68,5 @@ agentdrv_fabric "prepare and submit on a live orderer (process runtime)" peer or
 
 echo "== process runtime: add Org2MSP to trade on a real orderer"
 agentdrv_live "$drv" 400
-ok "Org2MSP added by update-prepare, update-sign x2, update-submit; submitted again: applied"
+ok "Org2MSP then Org9MSP (both declared at once) added by update-prepare, update-sign, update-submit; submitted again: applied"
 echo "PASS"

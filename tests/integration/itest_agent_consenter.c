@@ -21,7 +21,10 @@
  *   live T     REAL Fabric (FABRIC_BIN): each org's orderer (and Org2's
  *              peer) under its own process runtime; trade created with
  *              Org1's orderer; Org2MSP/orderer0 added (prepare by Org1,
- *              signed by Org1, submitted by Org1, submitted again: applied;
+ *              signed by Org1, submitted by Org1, all while Org1's
+ *              document T/topoX.json declares a second new consenter,
+ *              Org1MSP/orderer1, too: one change per update, checked
+ *              against the live config; submitted again: applied;
  *              Org2's join-orderer with blockFrom "channel"), checked with
  *              Fabric's osnadmin (a consenter, active, at Org1's height);
  *              then Org1MSP/orderer0 removed (prepare and submit by Org2
@@ -376,8 +379,8 @@ live(const char *dir)
 	struct ctx c;
 	struct org_rt o1, o2;
 	const char *fabric_bin = getenv("FABRIC_BIN");
-	json_t *t, *r, *sigs, *j1, *j2, *prep, *q;
-	char *up, *sha, *logp;
+	json_t *t, *r, *sigs, *j1, *j2, *prep, *q, *topoX, *ox;
+	char *up, *sha, *logp, *p;
 	size_t before;
 	uint64_t number = 0;
 	json_int_t bn, bn2, h;
@@ -405,7 +408,15 @@ live(const char *dir)
 	json_decref(j1);
 
 	/* ---- add Org2MSP/orderer0 ---- */
-	c.a.env1.spec = c.topoB;
+	/* Org1's document declares two new consenters, Org2MSP/orderer0 and
+	 * Org1MSP/orderer1 (which never runs): the update adds the first. */
+	p = xasprintf("%s/topoX.json", dir);
+	topoX = fabdrv_load(p);
+	free(p);
+	ox = fabdrv_orgs_of(topology_find_org(topoX, "Org1MSP"), c.a.pki1);
+	json_object_update(c.a.orgs, ox);
+	json_decref(ox);
+	c.a.env1.spec = topoX;
 	c.a.env2.spec = c.topoB;
 	t = json_pack("{s:s, s:s, s:s, s:s, s:{s:s}, s:[s]}", "id",
 	    "add-consenter-trade-Org2MSP.orderer0.update-prepare.Org1MSP",
@@ -421,6 +432,28 @@ live(const char *dir)
 	CHECK(jint(json_object_get(prep, "detail"), "configBlock") == 0);
 	printf("ok - update-prepare by Org1: %s\n", msg_of(prep));
 	json_decref(prep);
+	{
+		/* Against the document alone (no live config): refused. */
+		Common__ConfigUpdate *cu;
+		Common__Config *want;
+		uint8_t *ub;
+		size_t ul = 0;
+		char *cause = NULL;
+
+		REQUIRE((ub = b64_decode(up, strlen(up), 0, FUPD_MAX_UPDATE,
+		    &ul)) != NULL);
+		REQUIRE((cu = fupd_decode(ub, ul, &cause)) != NULL);
+		REQUIRE((want = fcfg_build(topoX, "trade", c.a.orgs,
+		    &cause)) != NULL);
+		CHECK(fupd_check(cu, want, &cause) == -1 && cause != NULL &&
+		    strstr(cause, "Channel/Orderer/ConsensusType") != NULL);
+		printf("ok - the same update checked without the live config: "
+		    "%s\n", cause != NULL ? cause : "(accepted)");
+		free(cause);
+		fcfg_free(want);
+		fupd_free(cu);
+		free(ub);
+	}
 
 	/* Orderer/Admins is MAJORITY of the orderer orgs, Org1 alone now. */
 	r = sign(&c.a.env1, "add-consenter-trade-Org2MSP.orderer0", up, sha,
@@ -437,8 +470,10 @@ live(const char *dir)
 	CHECK(strcmp(state_of(r), TASKS_DONE) == 0);
 	bn = jint(json_object_get(r, "detail"), "blockNumber");
 	CHECK(bn == 1);
-	printf("ok - update-submit by Org1: %s: %s\n", state_of(r), msg_of(r));
+	printf("ok - update-submit by Org1 (its document declaring "
+	    "Org1MSP/orderer1 too): %s: %s\n", state_of(r), msg_of(r));
 	json_decref(r);
+	c.a.env1.spec = c.topoB;
 
 	/* Submitted again: applied, nothing signed or sent. */
 	logp = xasprintf("%s/signer1.log", dir);
@@ -629,6 +664,7 @@ live(const char *dir)
 	runtime_free(o1.rt);
 	runtime_free(o2.rt);
 	fabdrv_agents_free(&c.a);
+	json_decref(topoX);
 	printf("%d checks, %d failed\n", nchecks, nfailures);
 	return nfailures == 0 ? 0 : 1;
 }
@@ -640,7 +676,7 @@ main(int argc, char **argv)
 	static const char *const dirs[] = { "st1", "st2" };
 
 	if (argc == 3 && strcmp(argv[1], "pki") == 0)
-		return fabdrv_pki(argv[2], "topoB.json", msps, dirs, 2);
+		return fabdrv_pki(argv[2], "topoX.json", msps, dirs, 2);
 	if (argc == 3 && strcmp(argv[1], "offline") == 0)
 		return offline(argv[2]);
 	if (argc == 3 && strcmp(argv[1], "live") == 0)

@@ -6,6 +6,7 @@
  *   T/topo2.json  the same consortium declaring Org2MSP a member too
  *   T/topo9.json  a consortium that also declares Org9MSP (the hostile
  *                 update is computed from it; no org signs for it)
+ *   T/topo29.json trade declaring Org2MSP and Org9MSP members at once
  *   T/st1, T/st2, T/st9   each org's state dir (PKI under pki/), with
  *                 st1/signer.sock and st2/signer.sock the REAL signers
  *                 (`fabfed-agent signer`) the script runs
@@ -18,11 +19,17 @@
  *              rendered
  *   live T     REAL Fabric (FABRIC_BIN): Org1's orderer and peer under
  *              the process runtime, the channel created with Org1 only,
- *              update-prepare, update-sign by both orgs, update-submit with
+ *              Org1's document declaring Org2MSP and Org9MSP at once:
+ *              update-prepare of the update adding Org2MSP, update-sign by
+ *              Org1 (its signer checks against the live config its agent
+ *              read) and by Org2 (no live config: refused under the
+ *              two-org document, signed under topo2), update-submit with
  *              Org2's signature alone (refused: the admins policy wants
  *              Org1's), then with both (accepted, the config block decoded
  *              has Org2MSP in Application), submitted again (done,
- *              applied, nothing signed or sent), the hostile update refused
+ *              applied, nothing signed or sent), the hostile update
+ *              refused; then the second declared change, Org9MSP, prepared,
+ *              signed by both members and accepted
  *
  * Output: "ok - ..." lines; exit 0 when every check held.
  */
@@ -61,6 +68,7 @@
 struct ctx {
 	const char *dir;
 	const json_t *topo1, *topo2, *topo9;	/* a's documents */
+	json_t *topo29;
 	struct fabdrv_agents a;   /* Org1's and Org2's; orgs has Org9MSP too */
 	char *pki9;
 };
@@ -71,6 +79,7 @@ ctx_init(struct ctx *c, const char *dir)
 	static const char *const docs[] = { "topo1.json", "topo2.json",
 	    "topo9.json" };
 	json_t *o9;
+	char *p;
 
 	memset(c, 0, sizeof(*c));
 	c->dir = dir;
@@ -78,6 +87,9 @@ ctx_init(struct ctx *c, const char *dir)
 	c->topo1 = c->a.doc[0];
 	c->topo2 = c->a.doc[1];
 	c->topo9 = c->a.doc[2];
+	p = xasprintf("%s/topo29.json", dir);
+	c->topo29 = fabdrv_load(p);
+	free(p);
 	c->pki9 = xasprintf("%s/st9/pki", dir);
 	o9 = fabdrv_orgs_of(topology_find_org(c->topo9, "Org9MSP"), c->pki9);
 	json_object_update(c->a.orgs, o9);
@@ -90,6 +102,7 @@ static void
 ctx_free(struct ctx *c)
 {
 	fabdrv_agents_free(&c->a);
+	json_decref(c->topo29);
 	free(c->pki9);
 }
 
@@ -292,6 +305,53 @@ app_has(const Common__Config *cfg, const char *msp)
 	return a != NULL && fcfg_group(a, msp) != NULL;
 }
 
+/* update-prepare of adding MSP on Org1's agent: done; the update (b64,
+ * caller frees) and its sha256 (*sha, caller frees). */
+static char *
+prepare(struct ctx *c, const char *msp, char **sha)
+{
+	json_t *t, *r;
+	char *b64;
+
+	t = json_pack("{s:s+, s:s+, s:s, s:s, s:{s:s}}", "id",
+	    "add-org-trade-", msp, "workflow", "add-org-trade-", msp, "type",
+	    "update-prepare", "channel", "trade", "change", "addOrg", msp);
+	r = fabdrv_run_task(&c->a.env1, t, RETRIES);
+	if (strcmp(state_of(r), TASKS_DONE) != 0)
+		fprintf(stderr, "update-prepare: %s: %s\n", state_of(r),
+		    fabdrv_sget(r, "message"));
+	REQUIRE(strcmp(state_of(r), TASKS_DONE) == 0);
+	REQUIRE(dget(r, "update") != NULL && dget(r, "sha256") != NULL);
+	b64 = xstrdup(dget(r, "update"));
+	*sha = xstrdup(dget(r, "sha256"));
+	printf("ok - update-prepare adding %s: %s\n", msp,
+	    fabdrv_sget(r, "message"));
+	json_decref(r);
+	json_decref(t);
+	return b64;
+}
+
+/* update-submit of B64 with SIGS on Org1's agent: done; its block. */
+static json_int_t
+submit(struct ctx *c, const char *b64, json_t *sigs, json_t **task)
+{
+	json_t *r;
+	json_int_t bn;
+
+	*task = json_pack("{s:s, s:s, s:s, s:s, s:O}", "id",
+	    "add-org-trade.update-submit.Org1MSP", "type", "update-submit",
+	    "channel", "trade", "update", b64, "signatures", sigs);
+	r = fabdrv_run_task(&c->a.env1, *task, RETRIES);
+	CHECK(strcmp(state_of(r), TASKS_DONE) == 0);
+	bn = json_integer_value(json_object_get(json_object_get(r, "detail"),
+	    "blockNumber"));
+	CHECK(bn >= 1);
+	printf("ok - update-submit: %s: %s\n", state_of(r),
+	    fabdrv_sget(r, "message"));
+	json_decref(r);
+	return bn;
+}
+
 static int
 live(const char *dir)
 {
@@ -300,7 +360,7 @@ live(const char *dir)
 	struct rt_org o;
 	Common__Config *cfg;
 	json_t *t, *r, *sigs, *one;
-	const char *fabric_bin = getenv("FABRIC_BIN"), *up;
+	const char *fabric_bin = getenv("FABRIC_BIN");
 	char *b64g, *logp, *sha;
 	size_t before;
 	uint64_t number = 0;
@@ -317,27 +377,33 @@ live(const char *dir)
 	r = fabdrv_join_genesis(&c.a.env1, c.topo1, c.a.orgs, "trade", RETRIES);
 	CHECK(strcmp(state_of(r), TASKS_DONE) == 0);
 	json_decref(r);
-	c.a.env1.spec = c.topo2;
 
-	/* prepare */
-	t = json_pack("{s:s, s:s, s:s, s:s, s:{s:s}}", "id",
-	    "add-org-trade-Org2MSP.update-prepare.Org1MSP", "workflow",
-	    "add-org-trade-Org2MSP", "type", "update-prepare", "channel",
-	    "trade", "change", "addOrg", "Org2MSP");
-	r = fabdrv_run_task(&c.a.env1, t, RETRIES);
-	REQUIRE(strcmp(state_of(r), TASKS_DONE) == 0);
-	up = dget(r, "update");
-	sha = xstrdup(dget(r, "sha256") != NULL ? dget(r, "sha256") : "");
-	REQUIRE(up != NULL);
-	CHECK(json_integer_value(json_object_get(json_object_get(r, "detail"),
-	    "configBlock")) == 0);
-	printf("ok - update-prepare: %s\n", fabdrv_sget(r, "message"));
-	b64g = xstrdup(up);
+	/* The document declares two new members: the first is prepared. */
+	c.a.env1.spec = c.topo29;
+	b64g = prepare(&c, "Org2MSP", &sha);
+
+	/* Org2's agent runs no orderer (manifests runtime): its signer gets
+	 * no live config, and checks strictly: under the two-org document
+	 * the update (Org9MSP not in it) is refused. */
+	c.a.env2.spec = c.topo29;
+	t = sign_task("Org2MSP", b64g, sha);
+	r = fabdrv_run_task(&c.a.env2, t, RETRIES);
+	CHECK(strcmp(state_of(r), TASKS_FAILED) == 0 &&
+	    strstr(fabdrv_sget(r, "message"), "the update removes Org9MSP "
+	    "from Channel/Application, which the consortium still declares") !=
+	    NULL);
+	printf("ok - Org2's signer without a live config, under the two-org "
+	    "document: %s: %s\n", state_of(r), fabdrv_sget(r, "message"));
 	json_decref(r);
 	json_decref(t);
+	c.a.env2.spec = c.topo2;
 
-	/* sign, by both orgs' real signers */
+	/* sign, by both orgs' real signers: Org1's with the live config */
+	logp = xasprintf("%s/signer1.log", dir);
+	before = fabdrv_count(logp, "signed kind fabric.config-update");
 	sigs = sign_both(&c, b64g, sha);
+	CHECK(fabdrv_count(logp, "signed kind fabric.config-update") ==
+	    before + 1);
 
 	/* submit with Org2's signature alone: the channel's admins policy
 	 * (MAJORITY of its 1 member) needs Org1's. */
@@ -352,30 +418,20 @@ live(const char *dir)
 	json_decref(r);
 	json_decref(t);
 
-	/* submit with both */
-	t = json_pack("{s:s, s:s, s:s, s:s, s:O}", "id",
-	    "add-org-trade-Org2MSP.update-submit.Org1MSP", "type",
-	    "update-submit", "channel", "trade", "update", b64g, "signatures",
-	    sigs);
-	r = fabdrv_run_task(&c.a.env1, t, RETRIES);
-	CHECK(strcmp(state_of(r), TASKS_DONE) == 0);
-	bn = json_integer_value(json_object_get(json_object_get(r, "detail"),
-	    "blockNumber"));
-	CHECK(bn >= 1);
-	printf("ok - update-submit: %s: %s\n", state_of(r), fabdrv_sget(r, "message"));
-	json_decref(r);
+	/* submit with both: Org1's config-submit signature, too, is checked
+	 * against the live config and the two-org document. */
+	bn = submit(&c, b64g, sigs, &t);
 
 	/* The config block now has Org2MSP in Application. */
 	cfg = read_config(rt, &o, &c, &number);
-	CHECK(app_has(cfg, "Org2MSP") &&
-	    app_has(cfg, "Org1MSP"));
+	CHECK(app_has(cfg, "Org2MSP") && app_has(cfg, "Org1MSP") &&
+	    !app_has(cfg, "Org9MSP"));
 	CHECK((json_int_t)number == bn);
 	printf("ok - config block %llu of trade has Org1MSP and Org2MSP in "
 	    "Application\n", (unsigned long long)number);
 	fcfg_free(cfg);
 
 	/* Again: done, applied, nothing signed for a submission or sent. */
-	logp = xasprintf("%s/signer1.log", dir);
 	before = fabdrv_count(logp, "signed kind fabric.config-submit");
 	r = fabdrv_run_task(&c.a.env1, t, RETRIES);
 	CHECK(strcmp(state_of(r), TASKS_DONE) == 0 &&
@@ -387,10 +443,33 @@ live(const char *dir)
 	    before, fabdrv_count(logp, "signed kind fabric.config-submit"));
 	json_decref(r);
 	json_decref(t);
+	json_decref(sigs);
+	free(b64g);
+	free(sha);
 
-	/* The hostile update, from the config as it is now. */
+	/* The hostile update, from the config as it is now, under a
+	 * document that does not declare Org9MSP: refused, live config or
+	 * not. */
+	c.a.env1.spec = c.topo2;
 	cfg = read_config(rt, &o, &c, &number);
 	hostile(&c, cfg);
+	fcfg_free(cfg);
+
+	/* The second declared change: Org9MSP, signed by both members (the
+	 * admins policy is now a MAJORITY of 2). */
+	c.a.env1.spec = c.topo29;
+	c.a.env2.spec = c.topo29;
+	b64g = prepare(&c, "Org9MSP", &sha);
+	sigs = sign_both(&c, b64g, sha);
+	bn = submit(&c, b64g, sigs, &t);
+	json_decref(t);
+	cfg = read_config(rt, &o, &c, &number);
+	CHECK(app_has(cfg, "Org1MSP") && app_has(cfg, "Org2MSP") &&
+	    app_has(cfg, "Org9MSP"));
+	CHECK((json_int_t)number == bn);
+	printf("ok - config block %llu of trade has Org1MSP, Org2MSP and "
+	    "Org9MSP in Application: both declared members added, one update "
+	    "after the other\n", (unsigned long long)number);
 	fcfg_free(cfg);
 
 	free(logp);

@@ -56,6 +56,25 @@ prepare(const char *dir)
 	return 0;
 }
 
+/* CTX's "liveConfig": LIVE's outline, or TEXT when LIVE is NULL. */
+static void
+set_live(json_t *ctx, const Common__Config *live, const char *text)
+{
+	uint8_t *b;
+	char *s;
+	size_t len = 0;
+
+	if (live == NULL) {
+		json_object_set_new(ctx, "liveConfig", json_string(text));
+		return;
+	}
+	REQUIRE((b = fupd_live_outline(live, &len)) != NULL);
+	s = ipc_b64_encode(b, len);
+	json_object_set_new(ctx, "liveConfig", json_string(s));
+	free(s);
+	free(b);
+}
+
 static int
 ping(const char *url)
 {
@@ -146,6 +165,86 @@ context(const char *channel, size_t hlen, const json_t *spec,
 {
 	return json_pack("{s:s, s:I, s:O, s:O}", "channel", channel,
 	    "headerLength", (json_int_t)hlen, "topology", spec, "orgs", orgs);
+}
+
+/*
+ * R adds Org3MSP to channel trade of Org1MSP and Org2MSP. With
+ * "liveConfig" the signer checks it against the live config too: signed
+ * under SPEC (Org3 declared), refused under T2 (not declared); the update
+ * the other way (removing Org3MSP from M3, the live config then) refused
+ * under SPEC and signed under T2; a malformed liveConfig refused.
+ */
+static void
+live_checks(const char *url, const struct req *r, const json_t *spec,
+    const json_t *t2, const json_t *orgs, const Common__Config *m3,
+    const char *pem)
+{
+	Common__Config *m2;
+	struct req rm;
+	json_t *ctx, *ans;
+	char *cause = NULL, *junk;
+	int type;
+
+	REQUIRE((m2 = fcfg_build(t2, CHANNEL, orgs, &cause)) != NULL);
+	ctx = context(CHANNEL, r->hlen, spec, orgs);
+	set_live(ctx, m2, NULL);
+	type = sign(url, r->payload, r->len, ctx, &ans);
+	CHECK(type == IPC_SIGNED);
+	if (type != IPC_SIGNED)
+		fprintf(stderr, "refused with liveConfig: %s\n", reason(ans));
+	json_decref(ans);
+	json_decref(ctx);
+	ctx = context(CHANNEL, r->hlen, t2, orgs);
+	set_live(ctx, m2, NULL);
+	type = sign(url, r->payload, r->len, ctx, &ans);
+	want_refused(type, ans, "the update adds Org3MSP to "
+	    "Channel/Application, which the consortium does not declare");
+	json_decref(ctx);
+
+	req_make(&rm, m3, m2, CHANNEL, "Org1MSP", pem);
+	ctx = context(CHANNEL, rm.hlen, spec, orgs);
+	set_live(ctx, m3, NULL);
+	type = sign(url, rm.payload, rm.len, ctx, &ans);
+	want_refused(type, ans, "the update removes Org3MSP from "
+	    "Channel/Application, which the consortium still declares");
+	json_decref(ctx);
+	ctx = context(CHANNEL, rm.hlen, t2, orgs);
+	set_live(ctx, m3, NULL);
+	type = sign(url, rm.payload, rm.len, ctx, &ans);
+	CHECK(type == IPC_SIGNED);
+	json_decref(ans);
+	json_decref(ctx);
+	free(rm.payload);
+
+	/* Malformed liveConfig: refused with the reason, still serving. */
+	ctx = context(CHANNEL, r->hlen, spec, orgs);
+	set_live(ctx, NULL, "not base64!");
+	type = sign(url, r->payload, r->len, ctx, &ans);
+	want_refused(type, ans, "the context's \"liveConfig\" is not standard "
+	    "base64 of 1 to 10485760 bytes");
+	json_object_set_new(ctx, "liveConfig", json_integer(7));
+	type = sign(url, r->payload, r->len, ctx, &ans);
+	want_refused(type, ans, "the context's \"liveConfig\" is not standard "
+	    "base64 of 1 to 10485760 bytes");
+	set_live(ctx, NULL, "");
+	type = sign(url, r->payload, r->len, ctx, &ans);
+	want_refused(type, ans, "the context's \"liveConfig\" is not standard "
+	    "base64 of 1 to 10485760 bytes");
+	junk = ipc_b64_encode((const uint8_t *)"\x12\x09\x12", 3);
+	set_live(ctx, NULL, junk);
+	free(junk);
+	type = sign(url, r->payload, r->len, ctx, &ans);
+	want_refused(type, ans, "the context's \"liveConfig\" is not a "
+	    "channel config: the config is not a Config whose groups nest at "
+	    "most 16 deep");
+	junk = ipc_b64_encode((const uint8_t *)"\x08\x01", 2);
+	set_live(ctx, NULL, junk);
+	free(junk);
+	type = sign(url, r->payload, r->len, ctx, &ans);
+	want_refused(type, ans, "the context's \"liveConfig\" is not a "
+	    "channel config: the config has no channel group");
+	json_decref(ctx);
+	fcfg_free(m2);
 }
 
 static char *
@@ -285,6 +384,7 @@ client(const char *url, const char *dir)
 	type = sign(url, r.payload, r.len, ctx, &ans);
 	CHECK(type == IPC_SIGNED);
 	json_decref(ans);
+	live_checks(url, &r, spec, t2, orgs, m3, pem1);
 
 	/* Malformed: every one REFUSED or ERROR, never a crash. */
 	json_object_set_new(ctx, "headerLength", json_integer(
@@ -323,7 +423,7 @@ client(const char *url, const char *dir)
 	json_object_set_new(ctx, "extra", json_true());
 	type = sign(url, r.payload, r.len, ctx, &ans);
 	want_refused(type, ans, "unknown context field \"extra\" (known: "
-	    "channel, headerLength, topology, orgs)");
+	    "channel, headerLength, topology, orgs, liveConfig)");
 	req = json_pack("{s:s, s:s}", "kind", "fabric.config-update",
 	    "payload", "not base64!");
 	ans = NULL;

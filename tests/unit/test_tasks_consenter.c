@@ -399,9 +399,44 @@ test_endpoints(void **state)
 	json_decref(doc3);
 }
 
-/* Raft takes one change at a time. */
+/* The update from LIVE to DESIRED: fupd_check_live against WANT and LIVE
+ * accepts it (caller frees). */
+static Common__ConfigUpdate *
+live_update(const Common__Config *live, const Common__Config *desired,
+    const Common__Config *want, const char *what)
+{
+	Common__ConfigUpdate *upd;
+	char *cause = NULL;
+
+	if ((upd = fupd_compute(live, desired, "trade", &cause)) == NULL)
+		fail_msg("%s", cause);
+	if (fupd_check_live(upd, want, live, &cause) != 0)
+		fail_msg("fupd_check_live refused the update %s: %s", what,
+		    cause);
+	return upd;
+}
+
+/* The check of UPD against WANT (and LIVE unless NULL) refuses, with
+ * WORDS in its reason. */
 static void
-test_one_at_a_time(void **state)
+check_refuses(const Common__ConfigUpdate *upd, const Common__Config *want,
+    const Common__Config *live, const char *words)
+{
+	char *cause = NULL;
+
+	assert_int_equal(fupd_check_live(upd, want, live, &cause), -1);
+	assert_non_null(cause);
+	if (strstr(cause, words) == NULL)
+		fail_msg("\"%s\" is not in \"%s\"", words, cause);
+	free(cause);
+}
+
+/*
+ * Raft takes one change per update; a document declaring several gets
+ * them one after the other, each update passing the signers' live check.
+ */
+static void
+test_several_declared(void **state)
 {
 	static const char *const one[] = { "Org1MSP/orderer0" };
 	static const char *const swap[] = { "Org1MSP/orderer0",
@@ -409,28 +444,74 @@ test_one_at_a_time(void **state)
 	struct taskfx *f = *state;
 	json_t *doc1 = taskfx_with(f->doc, "consenters", one, 1);
 	json_t *docs = taskfx_with(f->doc, "consenters", swap, 2);
-	Common__Config *live, *live2;
+	json_t *doc2 = with_two(f);
+	Common__Config *live, *step, *step2, *want, *wants, *want2, *live2;
+	Common__ConfigUpdate *upd;
+	char *cause = NULL;
 
 	/* Live has Org1 only; the document declares all three. */
 	live = taskfx_build(doc1, f->pub, FCFG_NO_ANCHORS);
-	refused(f, live, f->doc, TASKS_ADD_CONSENTER, "Org2MSP/orderer0",
-	    "the document changes 2 consenters of trade at once",
-	    "Raft takes one at a time: declare one change, apply, wait, then "
-	    "the next");
+	want = taskfx_build(f->doc, f->pub, 0);
+	step = desired_of(f, live, f->doc, TASKS_ADD_CONSENTER,
+	    "Org2MSP/orderer0");
+	assert_int_equal(n_consenters(step), 2);
+	assert_null(fcfg_group(taskfx_group(step->channel_group, "Orderer"),
+	    "Org3MSP"));
+	upd = live_update(live, step, want, "adding the first of two");
+	/* Without the live config it is refused: Org3 is not in it. */
+	check_refuses(upd, want, NULL, "Org3MSP");
+	/* Under a document that does not declare Org2's consenter, refused. */
+	wants = taskfx_build(docs, f->pub, 0);
+	check_refuses(upd, wants, live, "Org2MSP");
+	fupd_free(upd);
 
-	/* Live has Org1 and Org2; the document swaps Org2 for Org3. */
-	json_decref(doc1);
-	doc1 = with_two(f);
-	live2 = taskfx_build(doc1, f->pub, FCFG_NO_ANCHORS);
-	refused(f, live2, docs, TASKS_REMOVE_CONSENTER, "Org2MSP/orderer0",
-	    "changes 2 consenters", NULL);
-	/* An org the document does not know as an orderer. */
+	/* The second: the consenters are then the document's, byte for byte. */
+	step2 = desired_of(f, step, f->doc, TASKS_ADD_CONSENTER,
+	    "Org3MSP/orderer0");
+	assert_int_equal(n_consenters(step2), 3);
+	assert_only_orderer(step, step2, want, "Org3MSP");
+	upd = checked_update(step, step2, want, "adding the second of two");
+	fupd_free(upd);
+	assert_int_equal(tasks_consenter_config(step2, f->doc, f->pub, "trade",
+	    TASKS_ADD_CONSENTER, "Org2MSP/orderer0", &live2, &cause), 1);
+	fcfg_free(step2);
+	fcfg_free(step);
+
+	/* Live has Org1 and Org2; the document swaps Org2 for Org3: removing
+	 * Org2 first, then adding Org3, or the other way round. */
+	live2 = taskfx_build(doc2, f->pub, FCFG_NO_ANCHORS);
+	want2 = taskfx_build(doc2, f->pub, 0);
+	step = desired_of(f, live2, docs, TASKS_REMOVE_CONSENTER,
+	    "Org2MSP/orderer0");
+	assert_int_equal(n_consenters(step), 1);
+	upd = live_update(live2, step, wants, "removing one of a swap");
+	/* Removing a consenter the document still declares is refused. */
+	check_refuses(upd, want2, live2, "which the consortium still declares");
+	fupd_free(upd);
+	fcfg_free(step);
+	step = desired_of(f, live2, docs, TASKS_ADD_CONSENTER,
+	    "Org3MSP/orderer0");
+	assert_int_equal(n_consenters(step), 3);
+	upd = live_update(live2, step, wants, "adding one of a swap");
+	/* Adding a consenter the document does not declare is refused. */
+	check_refuses(upd, want2, live2, "which the consortium does not "
+	    "declare");
+	fupd_free(upd);
+	fcfg_free(step);
+
+	/* Not asked: a consenter the document keeps, or an unknown org. */
+	refused(f, live2, docs, TASKS_REMOVE_CONSENTER, "Org1MSP/orderer0",
+	    "still declares", NULL);
 	refused(f, live2, f->doc, TASKS_ADD_CONSENTER, "Org9MSP/orderer0",
 	    NULL, NULL);
 
 	fcfg_free(live);
 	fcfg_free(live2);
+	fcfg_free(want);
+	fcfg_free(wants);
+	fcfg_free(want2);
 	json_decref(doc1);
+	json_decref(doc2);
 	json_decref(docs);
 }
 
@@ -673,7 +754,7 @@ main(void)
 		cmocka_unit_test(test_add_consenter),
 		cmocka_unit_test(test_remove_consenter),
 		cmocka_unit_test(test_endpoints),
-		cmocka_unit_test(test_one_at_a_time),
+		cmocka_unit_test(test_several_declared),
 		cmocka_unit_test(test_checks_and_rendered),
 		cmocka_unit_test(test_pick),
 		cmocka_unit_test(test_applied_shape),
