@@ -251,6 +251,44 @@ fixture_publish_all(const json_t *doc, const char *const *mspids, size_t n,
 	return all;
 }
 
+int
+fixture_example_open(const char *tag, char *dir, size_t dirsize, json_t **doc,
+    json_t **pub)
+{
+	static const char *const orgs3[] = { "Org1MSP", "Org2MSP", "Org3MSP" };
+	char *cause = NULL;
+
+	*doc = *pub = NULL;
+	if ((size_t)snprintf(dir, dirsize, "/tmp/%s.XXXXXX", tag) >= dirsize ||
+	    mkdtemp(dir) == NULL) {
+		fprintf(stderr, "cannot make a directory /tmp/%s.XXXXXX\n", tag);
+		return -1;
+	}
+	if ((*doc = fixture_load_example()) == NULL) {
+		fprintf(stderr, "examples/consortium.yaml does not load "
+		    "(FABFED_SRC unset?)\n");
+		goto fail;
+	}
+	if ((*pub = fixture_publish_all(*doc, orgs3, 3, dir, NULL, &cause)) == NULL) {
+		fprintf(stderr, "%s\n", cause);
+		free(cause);
+		goto fail;
+	}
+	return 0;
+fail:
+	fixture_example_close(dir, *doc, *pub);
+	*doc = *pub = NULL;
+	return -1;
+}
+
+void
+fixture_example_close(const char *dir, json_t *doc, json_t *pub)
+{
+	(void)fixture_rmtree(dir);
+	json_decref(doc);
+	json_decref(pub);
+}
+
 char *
 fixture_read_or_exit(const char *path, size_t max, size_t *lenp)
 {

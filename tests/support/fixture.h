@@ -67,6 +67,18 @@ json_t *fixture_publish(const json_t *doc, const char *mspid, const char *dir,
 json_t *fixture_publish_all(const json_t *doc, const char *const *mspids,
     size_t n, const char *dir, const char *const *hosts, char **cause);
 
+/*
+ * The example consortium (fixture_load_example) with Org1MSP, Org2MSP and
+ * Org3MSP published (fixture_publish_all) under a new directory
+ * /tmp/TAG.XXXXXX: DIR (at least 64 bytes) gets its path, *DOC and *PUB
+ * the document and the published material. Returns 0, or -1 with the
+ * reason on stderr and nothing left behind. fixture_example_close removes
+ * the directory and frees both.
+ */
+int fixture_example_open(const char *tag, char *dir, size_t dirsize, json_t **doc,
+    json_t **pub);
+void fixture_example_close(const char *dir, json_t *doc, json_t *pub);
+
 /* The TLS hosts of nodes run on this machine: 127.0.0.1, localhost. */
 extern const char *const fixture_loopback[];
 

@@ -70,21 +70,10 @@ setup(void **state)
 	struct fx *f = xcalloc(1, sizeof(*f));
 	char *cause = NULL;
 
-	snprintf(f->dir, sizeof(f->dir), "/tmp/test_fabric_decode.XXXXXX");
-	if (mkdtemp(f->dir) == NULL) {
+	if (fixture_example_open("test_fabric_decode", f->dir, sizeof(f->dir),
+	    &f->doc, &f->pub) == -1) {
 		free(f);
 		return -1;
-	}
-	if ((f->doc = fixture_load_example()) == NULL) {
-		fprintf(stderr, "examples/consortium.yaml does not load "
-		    "(FABFED_SRC unset?)\n");
-		goto fail;
-	}
-	f->pub = fixture_publish_all(f->doc, orgs3, 3, f->dir, NULL, &cause);
-	if (f->pub == NULL) {
-		fprintf(stderr, "%s\n", cause);
-		free(cause);
-		goto fail;
 	}
 	if ((f->cfg = fcfg_build(f->doc, "trade", f->pub, &cause)) == NULL) {
 		fprintf(stderr, "fcfg_build: %s\n", cause);
@@ -95,9 +84,7 @@ setup(void **state)
 	*state = f;
 	return 0;
 fail:
-	(void)fixture_rmtree(f->dir);
-	json_decref(f->doc);
-	json_decref(f->pub);
+	fixture_example_close(f->dir, f->doc, f->pub);
 	free(f);
 	return -1;
 }
@@ -109,9 +96,7 @@ teardown(void **state)
 
 	if (f == NULL)
 		return 0;
-	(void)fixture_rmtree(f->dir);
-	json_decref(f->doc);
-	json_decref(f->pub);
+	fixture_example_close(f->dir, f->doc, f->pub);
 	fcfg_free(f->cfg);
 	free(f->block);
 	free(f);

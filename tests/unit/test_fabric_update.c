@@ -64,21 +64,11 @@ setup(void **state)
 	struct fx *f = xcalloc(1, sizeof(*f));
 	char *d, *cause = NULL;
 
-	snprintf(f->dir, sizeof(f->dir), "/tmp/test_fabric_update.XXXXXX");
-	if (mkdtemp(f->dir) == NULL) {
+	if (fixture_example_open("test_fabric_update", f->dir, sizeof(f->dir),
+	    &f->doc, &f->pub) == -1) {
 		free(f);
 		return -1;
 	}
-	if ((f->doc = fixture_load_example()) == NULL) {
-		fprintf(stderr, "examples/consortium.yaml does not load "
-		    "(FABFED_SRC unset?)\n");
-		(void)rmdir(f->dir);
-		free(f);
-		return -1;
-	}
-	f->pub = fixture_publish_all(f->doc, orgs3, 3, f->dir, NULL, &cause);
-	if (f->pub == NULL)
-		fail_msg("%s", cause);
 	d = xasprintf("%s/Org1MSP/users/Admin@org1.example.com/msp/keystore/"
 	    "priv_sk", f->dir);
 	f->key = pki_key_read(d, &cause);
@@ -103,9 +93,7 @@ teardown(void **state)
 
 	if (f == NULL)
 		return 0;
-	(void)fixture_rmtree(f->dir);
-	json_decref(f->doc);
-	json_decref(f->pub);
+	fixture_example_close(f->dir, f->doc, f->pub);
 	EVP_PKEY_free(f->key);
 	X509_free(f->cert);
 	free(f->pem);

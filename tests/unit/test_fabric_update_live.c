@@ -40,23 +40,10 @@ static int
 setup(void **state)
 {
 	struct fx *f = xcalloc(1, sizeof(*f));
-	char *cause = NULL;
 
-	snprintf(f->dir, sizeof(f->dir), "/tmp/test_fabric_update_live.XXXXXX");
-	if (mkdtemp(f->dir) == NULL) {
+	if (fixture_example_open("test_fabric_update_live", f->dir, sizeof(f->dir),
+	    &f->doc, &f->pub) == -1) {
 		free(f);
-		return -1;
-	}
-	if ((f->doc = fixture_load_example()) == NULL) {
-		fprintf(stderr, "examples/consortium.yaml does not load "
-		    "(FABFED_SRC unset?)\n");
-		(void)rmdir(f->dir);
-		free(f);
-		return -1;
-	}
-	f->pub = fixture_publish_all(f->doc, orgs3, 3, f->dir, NULL, &cause);
-	if (f->pub == NULL) {
-		fprintf(stderr, "%s\n", cause);
 		return -1;
 	}
 	*state = f;
@@ -70,9 +57,7 @@ teardown(void **state)
 
 	if (f == NULL)
 		return 0;
-	(void)fixture_rmtree(f->dir);
-	json_decref(f->doc);
-	json_decref(f->pub);
+	fixture_example_close(f->dir, f->doc, f->pub);
 	free(f);
 	return 0;
 }
