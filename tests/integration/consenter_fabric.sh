@@ -54,35 +54,7 @@ for n in 1 2 3; do
 	OP[$n]=$(free_port)
 done
 # doc CONSENTERS [MEMBERS]: the consortium with trade's consenters and members.
-doc() {
-	cat <<EOF
-apiVersion: fabfed.io/v1alpha1
-kind: Consortium
-metadata: {name: $C}
-spec:
-  orgs:
-    - mspId: Org1MSP
-      domain: org1.example.com
-      cluster: {name: beijing, region: cn-north}
-      peers: [{name: peer0, endpoint: "127.0.0.1:${PP[1]}", anchor: true}]
-      orderers: [{name: orderer0, endpoint: "127.0.0.1:${OP[1]}"}]
-    - mspId: Org2MSP
-      domain: org2.example.com
-      cluster: {name: shanghai, region: cn-east}
-      peers: [{name: peer0, endpoint: "127.0.0.1:${PP[2]}", anchor: true}]
-      orderers: [{name: orderer0, endpoint: "127.0.0.1:${OP[2]}"}]
-    - mspId: Org3MSP
-      domain: org3.example.com
-      cluster: {name: shenzhen, region: cn-south}
-      peers: [{name: peer0, endpoint: "127.0.0.1:${PP[3]}", anchor: true}]
-      orderers: [{name: orderer0, endpoint: "127.0.0.1:${OP[3]}"}]
-  channels:
-    - name: trade
-      consenters: [$1]
-      members: [${2:-Org1MSP, Org2MSP, Org3MSP}]
-      batch: {timeout: 200ms}
-EOF
-}
+doc() { fab_doc "$1" "${2:-Org1MSP, Org2MSP, Org3MSP}"; }
 doc "Org1MSP/orderer0, Org2MSP/orderer0" "Org1MSP" >"$T/c1.yaml"
 expect_rc 0 ctl "$d" apply -f "$T/c1.yaml"
 

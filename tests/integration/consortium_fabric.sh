@@ -36,6 +36,7 @@ done
 FCFG=${FABRIC_CFG_PATH:-$FABRIC_BIN/../config}
 [ -f "$FCFG/core.yaml" ] || { echo "skipped: no core.yaml in $FCFG"; exit 77; }
 . "$FABFED_SRC/tests/integration/lib.sh"
+. "$FABFED_SRC/tests/integration/helpers/fabtools.sh"
 command -v jq >/dev/null || fail "jq is not installed (scripts/setup installs it)"
 
 # ---- where the orgs live: one network namespace each, or 127.0.0.1.
@@ -138,33 +139,8 @@ for n in 1 2 3; do
 	PP[$n]=$(free_port)
 	OP[$n]=$(free_port)
 done
-cat >"$T/consortium.yaml" <<EOF
-apiVersion: fabfed.io/v1alpha1
-kind: Consortium
-metadata: {name: trade-finance}
-spec:
-  orgs:
-    - mspId: Org1MSP
-      domain: org1.example.com
-      cluster: {name: beijing, region: cn-north}
-      peers: [{name: peer0, endpoint: "${IP[1]}:${PP[1]}", anchor: true}]
-      orderers: [{name: orderer0, endpoint: "${IP[1]}:${OP[1]}"}]
-    - mspId: Org2MSP
-      domain: org2.example.com
-      cluster: {name: shanghai, region: cn-east}
-      peers: [{name: peer0, endpoint: "${IP[2]}:${PP[2]}", anchor: true}]
-      orderers: [{name: orderer0, endpoint: "${IP[2]}:${OP[2]}"}]
-    - mspId: Org3MSP
-      domain: org3.example.com
-      cluster: {name: shenzhen, region: cn-south}
-      peers: [{name: peer0, endpoint: "${IP[3]}:${PP[3]}", anchor: true}]
-      orderers: [{name: orderer0, endpoint: "${IP[3]}:${OP[3]}"}]
-  channels:
-    - name: trade
-      consenters: [Org1MSP/orderer0, Org2MSP/orderer0, Org3MSP/orderer0]
-      members: [Org1MSP, Org2MSP, Org3MSP]
-      batch: {timeout: 200ms}
-EOF
+fab_doc "Org1MSP/orderer0, Org2MSP/orderer0, Org3MSP/orderer0" "Org1MSP, Org2MSP, Org3MSP" \
+	>"$T/consortium.yaml"
 expect_rc 0 ctl "$d" apply -f "$T/consortium.yaml"
 
 declare -A OH PH
@@ -213,8 +189,7 @@ ok "apply to converged, through a controller SIGKILL and restart: $(awk -v a="$t
 expect_rc 0 ctl "$d" get workflows --consortium trade-finance
 contains "$OUT" "succeeded"
 
-# Fabric's own tools, as each org's admin.
-. "$FABFED_SRC/tests/integration/helpers/fabtools.sh"
+# Fabric's own tools, as each org's admin (helpers/fabtools.sh).
 FAB_IN=ns_exec
 heights() {
 	local n

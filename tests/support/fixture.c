@@ -289,6 +289,33 @@ fixture_example_close(const char *dir, json_t *doc, json_t *pub)
 	json_decref(pub);
 }
 
+int
+fixture_example_setup(void **state)
+{
+	struct fixture_ex *f = xcalloc(1, sizeof(*f));
+
+	if (fixture_example_open("fabfed-example", f->dir, sizeof(f->dir),
+	    &f->doc, &f->pub) == -1) {
+		free(f);
+		return -1;
+	}
+	*state = f;
+	return 0;
+}
+
+int
+fixture_example_teardown(void **state)
+{
+	struct fixture_ex *f = *state;
+
+	if (f == NULL)
+		return 0;
+	fixture_example_close(f->dir, f->doc, f->pub);
+	free(f);
+	*state = NULL;
+	return 0;
+}
+
 char *
 fixture_read_or_exit(const char *path, size_t max, size_t *lenp)
 {

@@ -79,6 +79,15 @@ int fixture_example_open(const char *tag, char *dir, size_t dirsize, json_t **do
     json_t **pub);
 void fixture_example_close(const char *dir, json_t *doc, json_t *pub);
 
+/* The same as a cmocka group fixture: *state is a struct fixture_ex. */
+struct fixture_ex {
+	char dir[64];
+	json_t *doc;	/* normalized topology */
+	json_t *pub;	/* published material by MSP ID */
+};
+int fixture_example_setup(void **state);
+int fixture_example_teardown(void **state);
+
 /* The TLS hosts of nodes run on this machine: 127.0.0.1, localhost. */
 extern const char *const fixture_loopback[];
 

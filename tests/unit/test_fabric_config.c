@@ -43,40 +43,10 @@
 
 static const char *const orgs3[] = { "Org1MSP", "Org2MSP", "Org3MSP" };
 
-struct fx {
-	char dir[64];
-	json_t *doc;	/* normalized topology */
-	json_t *pub;	/* published material by MSP ID */
-};
-
-static int
-setup(void **state)
-{
-	struct fx *f = xcalloc(1, sizeof(*f));
-
-	if (fixture_example_open("test_fabric_config", f->dir, sizeof(f->dir),
-	    &f->doc, &f->pub) == -1) {
-		free(f);
-		return -1;
-	}
-	*state = f;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fx *f = *state;
-
-	if (f == NULL)
-		return 0;
-	fixture_example_close(f->dir, f->doc, f->pub);
-	free(f);
-	return 0;
-}
+/* Tests take a struct fixture_ex: the example consortium, Org1-3MSP published. */
 
 static Common__Config *
-build(struct fx *f)
+build(struct fixture_ex *f)
 {
 	Common__Config *cfg;
 	char *cause = NULL;
@@ -165,7 +135,7 @@ bin_eq_str(const ProtobufCBinaryData *b, const char *s)
 
 /* The MSP value of the org group G against what MSPID published. */
 static void
-check_msp(struct fx *f, const Common__ConfigGroup *g, const char *mspid)
+check_msp(struct fixture_ex *f, const Common__ConfigGroup *g, const char *mspid)
 {
 	const json_t *msp = json_object_get(json_object_get(f->pub, mspid),
 	    "msp");
@@ -235,7 +205,7 @@ check_sorted(const Common__ConfigGroup *g)
 static void
 channel_group(void **state)
 {
-	struct fx *f = *state;
+	struct fixture_ex *f = *state;
 	Common__Config *cfg = build(f);
 	Common__ConfigGroup *ch = cfg->channel_group;
 	Common__HashingAlgorithm *ha;
@@ -277,7 +247,7 @@ channel_group(void **state)
 static void
 orderer_group(void **state)
 {
-	struct fx *f = *state;
+	struct fixture_ex *f = *state;
 	Common__Config *cfg = build(f);
 	Common__ConfigGroup *og = fcfg_group(cfg->channel_group, "Orderer"),
 	    *org;
@@ -372,7 +342,7 @@ orderer_group(void **state)
 static void
 application_group(void **state)
 {
-	struct fx *f = *state;
+	struct fixture_ex *f = *state;
 	Common__Config *cfg = build(f);
 	Common__ConfigGroup *ag = fcfg_group(cfg->channel_group,
 	    "Application"), *org;
@@ -434,7 +404,7 @@ application_group(void **state)
 static void
 policies_follow_topology(void **state)
 {
-	struct fx *f = *state;
+	struct fixture_ex *f = *state;
 	json_t *doc = json_deep_copy(f->doc), *pol;
 	Common__Config *cfg;
 	char *cause = NULL;
@@ -457,7 +427,7 @@ policies_follow_topology(void **state)
 static void
 refusals(void **state)
 {
-	struct fx *f = *state;
+	struct fixture_ex *f = *state;
 	json_t *pub = json_deep_copy(f->pub);
 	char *cause = NULL;
 
@@ -483,7 +453,7 @@ refusals(void **state)
 }
 
 static Common__Block *
-genesis(struct fx *f, const Common__Config *cfg)
+genesis(struct fixture_ex *f, const Common__Config *cfg)
 {
 	static const uint8_t nonce[FBLOCK_NONCE_LEN] = { 1, 2, 3, 4, 5, 6, 7,
 	    8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24 };
@@ -500,7 +470,7 @@ genesis(struct fx *f, const Common__Config *cfg)
 static void
 deterministic(void **state)
 {
-	struct fx *f = *state;
+	struct fixture_ex *f = *state;
 	Common__Config *c1 = build(f), *c2 = build(f);
 	Common__Block *b1, *b2;
 	uint8_t *p1, *p2;
@@ -530,7 +500,7 @@ deterministic(void **state)
 static void
 genesis_block(void **state)
 {
-	struct fx *f = *state;
+	struct fixture_ex *f = *state;
 	Common__Config *cfg = build(f);
 	Common__Block *b = genesis(f, cfg);
 	Common__Envelope *env;
@@ -667,7 +637,7 @@ header_hash(void **state)
 static void
 write_genesis(void **state)
 {
-	struct fx *f = *state;
+	struct fixture_ex *f = *state;
 	const char *out = getenv("FABFED_GENESIS_OUT");
 	Common__Config *cfg = build(f);
 	Common__Block *b;
@@ -713,6 +683,8 @@ main(void)
 	};
 
 	if (getenv("FABFED_GENESIS_OUT") != NULL)
-		return cmocka_run_group_tests(out, setup, teardown);
-	return cmocka_run_group_tests(tests, setup, teardown);
+		return cmocka_run_group_tests(out, fixture_example_setup,
+		    fixture_example_teardown);
+	return cmocka_run_group_tests(tests, fixture_example_setup,
+		    fixture_example_teardown);
 }

@@ -30,37 +30,7 @@
 
 static const char *const orgs3[] = { "Org1MSP", "Org2MSP", "Org3MSP" };
 
-struct fx {
-	char dir[64];
-	json_t *doc;	/* normalized topology */
-	json_t *pub;	/* published material by MSP ID */
-};
-
-static int
-setup(void **state)
-{
-	struct fx *f = xcalloc(1, sizeof(*f));
-
-	if (fixture_example_open("test_fabric_update_live", f->dir, sizeof(f->dir),
-	    &f->doc, &f->pub) == -1) {
-		free(f);
-		return -1;
-	}
-	*state = f;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fx *f = *state;
-
-	if (f == NULL)
-		return 0;
-	fixture_example_close(f->dir, f->doc, f->pub);
-	free(f);
-	return 0;
-}
+/* Tests take a struct fixture_ex: the example consortium, Org1-3MSP published. */
 
 /*
  * The config of channel trade with the members and the consenters
@@ -68,7 +38,7 @@ teardown(void **state)
  * Org1MSP), as fcfg_build_flags(FLAGS) makes it.
  */
 static Common__Config *
-cfg(const struct fx *f, unsigned members, unsigned consenters,
+cfg(const struct fixture_ex *f, unsigned members, unsigned consenters,
     unsigned flags)
 {
 	json_t *doc = json_deep_copy(f->doc), *m = json_array(), *c = json_array();
@@ -178,7 +148,7 @@ outlined(const Common__Config *live)
 static void
 two_orgs_declared(void **state)
 {
-	struct fx *f = *state;
+	struct fixture_ex *f = *state;
 	Common__Config *live = cfg(f, 1, 7, FCFG_NO_ANCHORS);
 	Common__Config *want = cfg(f, 7, 7, 0), *step, *step2, *out;
 	Common__ConfigUpdate *u;
@@ -240,7 +210,7 @@ two_orgs_declared(void **state)
 static void
 removals(void **state)
 {
-	struct fx *f = *state;
+	struct fixture_ex *f = *state;
 	Common__Config *live = cfg(f, 7, 7, FCFG_NO_ANCHORS);
 	Common__Config *want = cfg(f, 7, 7, 0), *want1 = cfg(f, 1, 7, 0);
 	Common__Config *step, *anch;
@@ -277,7 +247,7 @@ removals(void **state)
 static void
 undeclared_add(void **state)
 {
-	struct fx *f = *state;
+	struct fixture_ex *f = *state;
 	Common__Config *live = cfg(f, 1, 7, FCFG_NO_ANCHORS);
 	Common__Config *want = cfg(f, 3, 7, 0), *all = cfg(f, 7, 7, 0), *step;
 	Common__ConfigUpdate *u;
@@ -349,7 +319,7 @@ tamper_raft(Common__Config *step, size_t i, uint32_t port, uint32_t tick)
 static void
 two_consenters_declared(void **state)
 {
-	struct fx *f = *state;
+	struct fixture_ex *f = *state;
 	Common__Config *live = cfg(f, 7, 1, FCFG_NO_ANCHORS);
 	Common__Config *mid = cfg(f, 7, 3, FCFG_NO_ANCHORS);
 	Common__Config *want = cfg(f, 7, 7, 0), *w13 = cfg(f, 7, 5, 0);
@@ -414,7 +384,7 @@ two_consenters_declared(void **state)
 static void
 decode_config(void **state)
 {
-	struct fx *f = *state;
+	struct fixture_ex *f = *state;
 	Common__Config *live = cfg(f, 7, 7, 0), *c;
 	uint8_t *b, deep[4 * 40];
 	size_t len, i, n = 0;
@@ -456,5 +426,6 @@ main(void)
 		cmocka_unit_test(decode_config),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, fixture_example_setup,
+		    fixture_example_teardown);
 }

@@ -62,3 +62,25 @@ fab_config_json() {
 	"$FABRIC_BIN/configtxlator" proto_decode --type common.Block --input "$T/cfg.block" \
 		--output "$3" || fail "configtxlator cannot decode the config block"
 }
+
+# fab_doc CONSENTERS MEMBERS: consortium trade-finance of three orgs
+# (Org1MSP in beijing, Org2MSP in shanghai, Org3MSP in shenzhen), each
+# with peer0 (an anchor peer) at its address:PP[N] and orderer0 at
+# its address:OP[N], and channel trade with CONSENTERS and MEMBERS (YAML
+# flow lists without brackets).
+fab_doc() {
+	local n city=(- beijing shanghai shenzhen) region=(- cn-north cn-east cn-south)
+
+	printf 'apiVersion: fabfed.io/v1alpha1\nkind: Consortium\n'
+	printf 'metadata: {name: trade-finance}\nspec:\n  orgs:\n'
+	for n in 1 2 3; do
+		printf '    - mspId: Org%dMSP\n      domain: org%d.example.com\n' "$n" "$n"
+		printf '      cluster: {name: %s, region: %s}\n' "${city[$n]}" "${region[$n]}"
+		printf '      peers: [{name: peer0, endpoint: "%s:%s", anchor: true}]\n' \
+			"$(fab_ip "$n")" "${PP[$n]}"
+		printf '      orderers: [{name: orderer0, endpoint: "%s:%s"}]\n' \
+			"$(fab_ip "$n")" "${OP[$n]}"
+	done
+	printf '  channels:\n    - name: trade\n      consenters: [%s]\n' "$1"
+	printf '      members: [%s]\n      batch: {timeout: 200ms}\n' "$2"
+}
