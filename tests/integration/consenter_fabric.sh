@@ -28,18 +28,9 @@
 # Needs FABRIC_BIN (peer, orderer, osnadmin, configtxlator; the sample
 # config in FABRIC_CFG_PATH or $FABRIC_BIN/../config); skipped without it.
 
-if [ -z "${FABRIC_BIN:-}" ]; then
-	echo "skipped: FABRIC_BIN is not set (Fabric 2.5's peer, orderer," \
-	    "osnadmin, configtxlator); this is the real-Fabric consenter test"
-	exit 77
-fi
-for b in peer orderer osnadmin configtxlator; do
-	[ -x "$FABRIC_BIN/$b" ] || { echo "skipped: $FABRIC_BIN/$b not found"; exit 77; }
-done
-FCFG=${FABRIC_CFG_PATH:-$FABRIC_BIN/../config}
-[ -f "$FCFG/core.yaml" ] || { echo "skipped: no core.yaml in $FCFG"; exit 77; }
-. "$FABFED_SRC/tests/integration/lib.sh"
 . "$FABFED_SRC/tests/integration/helpers/fabtools.sh"
+fab_require consenter
+. "$FABFED_SRC/tests/integration/lib.sh"
 command -v jq >/dev/null || fail "jq is not installed (scripts/setup installs it)"
 
 C=trade-finance

@@ -2,11 +2,12 @@
 # helpers/fabtools.sh: Fabric's own tools (peer, osnadmin, configtxlator:
 # not ours) run as an org's admin against the nodes its agent runs, for
 # the real-Fabric scripts with one agent per org (consenter_fabric.sh,
-# consortium_fabric.sh). Sourced after lib.sh; defines admin, tlsca and
+# consortium_fabric.sh). Sourced before or after lib.sh; defines admin, tlsca and
 # fab_* names. The functions read, when they are called:
 #   T           org N's agent's state dir is T/aN: its PKI in T/aN/pki,
 #               its orderer's ports in T/aN/process/orderer0/ports.json
 #   FABRIC_BIN  Fabric's binaries; FCFG its sample config (core.yaml)
+#               (fab_require checks them and sets FCFG)
 #   PP[N]       the port of org N's peer0; OP[N] of its orderer0
 #   IP[N]       org N's address (127.0.0.1 when unset)
 #   FAB_IN      the name of a function "FAB_IN N CMD..." that runs CMD in
@@ -83,4 +84,22 @@ fab_doc() {
 	done
 	printf '  channels:\n    - name: trade\n      consenters: [%s]\n' "$1"
 	printf '      members: [%s]\n      batch: {timeout: 200ms}\n' "$2"
+}
+
+# fab_require WHAT: exits 77 (skipped), saying why, unless FABRIC_BIN has
+# peer, orderer, osnadmin and configtxlator and the sample config (a
+# core.yaml in FABRIC_CFG_PATH or $FABRIC_BIN/../config) is there; sets
+# FCFG. WHAT names the test in the message ("the real-Fabric WHAT test").
+fab_require() {
+	local b
+	if [ -z "${FABRIC_BIN:-}" ]; then
+		echo "skipped: FABRIC_BIN is not set (Fabric 2.5's peer, orderer," \
+		    "osnadmin, configtxlator); this is the real-Fabric $1 test"
+		exit 77
+	fi
+	for b in peer orderer osnadmin configtxlator; do
+		[ -x "$FABRIC_BIN/$b" ] || { echo "skipped: $FABRIC_BIN/$b not found"; exit 77; }
+	done
+	FCFG=${FABRIC_CFG_PATH:-$FABRIC_BIN/../config}
+	[ -f "$FCFG/core.yaml" ] || { echo "skipped: no core.yaml in $FCFG"; exit 77; }
 }
